@@ -1,0 +1,53 @@
+//! `redsim-server`: the embedded server as a standalone program, for
+//! clients outside Rust and for `redis-cli` / `redis-benchmark`.
+
+use std::net::IpAddr;
+
+use clap::Parser;
+
+/// A Redis 7.0-compatible server for tests and development.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// TCP port (0 picks a free one).
+    #[arg(long, default_value_t = 6379)]
+    port: u16,
+    /// Require clients to AUTH with this password.
+    #[arg(long)]
+    requirepass: Option<String>,
+    /// Seed for everything random (RANDOMKEY, SPOP, the run id).
+    #[arg(long, default_value_t = 0x5eed_0f_4ed5)]
+    seed: u64,
+}
+
+fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut builder = redsim::Server::builder()
+        .bind(args.bind)
+        .port(args.port)
+        .seed(args.seed)
+        .runtime(runtime.handle().clone());
+    if let Some(p) = args.requirepass {
+        builder = builder.password(p);
+    }
+    let server = builder.start()?;
+    tracing::info!("redsim-server ready to accept connections on {}", server.addr());
+    runtime.block_on(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    tracing::info!("received Ctrl-C, shutting down");
+    server.shutdown();
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! Argument parsing shared by every command family.
+
+use super::error::{self, CmdError};
+use crate::num;
+
+/// Case-insensitive comparison of an argument with an ASCII keyword.
+pub fn is(arg: &[u8], keyword: &str) -> bool {
+    arg.eq_ignore_ascii_case(keyword.as_bytes())
+}
+
+/// Parses a 64-bit integer argument (`ERR value is not an integer or out of range`).
+pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
+    num::parse_i64(arg).ok_or(error::NOT_INTEGER)
+}
+
+/// Parses an integer argument that must be ≥ 0, with Redis's
+/// `ERR value is out of range, must be positive` for negatives.
+pub fn positive_arg(arg: &[u8]) -> Result<i64, CmdError> {
+    let n = int_arg(arg)?;
+    if n < 0 {
+        return Err(CmdError::fixed("ERR value is out of range, must be positive"));
+    }
+    Ok(n)
+}
+
+/// Parses a double argument (`ERR value is not a valid float`).
+pub fn float_arg(arg: &[u8]) -> Result<f64, CmdError> {
+    num::parse_f64(arg).ok_or(error::NOT_FLOAT)
+}
+
+/// Parses a database index argument.
+pub fn db_arg(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
+    let n = num::parse_i64(arg).ok_or(error::NOT_INTEGER)?;
+    if n < 0 || n >= databases as i64 {
+        return Err(error::DB_INDEX_OUT_OF_RANGE);
+    }
+    Ok(n as usize)
+}
+
+/// Resolves Redis's inclusive `start`/`end` indexes (negative from the end)
+/// against a length, as GETRANGE and LRANGE do. `None` for an empty range.
+pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut start = if start < 0 { len + start } else { start };
+    let mut end = if end < 0 { len + end } else { end };
+    if start < 0 {
+        start = 0;
+    }
+    if end < 0 {
+        end = 0;
+    }
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return None;
+    }
+    Some((start as usize, end as usize))
+}

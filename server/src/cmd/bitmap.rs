@@ -1,0 +1,6 @@
+//! Bitmap commands.
+
+use super::CommandSpec;
+
+/// The bitmap commands.
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,184 @@
+//! Every error reply text, byte for byte as Redis 7.0 sends it.
+//!
+//! Clients match on these (`WRONGTYPE`, `NOSCRIPT`, `EXECABORT`…) and
+//! conformance suites compare them whole, so they live in one place and
+//! commands refer to them by name.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// An error reply: the text after the `-`, starting with its code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CmdError(pub Cow<'static, str>);
+
+impl CmdError {
+    /// An error with a fixed text.
+    pub const fn fixed(text: &'static str) -> Self {
+        CmdError(Cow::Borrowed(text))
+    }
+
+    /// An error with a computed text.
+    pub fn owned(text: String) -> Self {
+        CmdError(Cow::Owned(text))
+    }
+
+    /// The error code: the first word (`ERR`, `WRONGTYPE`…).
+    pub fn code(&self) -> &str {
+        self.0.split(' ').next().unwrap_or("ERR")
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CmdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "-{}", self.0)
+    }
+}
+
+impl From<String> for CmdError {
+    fn from(s: String) -> Self {
+        CmdError::owned(s)
+    }
+}
+
+/// Result of a command handler: the reply was written, or this error is
+/// the reply.
+pub type CmdResult = Result<(), CmdError>;
+
+macro_rules! fixed_errors {
+    ($($(#[$doc:meta])* $name:ident = $text:literal;)*) => {
+        $($(#[$doc])* pub const $name: CmdError = CmdError::fixed($text);)*
+    };
+}
+
+fixed_errors! {
+    /// Generic syntax error.
+    SYNTAX = "ERR syntax error";
+    /// Operation against a key of another type.
+    WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value";
+    /// An argument that must be a 64-bit integer is not one.
+    NOT_INTEGER = "ERR value is not an integer or out of range";
+    /// An argument that must be a double is not one.
+    NOT_FLOAT = "ERR value is not a valid float";
+    /// INCR family overflow.
+    OVERFLOW = "ERR increment or decrement would overflow";
+    /// INCRBYFLOAT producing NaN or infinity.
+    NAN_OR_INF = "ERR increment would produce NaN or Infinity";
+    /// A key that must exist does not.
+    NO_SUCH_KEY = "ERR no such key";
+    /// SELECT/MOVE/SWAPDB index out of range.
+    DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range";
+    /// Offset arguments out of range (SETRANGE).
+    OFFSET_OUT_OF_RANGE = "ERR offset is out of range";
+    /// A string would grow past proto-max-bulk-len.
+    STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+    /// Bit offsets out of range (SETBIT, GETBIT, BITFIELD).
+    BIT_OFFSET = "ERR bit offset is not an integer or out of range";
+    /// SETBIT value not 0 or 1.
+    BIT_VALUE = "ERR bit is not an integer or out of range";
+    /// EXPIRE family with incompatible options.
+    NX_XX_GT_LT = "ERR NX and XX, GT or LT options at the same time are not compatible";
+    /// GT and LT together.
+    GT_LT_NX = "ERR GT, LT, and/or NX options at the same time are not compatible";
+    /// A command needing authentication.
+    NOAUTH = "NOAUTH Authentication required.";
+    /// AUTH with a wrong password, or for an unknown user.
+    WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+    /// AUTH when no password is configured.
+    AUTH_NO_PASSWORD = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+    /// MULTI inside MULTI.
+    MULTI_NESTED = "ERR MULTI calls can not be nested";
+    /// EXEC outside MULTI.
+    EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI";
+    /// DISCARD outside MULTI.
+    DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI";
+    /// WATCH inside MULTI.
+    WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
+    /// EXEC after a queueing error.
+    EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+    /// HELLO with an unsupported protocol version.
+    NOPROTO = "NOPROTO unsupported protocol version";
+    /// Source and destination are the same object (MOVE, COPY…).
+    SAME_OBJECT = "ERR source and destination objects are the same";
+    /// A timeout that is not a number.
+    TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range";
+    /// A negative timeout.
+    TIMEOUT_NEGATIVE = "ERR timeout is negative";
+    /// CLIENT KILL found nobody.
+    NO_SUCH_CLIENT = "ERR No such client";
+    /// A client name with spaces or newlines.
+    CLIENT_NAME_CHARS = "ERR Client names cannot contain spaces, newlines or special characters.";
+    /// RESP3 only.
+    RESP3_ONLY = "ERR This command is only available in RESP3";
+    /// A new connection beyond maxclients.
+    MAX_CLIENTS = "ERR max number of clients reached";
+}
+
+/// `ERR wrong number of arguments for '<cmd>' command`.
+pub fn wrong_arity(full_name: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR wrong number of arguments for '{full_name}' command"
+    ))
+}
+
+/// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `,
+/// with the argument list cut at 128 characters as Redis cuts it.
+pub fn unknown_command(args: &[bytes::Bytes]) -> CmdError {
+    let name = lossy_prefix(&args[0], 128);
+    let mut listed = String::new();
+    for arg in &args[1..] {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&lossy_prefix(arg, room));
+        listed.push_str("' ");
+    }
+    CmdError::owned(format!(
+        "ERR unknown command '{name}', with args beginning with: {listed}"
+    ))
+}
+
+/// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
+pub fn unknown_subcommand(sub: &[u8], container: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        lossy_prefix(sub, 128),
+        container.to_ascii_uppercase()
+    ))
+}
+
+/// `ERR invalid expire time in '<cmd>' command`.
+pub fn invalid_expire(cmd: &str) -> CmdError {
+    CmdError::owned(format!("ERR invalid expire time in '{cmd}' command"))
+}
+
+/// `ERR Unsupported option <opt>` (EXPIRE family).
+pub fn unsupported_option(opt: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unsupported option {}",
+        String::from_utf8_lossy(opt)
+    ))
+}
+
+/// `ERR Can't execute '<cmd>': only (P|S)SUBSCRIBE / … are allowed in this context`.
+pub fn subscribed_context(full_name: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Can't execute '{full_name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    ))
+}
+
+/// A value that must be within a range (`ERR <what> is out of range, must be positive` etc.).
+pub fn out_of_range(what: &str) -> CmdError {
+    CmdError::owned(format!("ERR {what} is out of range"))
+}
+
+/// The first `max` bytes of `bytes` as text (lossy), as `%.<max>s` prints.
+pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
+}

@@ -1,0 +1,286 @@
+//! The in-process transport: a `redis` crate connection with no socket.
+//!
+//! [`LocalConnection`] implements both `redis::aio::ConnectionLike` and the
+//! synchronous `redis::ConnectionLike`, so everything written against the
+//! `redis` crate (commands, pipelines, transactions, `Script`) runs against
+//! an embedded server directly. Each reply is encoded to RESP and parsed
+//! back with the `redis` crate's own parser, so the caller sees exactly
+//! the values and error kinds it would see over TCP.
+//!
+//! This is the only module of the server that knows `redis` crate types.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use bytes::{Bytes, BytesMut};
+use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+
+use crate::cmd::After;
+use crate::conn::{Peer, Session};
+use crate::protocol::{Limits, Out, RequestDecoder};
+use crate::server::Shared;
+
+/// An in-process connection to a [`Server`](crate::Server).
+///
+/// Clones share one client, as clones of a `redis` multiplexed connection
+/// do: the same CLIENT ID, selected database and MULTI state. Use
+/// [`Server::connection`](crate::Server::connection) again for a second,
+/// independent client.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> redis::RedisResult<()> {
+/// use redis::AsyncCommands;
+///
+/// let server = redsim::Server::start()?;
+/// let mut con = server.connection();
+/// con.set::<_, _, ()>("counter", 41).await?;
+/// let n: i64 = con.incr("counter", 1).await?;
+/// assert_eq!(n, 42);
+///
+/// let (a, b): (i64, i64) = redis::pipe()
+///     .atomic()
+///     .incr("counter", 1)
+///     .incr("counter", 1)
+///     .query_async(&mut con)
+///     .await?;
+/// assert_eq!((a, b), (43, 44));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct LocalConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Arc<Shared>,
+    session: tokio::sync::Mutex<Session>,
+    /// The selected database, readable without the session lock (`get_db`).
+    db: AtomicI64,
+    /// Set after QUIT, CLIENT KILL or server shutdown.
+    closed: AtomicBool,
+}
+
+impl LocalConnection {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let session = Session::open(&shared, Peer::Local);
+        LocalConnection {
+            inner: Arc::new(Inner {
+                shared,
+                session: tokio::sync::Mutex::new(session),
+                db: AtomicI64::new(0),
+                closed: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The CLIENT ID of this connection.
+    pub fn client_id(&self) -> u64 {
+        pollster::block_on(self.inner.session.lock()).id
+    }
+
+    /// Runs requests in order and returns each reply's RESP encoding.
+    async fn run(&self, requests: Vec<Vec<Bytes>>) -> RedisResult<Vec<Vec<u8>>> {
+        let mut session = self.inner.session.lock().await;
+        let mut replies = Vec::with_capacity(requests.len());
+        for args in requests {
+            if self.is_dropped(&session) {
+                return Err(dropped());
+            }
+            let mut out = Out::new(session.resp);
+            let after = session.execute(args, &mut out);
+            self.inner.db.store(session.db as i64, Ordering::Relaxed);
+            replies.push(out.take());
+            if after == After::Close {
+                self.inner.closed.store(true, Ordering::SeqCst);
+            }
+        }
+        Ok(replies)
+    }
+
+    fn is_dropped(&self, session: &Session) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+            || session.is_killed()
+            || self.inner.shared.is_closed()
+    }
+}
+
+impl std::fmt::Debug for LocalConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalConnection")
+            .field("db", &self.inner.db.load(Ordering::Relaxed))
+            .field("closed", &self.inner.closed.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// The error a dropped connection gives, as a closed socket would.
+fn dropped() -> RedisError {
+    RedisError::from(io::Error::new(
+        io::ErrorKind::ConnectionReset,
+        "redsim: connection closed by server",
+    ))
+}
+
+/// The arguments of a `redis::Cmd`, without encoding and decoding them
+/// where possible.
+fn cmd_args(cmd: &Cmd) -> RedisResult<Vec<Bytes>> {
+    let mut args = Vec::with_capacity(cmd.args_iter().len());
+    for arg in cmd.args_iter() {
+        match arg {
+            redis::Arg::Simple(bytes) => args.push(Bytes::copy_from_slice(bytes)),
+            // A cursor's value is private to the Cmd (and future kinds of
+            // argument are unknown): take them from the packed form.
+            _ => return decode_packed(&cmd.get_packed_command()),
+        }
+    }
+    Ok(args)
+}
+
+/// Decodes one packed command.
+fn decode_packed(bytes: &[u8]) -> RedisResult<Vec<Bytes>> {
+    let mut all = decode_all(bytes)?;
+    if all.len() != 1 {
+        return Err(invalid_request());
+    }
+    Ok(all.remove(0))
+}
+
+/// Decodes every command of a packed pipeline.
+fn decode_all(bytes: &[u8]) -> RedisResult<Vec<Vec<Bytes>>> {
+    let mut buf = BytesMut::from(bytes);
+    let mut decoder = RequestDecoder::new();
+    let limits = Limits {
+        max_bulk_len: i64::MAX,
+        auth_required: false,
+    };
+    let mut out = Vec::new();
+    loop {
+        match decoder.decode(&mut buf, &limits) {
+            Ok(Some(args)) => out.push(args),
+            Ok(None) if buf.is_empty() && !decoder.in_progress() => return Ok(out),
+            Ok(None) => return Err(invalid_request()),
+            Err(e) => {
+                return Err(RedisError::from(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    e.reply_text(),
+                )));
+            }
+        }
+    }
+}
+
+fn invalid_request() -> RedisError {
+    RedisError::from(io::Error::new(
+        io::ErrorKind::InvalidData,
+        "redsim: incomplete packed command",
+    ))
+}
+
+fn parse(reply: &[u8]) -> RedisResult<Value> {
+    redis::parse_redis_value(reply)
+}
+
+/// Keeps `count` replies after `offset`, the way `redis::Connection` does
+/// for pipelines: in a transaction, an error among the skipped replies
+/// (a command refused while queueing) fails the whole request.
+fn select(replies: Vec<Vec<u8>>, offset: usize, count: usize, transaction: bool) -> RedisResult<Vec<Value>> {
+    let mut values = Vec::with_capacity(count);
+    let mut queue_error = None;
+    for (i, reply) in replies.into_iter().enumerate() {
+        let value = parse(&reply)?;
+        if i < offset {
+            if transaction && queue_error.is_none() {
+                if let Value::ServerError(e) = value {
+                    queue_error = Some(e);
+                }
+            }
+        } else if i < offset + count {
+            values.push(value);
+        }
+    }
+    if let Some(e) = queue_error {
+        // The EXEC reply (EXECABORT) names the failure best when present.
+        if let Some(Value::ServerError(exec)) = values.pop() {
+            return Err(exec.into());
+        }
+        return Err(e.into());
+    }
+    Ok(values)
+}
+
+fn pipeline_requests(pipeline: &Pipeline) -> RedisResult<Vec<Vec<Bytes>>> {
+    let mut requests = Vec::with_capacity(pipeline.len() + 2);
+    if pipeline.is_transaction() {
+        requests.push(vec![Bytes::from_static(b"MULTI")]);
+    }
+    for cmd in pipeline.cmd_iter() {
+        requests.push(cmd_args(cmd)?);
+    }
+    if pipeline.is_transaction() {
+        requests.push(vec![Bytes::from_static(b"EXEC")]);
+    }
+    Ok(requests)
+}
+
+impl redis::aio::ConnectionLike for LocalConnection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        Box::pin(async move {
+            let args = cmd_args(cmd)?;
+            let mut replies = self.run(vec![args]).await?;
+            parse(&replies.pop().unwrap_or_default())
+        })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        Box::pin(async move {
+            let requests = pipeline_requests(pipeline)?;
+            let replies = self.run(requests).await?;
+            select(replies, offset, count, pipeline.is_transaction())
+        })
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.db.load(Ordering::Relaxed)
+    }
+}
+
+impl redis::ConnectionLike for LocalConnection {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
+        let args = decode_packed(cmd)?;
+        let mut replies = pollster::block_on(self.run(vec![args]))?;
+        parse(&replies.pop().unwrap_or_default())
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> RedisResult<Vec<Value>> {
+        let requests = decode_all(cmd)?;
+        let transaction = requests
+            .first()
+            .is_some_and(|r| r.first().is_some_and(|n| n.eq_ignore_ascii_case(b"multi")));
+        let replies = pollster::block_on(self.run(requests))?;
+        select(replies, offset, count, transaction && offset > 0)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.db.load(Ordering::Relaxed)
+    }
+
+    fn check_connection(&mut self) -> bool {
+        redis::cmd("PING").query::<String>(self).is_ok()
+    }
+
+    fn is_open(&self) -> bool {
+        !self.inner.closed.load(Ordering::SeqCst) && !self.inner.shared.is_closed()
+    }
+}

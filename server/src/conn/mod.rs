@@ -1,0 +1,11 @@
+//! Connections: the per-client session and the two transports.
+//!
+//! [`Session`] runs requests; [`tcp`] feeds it from sockets and
+//! [`LocalConnection`] from the `redis` crate in the same process.
+
+mod local;
+mod session;
+pub mod tcp;
+
+pub use local::LocalConnection;
+pub use session::{Peer, Session};

@@ -1,0 +1,150 @@
+//! The TCP transport: the accept loop and one task per connection.
+//!
+//! A connection task reads whatever has arrived, runs every complete
+//! request in it, and writes all their replies with one write: a pipeline
+//! of a hundred commands costs one read and one write, not a hundred. A
+//! protocol error is answered with Redis's text and closes the connection,
+//! as Redis does; nothing else does.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::cmd::After;
+use crate::conn::{Peer, Session};
+use crate::protocol::{Limits, Out, RequestDecoder};
+use crate::server::Shared;
+
+/// Bytes read per `read` call at most; also the initial buffer size.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Accepts connections until the server shuts down. `stopped` is dropped
+/// when the listener is, which tells a waiting `Server::shutdown` that the
+/// port is free.
+pub async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    stopped: std::sync::mpsc::Sender<()>,
+) {
+    let _stopped = stopped;
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            () = shared.closed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // EMFILE and friends: back off a little instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let local = stream.local_addr().ok();
+        tokio::spawn(serve(Arc::clone(&shared), stream, peer, local));
+    }
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+) {
+    let full = {
+        let mut state = shared.state.lock();
+        let full = state.clients.len() as u64 >= state.config.maxclients();
+        if full {
+            state.stats.rejected_connections += 1;
+        }
+        full
+    };
+    if full {
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        return;
+    }
+    let mut session = Session::open(
+        &shared,
+        Peer::Tcp {
+            addr: peer.to_string(),
+            laddr: local.map(|a| a.to_string()).unwrap_or_default(),
+        },
+    );
+    tracing::debug!(client = session.id, %peer, "connected");
+    let mut decoder = RequestDecoder::new();
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = Out::default();
+    let kill = Arc::clone(&session.kill);
+    loop {
+        if input.capacity() - input.len() < READ_CHUNK / 2 {
+            input.reserve(READ_CHUNK);
+        }
+        let read = tokio::select! {
+            r = stream.read_buf(&mut input) => r,
+            () = kill.killed() => break,
+        };
+        match read {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        let (mut limits, password_set, query_limit) = {
+            let state = shared.state.lock();
+            let password_set = state.config.requirepass().is_some();
+            (
+                Limits {
+                    max_bulk_len: state.config.proto_max_bulk_len(),
+                    auth_required: false,
+                },
+                password_set,
+                state.config.client_query_buffer_limit(),
+            )
+        };
+        if input.len() as i64 > query_limit {
+            // Redis closes such a client without a reply.
+            tracing::warn!(client = session.id, "closing client that reached max query buffer length");
+            break;
+        }
+        let mut close = false;
+        loop {
+            // Recomputed per request: an AUTH earlier in the same batch
+            // lifts the pre-authentication limits for the ones after it.
+            limits.auth_required = password_set && !session.authenticated;
+            match decoder.decode(&mut input, &limits) {
+                Ok(Some(args)) => {
+                    if session.execute(args, &mut out) == After::Close {
+                        close = true;
+                        break;
+                    }
+                    if session.is_killed() {
+                        close = true;
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    out.error(&e.reply_text());
+                    close = true;
+                    break;
+                }
+            }
+        }
+        if !out.is_empty() {
+            if stream.write_all(out.as_bytes()).await.is_err() {
+                break;
+            }
+            out.clear();
+        }
+        if close {
+            break;
+        }
+    }
+    let _ = stream.shutdown().await;
+    tracing::debug!(client = session.id, "disconnected");
+}

@@ -1,0 +1,11 @@
+//! RESP, the Redis protocol: requests in, replies out.
+//!
+//! [`request`] decodes what clients send (multibulk and inline, with
+//! Redis's limits and error texts); [`reply`] encodes replies for RESP2 or
+//! RESP3. Nothing outside this module writes protocol bytes.
+
+pub mod reply;
+pub mod request;
+
+pub use reply::{Out, Resp};
+pub use request::{Limits, ProtocolError, RequestDecoder};

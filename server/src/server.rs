@@ -1,0 +1,386 @@
+//! The server handle: build, start, connect, stop.
+//!
+//! A [`Server`] owns one keyspace and, unless told otherwise, a TCP
+//! listener on a free loopback port. Starting one costs a socket bind and a
+//! task spawn, and dropping it closes everything, so a test can start a
+//! fresh server for itself. Connections come two ways: [`Server::connection`]
+//! gives an in-process connection for the `redis` crate (no socket), and
+//! [`Server::addr`] / [`Server::url`] give what any client needs over TCP.
+//!
+//! Server tasks run on a small runtime owned by redsim (or one the builder
+//! is given), never on the test's own runtime: a synchronous client called
+//! from inside `#[tokio::test]` cannot starve the server that must answer it.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Weak};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::runtime::{Handle, Runtime};
+use tokio::sync::Notify;
+
+use crate::clock::{Clock, ClockListener};
+use crate::config::Config;
+use crate::conn::{LocalConnection, tcp};
+use crate::state::State;
+
+/// The runtime that runs server tasks when the builder is not given one.
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("redsim")
+        .enable_all()
+        .build()
+        .expect("redsim: cannot start its runtime")
+});
+
+/// What every connection of a server shares.
+pub struct Shared {
+    /// The one lock over everything commands see.
+    pub state: Mutex<State>,
+    /// The server clock.
+    pub clock: Clock,
+    /// Where server tasks run.
+    pub runtime: Handle,
+    /// The TCP address, if listening.
+    pub addr: Option<SocketAddr>,
+    next_client_id: AtomicU64,
+    closed: AtomicBool,
+    shutdown: Notify,
+}
+
+impl Shared {
+    /// A fresh client id (CLIENT ID), increasing from 1.
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Whether the server has been shut down.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the server shuts down.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.shutdown.notified();
+            if self.is_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.shutdown.notify_waiters();
+        let state = self.state.lock();
+        for client in state.clients.values() {
+            client.kill.kill();
+        }
+    }
+
+    /// Purges what the clock's move made due. Called when a manual clock
+    /// moves, before the move returns to the test.
+    fn on_clock_moved(&self) {
+        let now = self.clock.now_millis();
+        self.state.lock().purge_expired(now);
+    }
+}
+
+impl ClockListener for Shared {
+    fn clock_moved(&self) {
+        self.on_clock_moved();
+    }
+}
+
+/// Builds a [`Server`]: clock, seed, password, address, runtime.
+///
+/// ```
+/// use redsim::{ManualClock, Server};
+///
+/// let clock = ManualClock::new();
+/// let server = Server::builder()
+///     .clock(&clock)
+///     .seed(7)
+///     .password("secret")
+///     .start()
+///     .unwrap();
+/// assert!(server.url().starts_with("redis://:secret@127.0.0.1:"));
+/// ```
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct ServerBuilder {
+    clock: Clock,
+    seed: u64,
+    password: Option<String>,
+    bind: IpAddr,
+    port: u16,
+    listen: bool,
+    runtime: Option<Handle>,
+    config: Vec<(String, String)>,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        ServerBuilder {
+            clock: Clock::system(),
+            seed: 0x5eed_0f_4ed5,
+            password: None,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            listen: true,
+            runtime: None,
+            config: Vec::new(),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// The clock the server reads (default: the system clock). Pass a
+    /// [`ManualClock`](crate::ManualClock) (or a reference to one) to
+    /// control time from the test.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// The seed of everything random in the server (RANDOMKEY, SPOP,
+    /// hashing order, the run id). The same seed gives the same run.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Requires clients to AUTH with this password (`requirepass`).
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// The address to listen on (default 127.0.0.1).
+    pub fn bind(mut self, addr: IpAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// The TCP port (default 0: a free port chosen by the system).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Whether to listen on TCP at all (default true). Without it the
+    /// server is reachable only through [`Server::connection`].
+    pub fn listen(mut self, listen: bool) -> Self {
+        self.listen = listen;
+        self
+    }
+
+    /// Runs the server's tasks on `runtime` instead of redsim's own.
+    pub fn runtime(mut self, runtime: Handle) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Sets a configuration parameter at start, as `CONFIG SET` would.
+    pub fn config(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.push((name.into(), value.into()));
+        self
+    }
+
+    /// Starts the server.
+    ///
+    /// # Errors
+    /// When the address cannot be bound, or a configuration parameter is
+    /// refused (`io::ErrorKind::InvalidInput`, with Redis's error text).
+    pub fn start(self) -> io::Result<Server> {
+        let mut config = Config::new();
+        if let Some(p) = &self.password {
+            config
+                .set(&[(b"requirepass".as_slice(), p.as_bytes())])
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        }
+        for (name, value) in &self.config {
+            config
+                .set(&[(name.as_bytes(), value.as_bytes())])
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        }
+        let runtime = match self.runtime {
+            Some(h) => h,
+            None => RUNTIME.handle().clone(),
+        };
+        let listener = if self.listen {
+            let l = std::net::TcpListener::bind((self.bind, self.port))?;
+            l.set_nonblocking(true)?;
+            Some(l)
+        } else {
+            None
+        };
+        let addr = listener.as_ref().map(|l| l.local_addr()).transpose()?;
+        if let Some(a) = addr {
+            config.set_port(a.port());
+        }
+        let mut state = State::new(self.seed, config, self.clock.now_millis());
+        state.port = addr.map_or(0, |a| a.port());
+        state.executable = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            clock: self.clock.clone(),
+            runtime: runtime.clone(),
+            addr,
+            next_client_id: AtomicU64::new(1),
+            closed: AtomicBool::new(false),
+            shutdown: Notify::new(),
+        });
+        let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
+        self.clock.subscribe(listener_weak);
+        let mut stopped = None;
+        if let Some(l) = listener {
+            let _enter = runtime.enter();
+            let l = tokio::net::TcpListener::from_std(l)?;
+            let (tx, rx) = std::sync::mpsc::channel::<()>();
+            stopped = Some(rx);
+            runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx));
+        }
+        if !self.clock.is_manual() {
+            runtime.spawn(expiry_sweeper(Arc::downgrade(&shared)));
+        }
+        Ok(Server {
+            shared,
+            stopped: Mutex::new(stopped),
+        })
+    }
+}
+
+/// With a clock that moves by itself, expired keys are also purged in the
+/// background (ten times a second, Redis's default `hz`), so that memory
+/// and DBSIZE follow time even when nobody touches the keys.
+async fn expiry_sweeper(shared: Weak<Shared>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        if shared.is_closed() {
+            return;
+        }
+        let now = shared.clock.now_millis();
+        let mut state = shared.state.lock();
+        if state.next_deadline().is_some_and(|d| d <= now) {
+            state.purge_expired(now);
+        }
+    }
+}
+
+/// A running redsim server. Dropping it shuts it down.
+///
+/// ```
+/// let server = redsim::Server::start().unwrap();
+/// let mut con = server.connection();
+/// redis::cmd("SET").arg("greeting").arg("hello").exec(&mut con).unwrap();
+/// let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
+/// assert_eq!(v, "hello");
+/// ```
+pub struct Server {
+    shared: Arc<Shared>,
+    stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl Server {
+    /// A builder with every default.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Starts a server with every default: system clock, no password,
+    /// listening on a free port of 127.0.0.1.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub fn start() -> io::Result<Server> {
+        ServerBuilder::default().start()
+    }
+
+    /// A new in-process connection: a client of its own (CLIENT ID, SELECT,
+    /// MULTI state), reached without a socket. Its clones share it, as
+    /// clones of a `redis` multiplexed connection share theirs.
+    pub fn connection(&self) -> LocalConnection {
+        LocalConnection::new(Arc::clone(&self.shared))
+    }
+
+    /// The TCP address.
+    ///
+    /// # Panics
+    /// If the server was built with `.listen(false)`.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared
+            .addr
+            .expect("this redsim server was built with .listen(false)")
+    }
+
+    /// A `redis://` URL for `redis::Client::open`, with the password if one
+    /// is set.
+    pub fn url(&self) -> String {
+        let addr = self.addr();
+        let auth = match self.shared.state.lock().config.requirepass() {
+            Some(p) => format!(":{}@", String::from_utf8_lossy(p)),
+            None => String::new(),
+        };
+        format!("redis://{auth}{addr}/")
+    }
+
+    /// A `redis::Client` for this server's TCP address.
+    pub fn client(&self) -> redis::Client {
+        redis::Client::open(self.url()).expect("a redsim URL is always valid")
+    }
+
+    /// The clock this server reads.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// Shuts the server down: stops listening, closes every connection,
+    /// and makes in-process connections fail. Also done on drop.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+
+    fn close(&self) {
+        if self.shared.is_closed() {
+            return;
+        }
+        self.shared.close();
+        // Wait (briefly) for the listener to be gone, so that the port is
+        // free when this returns — unless we are on the very runtime that
+        // must drop it, where waiting could only delay it.
+        if let Some(rx) = self.stopped.lock().take() {
+            let on_runtime = Handle::try_current()
+                .is_ok_and(|h| h.id() == self.shared.runtime.id());
+            if !on_runtime {
+                let _ = rx.recv_timeout(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.shared.addr)
+            .field("clock", &self.shared.clock)
+            .finish()
+    }
+}

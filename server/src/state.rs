@@ -1,0 +1,209 @@
+//! [`State`]: everything a command may read or change, behind the one lock.
+//!
+//! One `parking_lot::Mutex<State>` held for a whole command (or a whole
+//! MULTI/EXEC, or a whole script) is what gives redsim Redis's atomicity:
+//! no command ever sees another half done. The state holds the keyspace,
+//! the registry of connected clients (for CLIENT LIST, WATCH and pub/sub,
+//! which need to see other connections), the configuration and the
+//! statistics that INFO reports.
+//!
+//! It does not hold anything a connection needs only for itself (its reply
+//! buffer, its parser, its MULTI queue): that is the [`Session`](crate::conn::Session).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::Notify;
+
+use crate::config::Config;
+use crate::db::{DATABASES, Db};
+use crate::protocol::Resp;
+
+/// Identifier of a client connection, as CLIENT ID reports it.
+pub type ClientId = u64;
+
+/// What the server knows about one connected client.
+#[derive(Debug)]
+pub struct ClientInfo {
+    /// CLIENT ID.
+    pub id: ClientId,
+    /// Peer address (`ip:port`), or a description of the in-process link.
+    pub addr: String,
+    /// Local address (`ip:port`) the client connected to.
+    pub laddr: String,
+    /// CLIENT SETNAME.
+    pub name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: Option<Vec<u8>>,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: Option<Vec<u8>>,
+    /// Server-clock milliseconds at connection.
+    pub created_ms: i64,
+    /// Server-clock milliseconds of the last command.
+    pub last_ms: i64,
+    /// Selected database.
+    pub db: usize,
+    /// Protocol version.
+    pub resp: Resp,
+    /// Full name of the last command (`client|list`).
+    pub last_cmd: &'static str,
+    /// Queued commands, or -1 outside MULTI.
+    pub multi: i64,
+    /// Number of watched keys.
+    pub watched: usize,
+    /// Whether the connection is in-process rather than TCP.
+    pub local: bool,
+    /// Raised to make the connection close (CLIENT KILL, shutdown).
+    pub kill: Arc<KillSwitch>,
+}
+
+/// A one-way switch that closes a connection from outside it.
+#[derive(Debug, Default)]
+pub struct KillSwitch {
+    killed: AtomicBool,
+    notify: Notify,
+}
+
+impl KillSwitch {
+    /// Flips the switch and wakes the connection's task.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+
+    /// Whether the switch has been flipped.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+
+    /// Waits until the switch is flipped.
+    pub async fn killed(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_killed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Counters reported by INFO stats and INFO commandstats.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// total_connections_received.
+    pub connections_received: u64,
+    /// total_commands_processed.
+    pub commands_processed: u64,
+    /// rejected_connections (maxclients).
+    pub rejected_connections: u64,
+    /// expired_keys.
+    pub expired_keys: u64,
+    /// keyspace_hits.
+    pub keyspace_hits: u64,
+    /// keyspace_misses.
+    pub keyspace_misses: u64,
+    /// total_net_input_bytes.
+    pub net_input_bytes: u64,
+    /// total_net_output_bytes.
+    pub net_output_bytes: u64,
+    /// total_error_replies.
+    pub error_replies: u64,
+    /// Per full command name: (calls, microseconds, rejected, failed).
+    pub commands: BTreeMap<&'static str, CommandStat>,
+    /// Per error code (`ERR`, `WRONGTYPE`…): count.
+    pub errors: BTreeMap<String, u64>,
+}
+
+/// INFO commandstats figures for one command.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CommandStat {
+    /// Successful and failed executions.
+    pub calls: u64,
+    /// Total time spent executing, in microseconds.
+    pub usec: u64,
+    /// Calls rejected before execution (arity, auth…).
+    pub rejected: u64,
+    /// Calls that executed and replied with an error.
+    pub failed: u64,
+}
+
+/// The state shared by every connection of one server.
+pub struct State {
+    /// The sixteen databases.
+    pub dbs: Vec<Db>,
+    /// Connected clients by id.
+    pub clients: BTreeMap<ClientId, ClientInfo>,
+    /// CONFIG GET / SET parameters.
+    pub config: Config,
+    /// INFO counters.
+    pub stats: Stats,
+    /// 40 hex characters, new at every start and restart.
+    pub run_id: String,
+    /// Server-clock milliseconds at start.
+    pub start_ms: i64,
+    /// Changes since start (INFO's rdb_changes_since_last_save).
+    pub dirty: u64,
+    /// Deterministic randomness for RANDOMKEY, SPOP, sampling.
+    pub rng: fastrand::Rng,
+    /// Seed of the keyspace hashers.
+    pub hash_seed: u64,
+    /// TCP port reported by INFO, 0 when not listening.
+    pub port: u16,
+    /// The server's own executable path, for INFO (`executable`).
+    pub executable: String,
+}
+
+impl State {
+    /// A fresh state for a server seeded with `seed`.
+    pub fn new(seed: u64, config: Config, start_ms: i64) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let hash_seed = rng.u64(..);
+        let run_id = random_hex(&mut rng, 40);
+        State {
+            dbs: (0..DATABASES).map(|i| Db::new(hash_seed ^ i as u64)).collect(),
+            clients: BTreeMap::new(),
+            config,
+            stats: Stats::default(),
+            run_id,
+            start_ms,
+            dirty: 0,
+            rng,
+            hash_seed,
+            port: 0,
+            executable: String::new(),
+        }
+    }
+
+    /// Removes every key whose deadline is at or before `now` in every
+    /// database, counting them in INFO's expired_keys.
+    pub fn purge_expired(&mut self, now: i64) {
+        let mut expired = 0u64;
+        for db in &mut self.dbs {
+            if db.expires_len() == 0 {
+                continue;
+            }
+            db.purge_expired(now, |_key| expired += 1);
+        }
+        self.stats.expired_keys += expired;
+    }
+
+    /// The earliest deadline over all databases.
+    pub fn next_deadline(&self) -> Option<i64> {
+        self.dbs.iter().filter_map(Db::next_deadline).min()
+    }
+
+    /// The LRU clock value for `now` (server-clock seconds, 24 bits, as
+    /// Redis's `LRU_CLOCK`).
+    pub fn lru_clock(now_ms: i64) -> u32 {
+        ((now_ms / 1000) as u64 & 0xFF_FFFF) as u32
+    }
+}
+
+/// `len` random lowercase hex digits.
+pub fn random_hex(rng: &mut fastrand::Rng, len: usize) -> String {
+    const HEX: &[u8] = b"0123456789abcdef";
+    (0..len).map(|_| HEX[rng.usize(..16)] as char).collect()
+}

@@ -1,0 +1,1 @@
+//! Shared test harness for the workspace's cross-crate tests and benches.
