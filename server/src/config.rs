@@ -3,10 +3,36 @@ use std::collections::BTreeMap;
 
 /// Keyspace notification flags.
 pub mod notify {
+    /// K
+    pub const KEYSPACE: u32 = 1 << 0;
+    /// E
+    pub const KEYEVENT: u32 = 1 << 1;
     /// g
-    pub const GENERIC: u32 = 1;
+    pub const GENERIC: u32 = 1 << 2;
+    /// $
+    pub const STRING: u32 = 1 << 3;
+    /// l
+    pub const LIST: u32 = 1 << 4;
+    /// s
+    pub const SET: u32 = 1 << 5;
+    /// h
+    pub const HASH: u32 = 1 << 6;
+    /// z
+    pub const ZSET: u32 = 1 << 7;
     /// x
-    pub const EXPIRED: u32 = 1 << 6;
+    pub const EXPIRED: u32 = 1 << 8;
+    /// e
+    pub const EVICTED: u32 = 1 << 9;
+    /// t
+    pub const STREAM: u32 = 1 << 10;
+    /// m
+    pub const KEY_MISS: u32 = 1 << 11;
+    /// d
+    pub const MODULE: u32 = 1 << 12;
+    /// n
+    pub const NEW: u32 = 1 << 13;
+    /// A
+    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 }
 
 /// Config.

@@ -116,6 +116,9 @@ fixed_errors! {
     RESP3_ONLY = "ERR This command is only available in RESP3";
     /// A new connection beyond maxclients.
     MAX_CLIENTS = "ERR max number of clients reached";
+    // --- strings (append string-family texts below this line) ---
+    // --- keys (append keys-family texts below this line) ---
+    // --- bitmaps (append bitmap-family texts below this line) ---
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
