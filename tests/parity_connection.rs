@@ -98,8 +98,16 @@ fn protocol_errors_close_the_connection_with_redis_texts() {
         while let Some(r) = real.try_read_reply(Duration::from_millis(200)) {
             real_replies.push(r);
         }
-        assert_eq!(sim_replies, real_replies, "input {:?}", String::from_utf8_lossy(input));
-        assert!(sim.is_closed_by_server(Duration::from_secs(2)), "redsim kept {input:?} open");
+        assert_eq!(
+            sim_replies,
+            real_replies,
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
+        assert!(
+            sim.is_closed_by_server(Duration::from_secs(2)),
+            "redsim kept {input:?} open"
+        );
     }
 }
 
@@ -128,7 +136,12 @@ fn inline_commands_pipelines_and_empty_requests() {
         while let Some(r) = real.try_read_reply(Duration::from_millis(150)) {
             real_replies.push(r);
         }
-        assert_eq!(sim_replies, real_replies, "input {:?}", String::from_utf8_lossy(input));
+        assert_eq!(
+            sim_replies,
+            real_replies,
+            "input {:?}",
+            String::from_utf8_lossy(input)
+        );
     }
 }
 

@@ -32,48 +32,97 @@ pub mod notify {
     /// n
     pub const NEW: u32 = 1 << 13;
     /// A
-    pub const ALL: u32 = GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+    pub const ALL: u32 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
 }
 
 /// Config.
 #[derive(Debug, Clone)]
-pub struct Config { values: BTreeMap<String, Vec<u8>> }
+pub struct Config {
+    values: BTreeMap<String, Vec<u8>>,
+}
 
 impl Config {
     /// New.
     pub fn new() -> Self {
         let mut values = BTreeMap::new();
-        for (k, v) in [("requirepass", ""), ("maxclients", "10000"), ("proto-max-bulk-len", "536870912"), ("save", "3600 1 300 100 60 10000"), ("appendonly", "no"), ("maxmemory", "0"), ("maxmemory-policy", "noeviction"), ("notify-keyspace-events", ""), ("client-query-buffer-limit", "1073741824"), ("databases", "16")] {
+        for (k, v) in [
+            ("requirepass", ""),
+            ("maxclients", "10000"),
+            ("proto-max-bulk-len", "536870912"),
+            ("save", "3600 1 300 100 60 10000"),
+            ("appendonly", "no"),
+            ("maxmemory", "0"),
+            ("maxmemory-policy", "noeviction"),
+            ("notify-keyspace-events", ""),
+            ("client-query-buffer-limit", "1073741824"),
+            ("databases", "16"),
+        ] {
             values.insert(k.to_string(), v.as_bytes().to_vec());
         }
         Config { values }
     }
     /// Get.
     pub fn get(&self, patterns: &[&[u8]]) -> Vec<(String, Vec<u8>)> {
-        self.values.iter().filter(|(k, _)| patterns.iter().any(|p| crate::glob::matches(p, k.as_bytes(), true))).map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.values
+            .iter()
+            .filter(|(k, _)| {
+                patterns
+                    .iter()
+                    .any(|p| crate::glob::matches(p, k.as_bytes(), true))
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
     /// Set.
     pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
         for (k, v) in pairs {
             let k = String::from_utf8_lossy(k).to_ascii_lowercase();
-            if !self.values.contains_key(&k) { return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{k}'")); }
+            if !self.values.contains_key(&k) {
+                return Err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{k}'"
+                ));
+            }
             self.values.insert(k, v.to_vec());
         }
         Ok(())
     }
     /// Port.
-    pub fn set_port(&mut self, port: u16) { self.values.insert("port".into(), port.to_string().into_bytes()); }
+    pub fn set_port(&mut self, port: u16) {
+        self.values
+            .insert("port".into(), port.to_string().into_bytes());
+    }
     /// requirepass.
-    pub fn requirepass(&self) -> Option<&[u8]> { self.values.get("requirepass").filter(|v| !v.is_empty()).map(|v| &v[..]) }
-    fn int(&self, k: &str) -> i64 { self.values.get(k).and_then(|v| std::str::from_utf8(v).ok()?.parse().ok()).unwrap_or(0) }
+    pub fn requirepass(&self) -> Option<&[u8]> {
+        self.values
+            .get("requirepass")
+            .filter(|v| !v.is_empty())
+            .map(|v| &v[..])
+    }
+    fn int(&self, k: &str) -> i64 {
+        self.values
+            .get(k)
+            .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+            .unwrap_or(0)
+    }
     /// bulk len.
-    pub fn proto_max_bulk_len(&self) -> i64 { self.int("proto-max-bulk-len") }
+    pub fn proto_max_bulk_len(&self) -> i64 {
+        self.int("proto-max-bulk-len")
+    }
     /// maxclients.
-    pub fn maxclients(&self) -> u64 { self.int("maxclients") as u64 }
+    pub fn maxclients(&self) -> u64 {
+        self.int("maxclients") as u64
+    }
     /// notify.
-    pub fn notify_keyspace_events(&self) -> u32 { 0 }
+    pub fn notify_keyspace_events(&self) -> u32 {
+        0
+    }
     /// policy.
-    pub fn maxmemory_policy(&self) -> &str { "noeviction" }
+    pub fn maxmemory_policy(&self) -> &str {
+        "noeviction"
+    }
     /// qbuf.
-    pub fn client_query_buffer_limit(&self) -> i64 { self.int("client-query-buffer-limit") }
+    pub fn client_query_buffer_limit(&self) -> i64 {
+        self.int("client-query-buffer-limit")
+    }
 }

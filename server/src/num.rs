@@ -68,8 +68,15 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
 
 /// The pieces of a decimal (or inf) literal accepted by `strtod`.
 enum Literal {
-    Infinite { negative: bool },
-    Finite { negative: bool, digits: BigUint, exp10: i64, nonzero: bool },
+    Infinite {
+        negative: bool,
+    },
+    Finite {
+        negative: bool,
+        digits: BigUint,
+        exp10: i64,
+        nonzero: bool,
+    },
 }
 
 /// Splits `s` as C's `strtod`/`strtold` would, requiring the whole string
@@ -199,7 +206,11 @@ pub fn format_double(d: f64) -> String {
 pub fn format_g(d: f64, precision: usize) -> String {
     let precision = precision.max(1);
     if d == 0.0 {
-        return if d.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if d.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // `{:.Ne}` rounds correctly to N+1 significant digits, as glibc does.
     let sci = format!("{:.*e}", precision - 1, d);
@@ -363,7 +374,11 @@ impl LongDouble {
     pub fn to_human_string(&self) -> Option<String> {
         let (negative, mantissa, exp) = match self {
             LongDouble::Infinite { negative } => {
-                return Some(if *negative { "-inf".into() } else { "inf".into() });
+                return Some(if *negative {
+                    "-inf".into()
+                } else {
+                    "inf".into()
+                });
             }
             LongDouble::Finite {
                 negative,
@@ -401,7 +416,11 @@ impl LongDouble {
             return None;
         }
         let trimmed = trim_fraction(&text);
-        Some(if trimmed == "-0" { "0".into() } else { trimmed.to_string() })
+        Some(if trimmed == "-0" {
+            "0".into()
+        } else {
+            trimmed.to_string()
+        })
     }
 
     /// The nearest double (used where Redis casts a long double down).
@@ -490,7 +509,17 @@ mod tests {
         assert_eq!(parse_i64(b"0"), Some(0));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
-        for bad in [&b"9223372036854775808"[..], b"+1", b"01", b"-0", b" 1", b"1 ", b"", b"-", b"1a"] {
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"+1",
+            b"01",
+            b"-0",
+            b" 1",
+            b"1 ",
+            b"",
+            b"-",
+            b"1a",
+        ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
@@ -502,7 +531,17 @@ mod tests {
         assert_eq!(parse_f64(b"5."), Some(5.0));
         assert_eq!(parse_f64(b"-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
-        for bad in [&b"nan"[..], b"1e", b" 1", b"1 ", b"", b".", b"1e400", b"1e-400", b"abc"] {
+        for bad in [
+            &b"nan"[..],
+            b"1e",
+            b" 1",
+            b"1 ",
+            b"",
+            b".",
+            b"1e400",
+            b"1e-400",
+            b"abc",
+        ] {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
         assert_eq!(parse_f64(b"0e400"), Some(0.0));
@@ -515,7 +554,10 @@ mod tests {
         assert_eq!(format_double(0.1), "0.10000000000000001");
         assert_eq!(format_double(3.0), "3");
         assert_eq!(format_double(1e-5), "1.0000000000000001e-05");
-        assert_eq!(format_double(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(
+            format_double(123456789012345678.0),
+            "1.2345678901234568e+17"
+        );
         assert_eq!(format_double(-0.0), "-0");
         assert_eq!(format_double(f64::NEG_INFINITY), "-inf");
         assert_eq!(format_double(0.0001), "0.0001");

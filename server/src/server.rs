@@ -361,8 +361,8 @@ impl Server {
         // free when this returns — unless we are on the very runtime that
         // must drop it, where waiting could only delay it.
         if let Some(rx) = self.stopped.lock().take() {
-            let on_runtime = Handle::try_current()
-                .is_ok_and(|h| h.id() == self.shared.runtime.id());
+            let on_runtime =
+                Handle::try_current().is_ok_and(|h| h.id() == self.shared.runtime.id());
             if !on_runtime {
                 let _ = rx.recv_timeout(Duration::from_secs(1));
             }

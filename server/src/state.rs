@@ -10,14 +10,14 @@
 //! It does not hold anything a connection needs only for itself (its reply
 //! buffer, its parser, its MULTI queue): that is the [`Session`](crate::conn::Session).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::db::{DATABASES, Db};
+use crate::db::{Blob, DATABASES, Db};
 use crate::protocol::Resp;
 
 /// Identifier of a client connection, as CLIENT ID reports it.
@@ -50,10 +50,12 @@ pub struct ClientInfo {
     pub last_cmd: &'static str,
     /// Queued commands, or -1 outside MULTI.
     pub multi: i64,
-    /// Number of watched keys.
-    pub watched: usize,
     /// Whether the connection is in-process rather than TCP.
     pub local: bool,
+    /// Keys this client WATCHes, as (database, key).
+    pub watching: Vec<(usize, Blob)>,
+    /// Set when a watched key changes: the next EXEC fails.
+    pub cas_dirty: bool,
     /// Raised to make the connection close (CLIENT KILL, shutdown).
     pub kill: Arc<KillSwitch>,
 }
@@ -154,6 +156,8 @@ pub struct State {
     pub port: u16,
     /// The server's own executable path, for INFO (`executable`).
     pub executable: String,
+    /// Who WATCHes each (database, key).
+    pub watched_keys: HashMap<(usize, Blob), Vec<ClientId>>,
 }
 
 impl State {
@@ -163,7 +167,9 @@ impl State {
         let hash_seed = rng.u64(..);
         let run_id = random_hex(&mut rng, 40);
         State {
-            dbs: (0..DATABASES).map(|i| Db::new(hash_seed ^ i as u64)).collect(),
+            dbs: (0..DATABASES)
+                .map(|i| Db::new(hash_seed ^ i as u64))
+                .collect(),
             clients: BTreeMap::new(),
             config,
             stats: Stats::default(),
@@ -174,6 +180,82 @@ impl State {
             hash_seed,
             port: 0,
             executable: String::new(),
+            watched_keys: HashMap::new(),
+        }
+    }
+
+    /// WATCH: `client` watches `key` of `db`.
+    pub fn watch(&mut self, client: ClientId, db: usize, key: &[u8]) {
+        let Some(info) = self.clients.get_mut(&client) else {
+            return;
+        };
+        if info
+            .watching
+            .iter()
+            .any(|(d, k)| *d == db && k.as_slice() == key)
+        {
+            return;
+        }
+        let key = Blob::new(key);
+        info.watching.push((db, key.clone()));
+        self.watched_keys.entry((db, key)).or_default().push(client);
+    }
+
+    /// UNWATCH (also after EXEC, DISCARD, RESET and disconnection).
+    pub fn unwatch_all(&mut self, client: ClientId) {
+        let Some(info) = self.clients.get_mut(&client) else {
+            return;
+        };
+        info.cas_dirty = false;
+        for (db, key) in std::mem::take(&mut info.watching) {
+            let slot = (db, key);
+            if let Some(watchers) = self.watched_keys.get_mut(&slot) {
+                watchers.retain(|&c| c != client);
+                if watchers.is_empty() {
+                    self.watched_keys.remove(&slot);
+                }
+            }
+        }
+    }
+
+    /// A key changed (Redis's `touchWatchedKey`): its watchers' next EXEC fails.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        if self.watched_keys.is_empty() {
+            return;
+        }
+        let Some(watchers) = self.watched_keys.get(&(db, Blob::new(key))) else {
+            return;
+        };
+        for c in watchers {
+            if let Some(info) = self.clients.get_mut(c) {
+                info.cas_dirty = true;
+            }
+        }
+    }
+
+    /// A database is emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB): every
+    /// watched key of `db` that exists in it — or in `other`, the database
+    /// that takes its place — counts as changed, as Redis's
+    /// `touchAllWatchedKeysInDb` decides.
+    pub fn touch_watched_db(&mut self, db: usize, other: Option<usize>, now: i64) {
+        if self.watched_keys.is_empty() {
+            return;
+        }
+        let mut dirty = Vec::new();
+        for ((d, key), watchers) in &self.watched_keys {
+            if *d != db {
+                continue;
+            }
+            let exists = self.dbs[db].contains(key, now)
+                || other.is_some_and(|o| self.dbs[o].contains(key, now));
+            if exists {
+                dirty.extend(watchers.iter().copied());
+            }
+        }
+        for c in dirty {
+            if let Some(info) = self.clients.get_mut(&c) {
+                info.cas_dirty = true;
+            }
         }
     }
 
@@ -181,13 +263,23 @@ impl State {
     /// database, counting them in INFO's expired_keys.
     pub fn purge_expired(&mut self, now: i64) {
         let mut expired = 0u64;
-        for db in &mut self.dbs {
+        let mut touched = Vec::new();
+        let track = !self.watched_keys.is_empty();
+        for (i, db) in self.dbs.iter_mut().enumerate() {
             if db.expires_len() == 0 {
                 continue;
             }
-            db.purge_expired(now, |_key| expired += 1);
+            db.purge_expired(now, |key| {
+                expired += 1;
+                if track {
+                    touched.push((i, key));
+                }
+            });
         }
         self.stats.expired_keys += expired;
+        for (db, key) in touched {
+            self.touch_watched(db, &key);
+        }
     }
 
     /// The earliest deadline over all databases.

@@ -72,7 +72,8 @@ impl RealRedis {
         };
         for _attempt in 0..5 {
             let port = free_port();
-            let dir = std::env::temp_dir().join(format!("redsim-parity-{}-{port}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("redsim-parity-{}-{port}", std::process::id()));
             let _ = std::fs::create_dir_all(&dir);
             let child = Command::new(&bin)
                 .args(["--port", &port.to_string()])
@@ -191,7 +192,11 @@ impl RawClient {
             }
             let mut chunk = [0u8; 64 * 1024];
             let n = self.stream.read(&mut chunk).expect("read from server");
-            assert!(n > 0, "server closed the connection; unread: {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                n > 0,
+                "server closed the connection; unread: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
             self.buf.extend_from_slice(&chunk[..n]);
         }
     }
@@ -240,7 +245,10 @@ pub fn frame_len(buf: &[u8], resp3: bool) -> Option<usize> {
     };
     match r {
         Ok(n) => n,
-        Err(e) => panic!("undecodable reply ({e:?}): {:?}", String::from_utf8_lossy(buf)),
+        Err(e) => panic!(
+            "undecodable reply ({e:?}): {:?}",
+            String::from_utf8_lossy(buf)
+        ),
     }
 }
 
@@ -252,7 +260,10 @@ pub fn split_aggregate(reply: &[u8], resp3: bool) -> Option<(Vec<u8>, Vec<Vec<u8
     }
     let line_end = reply.windows(2).position(|w| w == b"\r\n")? + 2;
     let header = reply[..line_end].to_vec();
-    let count: i64 = std::str::from_utf8(&reply[1..line_end - 2]).ok()?.parse().ok()?;
+    let count: i64 = std::str::from_utf8(&reply[1..line_end - 2])
+        .ok()?
+        .parse()
+        .ok()?;
     if count < 0 {
         return None;
     }

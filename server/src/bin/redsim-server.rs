@@ -43,7 +43,10 @@ fn main() -> std::io::Result<()> {
         builder = builder.password(p);
     }
     let server = builder.start()?;
-    tracing::info!("redsim-server ready to accept connections on {}", server.addr());
+    tracing::info!(
+        "redsim-server ready to accept connections on {}",
+        server.addr()
+    );
     runtime.block_on(async {
         let _ = tokio::signal::ctrl_c().await;
     });

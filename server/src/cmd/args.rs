@@ -18,7 +18,9 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
 pub fn positive_arg(arg: &[u8]) -> Result<i64, CmdError> {
     let n = int_arg(arg)?;
     if n < 0 {
-        return Err(CmdError::fixed("ERR value is out of range, must be positive"));
+        return Err(CmdError::fixed(
+            "ERR value is out of range, must be positive",
+        ));
     }
     Ok(n)
 }

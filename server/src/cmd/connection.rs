@@ -36,7 +36,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hello", -1, hello)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY)
         .acl("fast connection")
-        .doc(CONN, "6.0.0", "Handshakes with the server: protocol version, credentials, name."),
+        .doc(
+            CONN,
+            "6.0.0",
+            "Handshakes with the server: protocol version, credentials, name.",
+        ),
     CommandSpec::new("reset", 1, reset)
         .flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY)
         .acl("fast connection")
@@ -170,8 +174,9 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut resp = ctx.session.resp;
     let mut i = 1;
     if ctx.argc() > 1 {
-        let ver = int_arg(ctx.arg(1))
-            .map_err(|_| CmdError::fixed("ERR Protocol version is not an integer or out of range"))?;
+        let ver = int_arg(ctx.arg(1)).map_err(|_| {
+            CmdError::fixed("ERR Protocol version is not an integer or out of range")
+        })?;
         resp = match ver {
             2 => Resp::V2,
             3 => Resp::V3,
@@ -242,10 +247,10 @@ fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.set_resp(Resp::V2);
     ctx.session.authenticated = ctx.state.config.requirepass().is_none();
     let id = ctx.session.id;
+    ctx.state.unwatch_all(id);
     if let Some(c) = ctx.state.clients.get_mut(&id) {
         c.name = None;
         c.multi = -1;
-        c.watched = 0;
     }
     ctx.out.simple("RESET");
     Ok(())
@@ -332,7 +337,13 @@ fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// One CLIENT LIST line, fields in Redis 7.0's order (buffer figures are
 /// those of an idle connection), plus 7.2's lib-name and lib-ver.
-fn client_line(c: &ClientInfo, now: i64, current: u64, current_db: usize, current_multi: i64) -> String {
+fn client_line(
+    c: &ClientInfo,
+    now: i64,
+    current: u64,
+    current_db: usize,
+    current_multi: i64,
+) -> String {
     let (db, multi, cmd) = if c.id == current {
         (current_db, current_multi, c.last_cmd)
     } else {
@@ -387,11 +398,10 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
         } else if is(ctx.arg(i), "id") && i + 1 < ctx.argc() {
             let mut list = Vec::new();
             for a in &ctx.args[i + 1..] {
-                let id = int_arg(a).ok().filter(|&n| n > 0).ok_or_else(|| {
-                    CmdError::owned(format!(
-                        "ERR Invalid client ID"
-                    ))
-                })?;
+                let id = int_arg(a)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| CmdError::owned(format!("ERR Invalid client ID")))?;
                 list.push(id as u64);
             }
             ids = Some(list);
@@ -415,7 +425,10 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn current_multi(ctx: &Ctx<'_>) -> i64 {
-    ctx.session.multi.as_ref().map_or(-1, |m| m.queue.len() as i64)
+    ctx.session
+        .multi
+        .as_ref()
+        .map_or(-1, |m| m.queue.len() as i64)
 }
 
 /// # Format
@@ -553,16 +566,24 @@ fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx,
         "CLIENT",
         &[
-            "GETNAME", "    Return the name of the current connection.",
-            "GETREDIR", "    Return -1: client-side caching is not supported.",
-            "ID", "    Return the ID of the current connection.",
-            "INFO", "    Return information about the current connection.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "GETREDIR",
+            "    Return -1: client-side caching is not supported.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current connection.",
             "KILL <ip:port> | [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>] [TYPE <type>] [USER <name>] [SKIPME yes|no] [MAXAGE <secs>]",
             "    Close matching connections.",
-            "LIST [TYPE <type>] [ID <id> ...]", "    Return information about client connections.",
-            "NO-EVICT (ON|OFF)", "    Accepted for compatibility.",
-            "SETINFO <LIB-NAME|LIB-VER> <value>", "    Record the client library name or version.",
-            "SETNAME <name>", "    Name the current connection.",
+            "LIST [TYPE <type>] [ID <id> ...]",
+            "    Return information about client connections.",
+            "NO-EVICT (ON|OFF)",
+            "    Accepted for compatibility.",
+            "SETINFO <LIB-NAME|LIB-VER> <value>",
+            "    Record the client library name or version.",
+            "SETNAME <name>",
+            "    Name the current connection.",
         ],
     );
     Ok(())

@@ -5,13 +5,11 @@ use super::flags::*;
 use super::{CommandSpec, Ctx};
 
 /// The generic key commands.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("del", -2, del)
-        .flags(WRITE)
-        .keys(1, -1, 1)
-        .acl("keyspace write slow")
-        .doc("generic", "1.0.0", "Deletes one or more keys."),
-];
+pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new("del", -2, del)
+    .flags(WRITE)
+    .keys(1, -1, 1)
+    .acl("keyspace write slow")
+    .doc("generic", "1.0.0", "Deletes one or more keys.")];
 
 /// # Format
 /// `DEL key [key ...]`

@@ -12,13 +12,14 @@
 //! One file per command family; this module owns the registry and the
 //! helpers every family uses. Error texts live in [`error`].
 
-pub mod error;
 mod args;
 mod bitmap;
 mod connection;
+pub mod error;
 mod keys;
 mod server;
 mod string;
+mod transaction;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -222,6 +223,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         bitmap::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
+        transaction::COMMANDS,
     ]
     .into_iter()
     .flatten()
@@ -282,7 +284,7 @@ pub fn resolve(args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
 pub enum Caller {
     /// Directly from a client.
     Client,
-    /// From EXEC.
+    /// From EXEC: blocking commands do not block.
     Exec,
 }
 
@@ -416,8 +418,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// [`Ctx::key_modified`] for another database.
-    pub fn key_modified_in(&mut self, _db: usize, _key: &[u8]) {
+    pub fn key_modified_in(&mut self, db: usize, key: &[u8]) {
         self.state.dirty += 1;
+        self.state.touch_watched(db, key);
     }
 
     /// Publishes a keyspace event for `key` in the selected database if

@@ -25,11 +25,19 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("dbsize", 1, dbsize)
         .flags(READONLY | FAST)
         .acl("keyspace read fast")
-        .doc(SERVER, "1.0.0", "Returns the number of keys in the database."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Returns the number of keys in the database.",
+        ),
     CommandSpec::new("flushdb", -1, flushdb)
         .flags(WRITE)
         .acl("keyspace write slow dangerous")
-        .doc(SERVER, "1.0.0", "Removes all keys from the current database."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Removes all keys from the current database.",
+        ),
     CommandSpec::new("flushall", -1, flushall)
         .flags(WRITE)
         .acl("keyspace write slow dangerous")
@@ -37,19 +45,35 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("info", -1, info)
         .flags(LOADING | STALE | SENTINEL)
         .acl("slow dangerous")
-        .doc(SERVER, "1.0.0", "Returns information and statistics about the server."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Returns information and statistics about the server.",
+        ),
     CommandSpec::new("lastsave", 1, lastsave)
         .flags(LOADING | STALE | FAST)
         .acl("admin fast dangerous")
-        .doc(SERVER, "1.0.0", "Returns the Unix timestamp of the last successful save."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Returns the Unix timestamp of the last successful save.",
+        ),
     CommandSpec::new("save", 1, save)
         .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI)
         .acl("admin slow dangerous")
-        .doc(SERVER, "1.0.0", "Synchronously saves the database (a no-op: nothing persists)."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Synchronously saves the database (a no-op: nothing persists).",
+        ),
     CommandSpec::new("bgsave", -1, bgsave)
         .flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING)
         .acl("admin slow dangerous")
-        .doc(SERVER, "1.0.0", "Asynchronously saves the database (a no-op: nothing persists)."),
+        .doc(
+            SERVER,
+            "1.0.0",
+            "Asynchronously saves the database (a no-op: nothing persists).",
+        ),
     CommandSpec::new("role", 1, role)
         .flags(NOSCRIPT | LOADING | STALE | FAST | SENTINEL)
         .acl("admin fast dangerous")
@@ -57,15 +81,27 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("wait", 3, wait)
         .flags(NOSCRIPT)
         .acl("slow connection")
-        .doc("generic", "3.0.0", "Blocks until writes reach replicas (there are none: 0)."),
+        .doc(
+            "generic",
+            "3.0.0",
+            "Blocks until writes reach replicas (there are none: 0).",
+        ),
     CommandSpec::container("config", CONFIG_SUBCOMMANDS)
         .acl("slow")
-        .doc(SERVER, "2.0.0", "A container for server configuration commands."),
+        .doc(
+            SERVER,
+            "2.0.0",
+            "A container for server configuration commands.",
+        ),
     CommandSpec::container("command", COMMAND_SUBCOMMANDS)
         .bare(command_all)
         .flags(LOADING | STALE | SENTINEL)
         .acl("slow connection")
-        .doc(SERVER, "2.8.13", "Returns detailed information about all commands."),
+        .doc(
+            SERVER,
+            "2.8.13",
+            "Returns detailed information about all commands.",
+        ),
     CommandSpec::new("debug", -2, debug)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl("admin slow dangerous")
@@ -76,7 +112,11 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("config|get", -3, config_get)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl("admin slow dangerous")
-        .doc(SERVER, "2.0.0", "Returns the effective values of configuration parameters."),
+        .doc(
+            SERVER,
+            "2.0.0",
+            "Returns the effective values of configuration parameters.",
+        ),
     CommandSpec::new("config|set", -4, config_set)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl("admin slow dangerous")
@@ -88,11 +128,19 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("config|rewrite", 2, config_rewrite)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl("admin slow dangerous")
-        .doc(SERVER, "2.8.0", "Persists the effective configuration to file."),
+        .doc(
+            SERVER,
+            "2.8.0",
+            "Persists the effective configuration to file.",
+        ),
     CommandSpec::new("config|help", 2, config_help)
         .flags(LOADING | STALE)
         .acl("slow")
-        .doc(SERVER, "5.0.0", "Returns helpful text about the different subcommands."),
+        .doc(
+            SERVER,
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
 ];
 
 const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
@@ -103,11 +151,19 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("command|info", -2, command_info)
         .flags(LOADING | STALE)
         .acl("slow connection")
-        .doc(SERVER, "2.8.13", "Returns information about one, multiple or all commands."),
+        .doc(
+            SERVER,
+            "2.8.13",
+            "Returns information about one, multiple or all commands.",
+        ),
     CommandSpec::new("command|docs", -2, command_docs)
         .flags(LOADING | STALE)
         .acl("slow connection")
-        .doc(SERVER, "7.0.0", "Returns documentary information about one, multiple or all commands."),
+        .doc(
+            SERVER,
+            "7.0.0",
+            "Returns documentary information about one, multiple or all commands.",
+        ),
     CommandSpec::new("command|list", -2, command_list)
         .flags(LOADING | STALE)
         .acl("slow connection")
@@ -115,11 +171,19 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("command|getkeys", -3, command_getkeys)
         .flags(LOADING | STALE)
         .acl("slow connection")
-        .doc(SERVER, "2.8.13", "Extracts the key names from an arbitrary command."),
+        .doc(
+            SERVER,
+            "2.8.13",
+            "Extracts the key names from an arbitrary command.",
+        ),
     CommandSpec::new("command|help", 2, command_help)
         .flags(LOADING | STALE)
         .acl("slow connection")
-        .doc(SERVER, "5.0.0", "Returns helpful text about the different subcommands."),
+        .doc(
+            SERVER,
+            "5.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
 ];
 
 /// # Format
@@ -152,11 +216,9 @@ fn flush_mode(ctx: &Ctx<'_>) -> CmdResult {
 
 /// Empties database `db`, with the WATCH side effects of the deletion.
 pub(crate) fn flush_db(ctx: &mut Ctx<'_>, db: usize) {
-    let keys: Vec<Vec<u8>> = ctx.state.dbs[db].iter().map(|(k, _)| k.to_vec()).collect();
-    let removed = keys.len() as u64;
-    for k in &keys {
-        ctx.key_modified_in(db, k);
-    }
+    let now = ctx.now;
+    ctx.state.touch_watched_db(db, None, now);
+    let removed = ctx.state.dbs[db].len() as u64;
     ctx.state.dbs[db].clear();
     ctx.state.dirty += removed;
 }
@@ -517,9 +579,7 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     })?;
     let (first, last, step) = spec.keys;
     if first <= 0 {
-        return Err(CmdError::fixed(
-            "ERR The command has no key arguments",
-        ));
+        return Err(CmdError::fixed("ERR The command has no key arguments"));
     }
     let argc = args.len() as i32;
     let last = if last < 0 { argc + last } else { last };
@@ -543,11 +603,16 @@ fn command_help(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx,
         "COMMAND",
         &[
-            "(no subcommand)", "    Return details about all commands.",
-            "COUNT", "    Return the total number of commands.",
-            "DOCS [<command-name> ...]", "    Return documentation details about commands.",
-            "GETKEYS <full-command>", "    Return the keys from a full command.",
-            "INFO [<command-name> ...]", "    Return details about commands.",
+            "(no subcommand)",
+            "    Return details about all commands.",
+            "COUNT",
+            "    Return the total number of commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about commands.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full command.",
+            "INFO [<command-name> ...]",
+            "    Return details about commands.",
             "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
             "    Return a list of all commands.",
         ],
@@ -593,9 +658,12 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             ctx,
             "DEBUG",
             &[
-                "OBJECT <key>", "    Show low-level information about a key.",
-                "SLEEP <seconds>", "    Stop the server for <seconds> (decimals allowed).",
-                "SET-ACTIVE-EXPIRE <0|1>", "    Accepted; expiry here is exact.",
+                "OBJECT <key>",
+                "    Show low-level information about a key.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds> (decimals allowed).",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    Accepted; expiry here is exact.",
             ],
         );
     } else {
@@ -704,7 +772,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
         }
         "memory" => {
             let rss = process_rss();
-            let used: usize = state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + 1_000_000;
+            let used: usize =
+                state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + 1_000_000;
             let _ = write!(
                 t,
                 "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:31744\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
@@ -836,6 +905,12 @@ fn process_cpu() -> (f64, f64) {
     // the 14th and 15th fields, in clock ticks (100 per second on Linux).
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 100.0
+    };
     (tick(11), tick(12))
 }

@@ -185,7 +185,12 @@ fn parse(reply: &[u8]) -> RedisResult<Value> {
 /// Keeps `count` replies after `offset`, the way `redis::Connection` does
 /// for pipelines: in a transaction, an error among the skipped replies
 /// (a command refused while queueing) fails the whole request.
-fn select(replies: Vec<Vec<u8>>, offset: usize, count: usize, transaction: bool) -> RedisResult<Vec<Value>> {
+fn select(
+    replies: Vec<Vec<u8>>,
+    offset: usize,
+    count: usize,
+    transaction: bool,
+) -> RedisResult<Vec<Value>> {
     let mut values = Vec::with_capacity(count);
     let mut queue_error = None;
     for (i, reply) in replies.into_iter().enumerate() {

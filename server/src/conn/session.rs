@@ -83,9 +83,10 @@ impl Session {
                 resp: Resp::V2,
                 last_cmd: "NULL",
                 multi: -1,
-                watched: 0,
                 local,
                 kill: Arc::clone(&kill),
+                watching: Vec::new(),
+                cas_dirty: false,
             },
         );
         let authenticated = state.config.requirepass().is_none();
@@ -209,7 +210,9 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.shared.state.lock().clients.remove(&self.id);
+        let mut state = self.shared.state.lock();
+        state.unwatch_all(self.id);
+        state.clients.remove(&self.id);
     }
 }
 

@@ -108,7 +108,10 @@ async fn serve(
         };
         if input.len() as i64 > query_limit {
             // Redis closes such a client without a reply.
-            tracing::warn!(client = session.id, "closing client that reached max query buffer length");
+            tracing::warn!(
+                client = session.id,
+                "closing client that reached max query buffer length"
+            );
             break;
         }
         let mut close = false;

@@ -61,7 +61,11 @@ impl Blob {
 
     /// Bytes of heap memory this blob owns beyond its own 24 bytes.
     pub fn heap_size(&self) -> usize {
-        if self.0.spilled() { self.0.capacity() } else { 0 }
+        if self.0.spilled() {
+            self.0.capacity()
+        } else {
+            0
+        }
     }
 }
 

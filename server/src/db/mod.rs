@@ -260,7 +260,11 @@ mod tests {
         let mut db = Db::new(1);
         for i in 0..100u32 {
             let key = format!("k{i}");
-            let deadline = if i % 10 == 0 { Some(i64::from(i)) } else { None };
+            let deadline = if i % 10 == 0 {
+                Some(i64::from(i))
+            } else {
+                None
+            };
             db.insert(key.as_bytes(), Value::Int(i64::from(i)), deadline, 0);
         }
         let mut gone = Vec::new();

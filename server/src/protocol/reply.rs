@@ -288,13 +288,19 @@ mod tests {
         assert_eq!(enc(Resp::V3, |o| o.set(1)), "~1\r\n");
         assert_eq!(enc(Resp::V3, |o| o.bool(false)), "#f\r\n");
         assert_eq!(enc(Resp::V3, |o| o.double(-0.5)), ",-0.5\r\n");
-        assert_eq!(enc(Resp::V3, |o| o.verbatim("txt", b"hi")), "=6\r\ntxt:hi\r\n");
+        assert_eq!(
+            enc(Resp::V3, |o| o.verbatim("txt", b"hi")),
+            "=6\r\ntxt:hi\r\n"
+        );
         assert_eq!(enc(Resp::V3, |o| o.push(3)), ">3\r\n");
     }
 
     #[test]
     fn integers_and_errors() {
-        assert_eq!(enc(Resp::V2, |o| o.int(i64::MIN)), ":-9223372036854775808\r\n");
+        assert_eq!(
+            enc(Resp::V2, |o| o.int(i64::MIN)),
+            ":-9223372036854775808\r\n"
+        );
         assert_eq!(enc(Resp::V2, |o| o.int(0)), ":0\r\n");
         assert_eq!(enc(Resp::V2, |o| o.error("ERR a\r\nb")), "-ERR a  b\r\n");
         assert_eq!(enc(Resp::V2, |o| o.bulk(b"")), "$0\r\n\r\n");

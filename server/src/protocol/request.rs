@@ -392,11 +392,26 @@ mod tests {
     #[test]
     fn errors_have_redis_texts() {
         let err = |b: &[u8]| decode_all(b).unwrap_err().reply_text();
-        assert_eq!(err(b"*x\r\n"), "ERR Protocol error: invalid multibulk length");
-        assert_eq!(err(b"*1\r\n+a\r\n"), "ERR Protocol error: expected '$', got '+'");
-        assert_eq!(err(b"*1\r\n$-1\r\n"), "ERR Protocol error: invalid bulk length");
-        assert_eq!(err(b"PING \"a\r\n"), "ERR Protocol error: unbalanced quotes in request");
-        assert_eq!(err(&[b'A'; INLINE_MAX + 1]), "ERR Protocol error: too big inline request");
+        assert_eq!(
+            err(b"*x\r\n"),
+            "ERR Protocol error: invalid multibulk length"
+        );
+        assert_eq!(
+            err(b"*1\r\n+a\r\n"),
+            "ERR Protocol error: expected '$', got '+'"
+        );
+        assert_eq!(
+            err(b"*1\r\n$-1\r\n"),
+            "ERR Protocol error: invalid bulk length"
+        );
+        assert_eq!(
+            err(b"PING \"a\r\n"),
+            "ERR Protocol error: unbalanced quotes in request"
+        );
+        assert_eq!(
+            err(&[b'A'; INLINE_MAX + 1]),
+            "ERR Protocol error: too big inline request"
+        );
         let mut big = b"*".to_vec();
         big.extend(std::iter::repeat_n(b'1', INLINE_MAX + 1));
         assert_eq!(err(&big), "ERR Protocol error: too big mbulk count string");
@@ -418,7 +433,9 @@ mod tests {
             ..Limits::default()
         };
         let mut dec = RequestDecoder::new();
-        let e = dec.decode(&mut BytesMut::from(&b"*11\r\n"[..]), &limits).unwrap_err();
+        let e = dec
+            .decode(&mut BytesMut::from(&b"*11\r\n"[..]), &limits)
+            .unwrap_err();
         assert_eq!(e.0, "unauthenticated multibulk length");
         let mut dec = RequestDecoder::new();
         let e = dec
@@ -429,12 +446,25 @@ mod tests {
 
     #[test]
     fn split_args_quoting() {
-        let s = |l: &str| split_args(l.as_bytes()).map(|v| {
-            v.into_iter().map(|a| String::from_utf8_lossy(&a).into_owned()).collect::<Vec<_>>()
-        });
-        assert_eq!(s("set a  b"), Some(vec!["set".into(), "a".into(), "b".into()]));
-        assert_eq!(s(r#"echo "a\x41\n""#), Some(vec!["echo".into(), "aA\n".into()]));
-        assert_eq!(s(r#"echo 'it\'s'"#), Some(vec!["echo".into(), "it's".into()]));
+        let s = |l: &str| {
+            split_args(l.as_bytes()).map(|v| {
+                v.into_iter()
+                    .map(|a| String::from_utf8_lossy(&a).into_owned())
+                    .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            s("set a  b"),
+            Some(vec!["set".into(), "a".into(), "b".into()])
+        );
+        assert_eq!(
+            s(r#"echo "a\x41\n""#),
+            Some(vec!["echo".into(), "aA\n".into()])
+        );
+        assert_eq!(
+            s(r#"echo 'it\'s'"#),
+            Some(vec!["echo".into(), "it's".into()])
+        );
         assert_eq!(s(r#"echo "a"b"#), None);
         assert_eq!(s(r#"echo 'a"#), None);
         assert_eq!(s(r#"echo """#), Some(vec!["echo".into(), "".into()]));

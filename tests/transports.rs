@@ -1,0 +1,220 @@
+//! The two ways in: the in-process connection and TCP, through the `redis`
+//! crate. Whatever a client can observe must be the same on both.
+
+use redis::aio::ConnectionLike;
+use redis::{AsyncCommands, ErrorKind, RedisError, ServerErrorKind};
+use redsim::Server;
+
+async fn tcp(server: &Server) -> redis::aio::MultiplexedConnection {
+    server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("tcp connection")
+}
+
+#[tokio::test]
+async fn async_commands_work_in_process_and_over_tcp() {
+    let server = Server::start().unwrap();
+    let mut local = server.connection();
+    let mut remote = tcp(&server).await;
+    let _: () = local.set("k", "from-local").await.unwrap();
+    let v: String = remote.get("k").await.unwrap();
+    assert_eq!(v, "from-local");
+    let _: () = remote.set("k2", 5).await.unwrap();
+    let v: i64 = local.get("k2").await.unwrap();
+    assert_eq!(v, 5);
+    let missing: Option<String> = local.get("nope").await.unwrap();
+    assert_eq!(missing, None);
+}
+
+async fn plain_pipeline(mut con: impl ConnectionLike + Send) {
+    let (a, b, c): (String, i64, Option<String>) = redis::pipe()
+        .set("a", "1")
+        .ignore()
+        .get("a")
+        .del("a")
+        .get("a")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!((a.as_str(), b, c), ("1", 1, None));
+}
+
+#[tokio::test]
+async fn plain_pipelines_return_every_reply_in_order() {
+    let server = Server::start().unwrap();
+    plain_pipeline(server.connection()).await;
+    plain_pipeline(tcp(&server).await).await;
+}
+
+async fn atomic_pipeline(mut con: impl ConnectionLike + Send) {
+    let (set, got): (String, String) = redis::pipe()
+        .atomic()
+        .set("t", "v")
+        .get("t")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!((set.as_str(), got.as_str()), ("OK", "v"));
+}
+
+#[tokio::test]
+async fn atomic_pipelines_run_as_one_transaction() {
+    let server = Server::start().unwrap();
+    atomic_pipeline(server.connection()).await;
+    atomic_pipeline(tcp(&server).await).await;
+}
+
+/// The error a command gives over one connection.
+async fn error_of(con: &mut (impl ConnectionLike + Send), cmd: &redis::Cmd) -> RedisError {
+    cmd.query_async::<redis::Value>(con).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn server_errors_have_the_same_kind_and_text_on_both_transports() {
+    let server = Server::start().unwrap();
+    let mut local = server.connection();
+    let mut remote = tcp(&server).await;
+    let cases = [
+        redis::cmd("NOSUCHCOMMAND"),
+        redis::cmd("EXEC"),
+        redis::cmd("SELECT").arg(99).clone(),
+        redis::cmd("GET").clone(),
+    ];
+    for cmd in &cases {
+        let a = error_of(&mut local, cmd).await;
+        let b = error_of(&mut remote, cmd).await;
+        assert_eq!(a.kind(), b.kind(), "{cmd:?}");
+        assert_eq!(a.code(), b.code(), "{cmd:?}");
+        assert_eq!(a.detail(), b.detail(), "{cmd:?}");
+        assert_eq!(a.kind(), ErrorKind::Server(ServerErrorKind::ResponseError));
+    }
+}
+
+async fn queueing_error(mut con: impl ConnectionLike + Send) -> RedisError {
+    redis::pipe()
+        .atomic()
+        .set("x", 1)
+        .cmd("NOSUCHCOMMAND")
+        .query_async::<redis::Value>(&mut con)
+        .await
+        .unwrap_err()
+}
+
+#[tokio::test]
+async fn a_transaction_with_a_queueing_error_is_an_execabort_on_both() {
+    let server = Server::start().unwrap();
+    let local = queueing_error(server.connection()).await;
+    let remote = queueing_error(tcp(&server).await).await;
+    assert_eq!(local.kind(), ErrorKind::Server(ServerErrorKind::ExecAbort));
+    assert_eq!(local.kind(), remote.kind());
+}
+
+#[test]
+fn sync_connection_like_runs_commands_and_pipelines() {
+    use redis::Commands;
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let _: () = Commands::set(&mut con, "s", 10).unwrap();
+    let v: i64 = Commands::get(&mut con, "s").unwrap();
+    assert_eq!(v, 10);
+    let (x, y): (i64, String) = redis::pipe()
+        .atomic()
+        .get("s")
+        .set("s", "z")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!((x, y.as_str()), (10, "OK"));
+    assert!(redis::ConnectionLike::check_connection(&mut con));
+}
+
+#[test]
+fn clones_share_one_client_and_new_connections_are_separate() {
+    let server = Server::start().unwrap();
+    let mut a = server.connection();
+    let mut a2 = a.clone();
+    let mut b = server.connection();
+    let id_a: i64 = redis::cmd("CLIENT").arg("ID").query(&mut a).unwrap();
+    let id_a2: i64 = redis::cmd("CLIENT").arg("ID").query(&mut a2).unwrap();
+    let id_b: i64 = redis::cmd("CLIENT").arg("ID").query(&mut b).unwrap();
+    assert_eq!(id_a, id_a2);
+    assert_ne!(id_a, id_b);
+    redis::cmd("SELECT").arg(3).exec(&mut a).unwrap();
+    assert_eq!(redis::ConnectionLike::get_db(&a2), 3);
+    assert_eq!(redis::ConnectionLike::get_db(&b), 0);
+}
+
+#[test]
+fn quit_closes_the_in_process_connection() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let ok: String = redis::cmd("QUIT").query(&mut con).unwrap();
+    assert_eq!(ok, "OK");
+    assert!(!redis::ConnectionLike::is_open(&con));
+    let err = redis::cmd("PING").query::<String>(&mut con).unwrap_err();
+    assert!(err.is_connection_dropped(), "{err:?}");
+}
+
+#[test]
+fn client_kill_drops_an_in_process_client() {
+    let server = Server::start().unwrap();
+    let mut victim = server.connection();
+    let mut killer = server.connection();
+    let id: i64 = redis::cmd("CLIENT").arg("ID").query(&mut victim).unwrap();
+    let n: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(id)
+        .query(&mut killer)
+        .unwrap();
+    assert_eq!(n, 1);
+    let err = redis::cmd("PING").query::<String>(&mut victim).unwrap_err();
+    assert!(err.is_connection_dropped(), "{err:?}");
+}
+
+#[test]
+fn shutdown_closes_tcp_and_in_process_connections_and_frees_the_port() {
+    let server = Server::start().unwrap();
+    let addr = server.addr();
+    let mut local = server.connection();
+    let mut remote = server.client().get_connection().unwrap();
+    let _: String = redis::cmd("PING").query(&mut remote).unwrap();
+    server.shutdown();
+    assert!(
+        redis::cmd("PING")
+            .query::<String>(&mut local)
+            .unwrap_err()
+            .is_connection_dropped()
+    );
+    assert!(redis::cmd("PING").query::<String>(&mut remote).is_err());
+    // The port is released when shutdown returns.
+    std::net::TcpListener::bind(addr).expect("port still held after shutdown");
+}
+
+#[test]
+fn password_is_required_on_both_transports() {
+    let server = Server::builder().password("pw").start().unwrap();
+    let mut local = server.connection();
+    let err = redis::cmd("GET")
+        .arg("k")
+        .query::<Option<String>>(&mut local)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOAUTH"));
+    redis::cmd("AUTH").arg("pw").exec(&mut local).unwrap();
+    let _: Option<String> = redis::cmd("GET").arg("k").query(&mut local).unwrap();
+    // The URL carries the password, so redis-rs authenticates by itself.
+    let mut remote = server.client().get_connection().unwrap();
+    let v: Option<String> = redis::cmd("GET").arg("k").query(&mut remote).unwrap();
+    assert_eq!(v, None);
+    let bad = redis::Client::open(format!("redis://:wrong@{}/", server.addr())).unwrap();
+    assert!(bad.get_connection().is_err());
+}
+
+#[test]
+fn listen_false_gives_an_in_process_only_server() {
+    let server = Server::builder().listen(false).start().unwrap();
+    let mut con = server.connection();
+    let pong: String = redis::cmd("PING").query(&mut con).unwrap();
+    assert_eq!(pong, "PONG");
+}
