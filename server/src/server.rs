@@ -46,6 +46,10 @@ pub struct Shared {
     pub runtime: Handle,
     /// The TCP address, if listening.
     pub addr: Option<SocketAddr>,
+    /// Bytes read from TCP clients (INFO total_net_input_bytes).
+    pub net_input: AtomicU64,
+    /// Bytes written to TCP clients (INFO total_net_output_bytes).
+    pub net_output: AtomicU64,
     next_client_id: AtomicU64,
     closed: AtomicBool,
     shutdown: Notify,
@@ -233,6 +237,8 @@ impl ServerBuilder {
             clock: self.clock.clone(),
             runtime: runtime.clone(),
             addr,
+            net_input: AtomicU64::new(0),
+            net_output: AtomicU64::new(0),
             next_client_id: AtomicU64::new(1),
             closed: AtomicBool::new(false),
             shutdown: Notify::new(),

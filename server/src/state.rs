@@ -107,10 +107,6 @@ pub struct Stats {
     pub keyspace_hits: u64,
     /// keyspace_misses.
     pub keyspace_misses: u64,
-    /// total_net_input_bytes.
-    pub net_input_bytes: u64,
-    /// total_net_output_bytes.
-    pub net_output_bytes: u64,
     /// total_error_replies.
     pub error_replies: u64,
     /// Per full command name: (calls, microseconds, rejected, failed).

@@ -8,6 +8,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,7 +93,9 @@ async fn serve(
         };
         match read {
             Ok(0) | Err(_) => break,
-            Ok(_) => {}
+            Ok(n) => {
+                shared.net_input.fetch_add(n as u64, Ordering::Relaxed);
+            }
         }
         let (mut limits, password_set, query_limit) = {
             let state = shared.state.lock();
@@ -142,6 +145,9 @@ async fn serve(
             if stream.write_all(out.as_bytes()).await.is_err() {
                 break;
             }
+            shared
+                .net_output
+                .fetch_add(out.len() as u64, Ordering::Relaxed);
             out.clear();
         }
         if close {
