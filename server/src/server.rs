@@ -208,8 +208,9 @@ impl ServerBuilder {
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         }
         for (name, value) in &self.config {
+            // As from a configuration file: immutable parameters allowed.
             config
-                .set(&[(name.as_bytes(), value.as_bytes())])
+                .set_startup(&[(name.as_bytes(), value.as_bytes())])
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         }
         let runtime = match self.runtime {

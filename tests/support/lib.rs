@@ -443,7 +443,11 @@ impl Parity {
     /// [`RealRedis::start`]). Prefer the [`parity!`] macro in tests.
     pub fn start() -> Option<Parity> {
         let real_server = RealRedis::start()?;
-        let sim_server = redsim::Server::start().expect("start redsim");
+        // Configured as the real server is started: no snapshots.
+        let sim_server = redsim::Server::builder()
+            .config("save", "")
+            .start()
+            .expect("start redsim");
         let pair = Pair {
             sim: RawClient::connect(sim_server.addr()).expect("connect redsim"),
             real: RawClient::connect(real_server.addr()).expect("connect redis"),

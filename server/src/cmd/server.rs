@@ -168,7 +168,7 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(LOADING | STALE)
         .acl("slow connection")
         .doc(SERVER, "7.0.0", "Returns a list of command names."),
-    CommandSpec::new("command|getkeys", -3, command_getkeys)
+    CommandSpec::new("command|getkeys", -4, command_getkeys)
         .flags(LOADING | STALE)
         .acl("slow connection")
         .doc(
@@ -307,8 +307,10 @@ fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `CONFIG SET parameter value [parameter value ...]`
 fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
+    // Arity (at least one pair) is checked by the table; an unpaired
+    // trailing argument is a syntax error, as in Redis.
     if ctx.argc() % 2 != 0 {
-        return Err(error::wrong_arity("config|set"));
+        return Err(error::SYNTAX);
     }
     let pairs: Vec<(&[u8], &[u8])> = ctx.args[2..]
         .chunks(2)
@@ -389,7 +391,7 @@ fn command_info(ctx: &mut Ctx<'_>) -> CmdResult {
     for i in 2..ctx.argc() {
         match lookup_full_name(ctx.arg(i)) {
             Some(spec) => write_command_info(ctx, spec),
-            None => ctx.out.null_array(),
+            None => ctx.out.null(),
         }
     }
     Ok(())
@@ -800,8 +802,12 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
                 s.connections_received,
                 s.commands_processed,
-                ctx.shared.net_input.load(std::sync::atomic::Ordering::Relaxed),
-                ctx.shared.net_output.load(std::sync::atomic::Ordering::Relaxed),
+                ctx.shared
+                    .net_input
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                ctx.shared
+                    .net_output
+                    .load(std::sync::atomic::Ordering::Relaxed),
                 s.rejected_connections,
                 s.expired_keys,
                 s.keyspace_hits,

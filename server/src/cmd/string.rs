@@ -33,6 +33,7 @@ fn get(ctx: &mut Ctx<'_>) -> CmdResult {
             let n = *n;
             ctx.out.bulk_int(n)
         }
+        Some(_) => return Err(error::WRONGTYPE),
     }
     Ok(())
 }

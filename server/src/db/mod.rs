@@ -12,7 +12,11 @@
 //! the caller's, in `cmd`.
 
 pub mod blob;
+pub mod hash;
+pub mod list;
+pub mod set;
 pub mod value;
+pub mod zset;
 
 use std::collections::BTreeSet;
 

@@ -6,6 +6,10 @@
 //! so that INCR is arithmetic rather than parsing.
 
 use super::blob::Blob;
+use super::hash::Hash;
+use super::list::List;
+use super::set::Set;
+use super::zset::ZSet;
 
 /// Longest string Redis stores with the `embstr` encoding.
 pub const EMBSTR_MAX: usize = 44;
@@ -19,6 +23,14 @@ pub enum Value {
     RawStr(Blob),
     /// A string that is the canonical decimal form of an integer: `int`.
     Int(i64),
+    /// A list.
+    List(Box<List>),
+    /// A hash.
+    Hash(Box<Hash>),
+    /// A set.
+    Set(Box<Set>),
+    /// A sorted set.
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -37,6 +49,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) | Value::RawStr(_) | Value::Int(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -46,6 +62,10 @@ impl Value {
             Value::Int(_) => "int",
             Value::Str(b) if b.len() <= EMBSTR_MAX => "embstr",
             Value::Str(_) | Value::RawStr(_) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -59,6 +79,10 @@ impl Value {
         match self {
             Value::Str(b) | Value::RawStr(b) => b.heap_size(),
             Value::Int(_) => 0,
+            Value::List(l) => l.heap_size(),
+            Value::Hash(h) => h.heap_size(),
+            Value::Set(s) => s.heap_size(),
+            Value::ZSet(z) => z.heap_size(),
         }
     }
 }
