@@ -38,6 +38,7 @@
 //! * `state`, `config`, `num`, `glob` — the locked server state, CONFIG
 //!   parameters, Redis's number formats, glob patterns.
 
+mod blocking;
 mod clock;
 mod cmd;
 mod config;

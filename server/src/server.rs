@@ -53,12 +53,28 @@ pub struct Shared {
     next_client_id: AtomicU64,
     closed: AtomicBool,
     shutdown: Notify,
+    /// Wakes the ticker when a waiter with an earlier deadline arrives.
+    ticker: Notify,
+    me: Weak<Shared>,
 }
 
 impl Shared {
     /// A fresh client id (CLIENT ID), increasing from 1.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// This shared state as an `Arc` (it always lives in one).
+    pub fn self_arc(&self) -> Arc<Shared> {
+        self.me
+            .upgrade()
+            .expect("Shared is only reachable through its Arc")
+    }
+
+    /// Tells the ticker that blocked clients changed, so that it
+    /// recomputes when to wake up next.
+    pub fn blocking_changed(&self) {
+        self.ticker.notify_one();
     }
 
     /// Whether the server has been shut down.
@@ -90,7 +106,9 @@ impl Shared {
     /// moves, before the move returns to the test.
     fn on_clock_moved(&self) {
         let now = self.clock.now_millis();
-        self.state.lock().purge_expired(now);
+        let mut state = self.state.lock();
+        state.purge_expired(now);
+        state.blocking.expire(now);
     }
 }
 
@@ -233,7 +251,7 @@ impl ServerBuilder {
         state.executable = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let shared = Arc::new(Shared {
+        let shared = Arc::new_cyclic(|me| Shared {
             state: Mutex::new(state),
             clock: self.clock.clone(),
             runtime: runtime.clone(),
@@ -243,6 +261,8 @@ impl ServerBuilder {
             next_client_id: AtomicU64::new(1),
             closed: AtomicBool::new(false),
             shutdown: Notify::new(),
+            ticker: Notify::new(),
+            me: me.clone(),
         });
         let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         self.clock.subscribe(listener_weak);
@@ -255,7 +275,7 @@ impl ServerBuilder {
             runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx));
         }
         if !self.clock.is_manual() {
-            runtime.spawn(expiry_sweeper(Arc::downgrade(&shared)));
+            runtime.spawn(ticker(Arc::downgrade(&shared)));
         }
         Ok(Server {
             shared,
@@ -264,24 +284,38 @@ impl ServerBuilder {
     }
 }
 
-/// With a clock that moves by itself, expired keys are also purged in the
-/// background (ten times a second, Redis's default `hz`), so that memory
-/// and DBSIZE follow time even when nobody touches the keys.
-async fn expiry_sweeper(shared: Weak<Shared>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// With a clock that moves by itself, time passes without anyone calling:
+/// this task purges expired keys in the background (ten times a second,
+/// Redis's default `hz`), so that memory and DBSIZE follow time even when
+/// nobody touches the keys, and times blocked clients out on the dot (it
+/// sleeps until the next deadline, woken early when an earlier one
+/// arrives). Manual clocks need none of it: their moves do the work.
+async fn ticker(shared: Weak<Shared>) {
     loop {
-        tick.tick().await;
-        let Some(shared) = shared.upgrade() else {
+        let Some(sh) = shared.upgrade() else {
             return;
         };
-        if shared.is_closed() {
+        if sh.is_closed() {
             return;
         }
-        let now = shared.clock.now_millis();
-        let mut state = shared.state.lock();
-        if state.next_deadline().is_some_and(|d| d <= now) {
-            state.purge_expired(now);
+        let wait = {
+            let now = sh.clock.now_millis();
+            let mut state = sh.state.lock();
+            if state.next_deadline().is_some_and(|d| d < now) {
+                state.purge_expired(now);
+            }
+            state.blocking.expire(now);
+            // Deadlines are strict: a waiter times out once the clock is
+            // past its deadline, i.e. at deadline + 1 ms.
+            state
+                .blocking
+                .next_deadline()
+                .map_or(100, |d| (d + 1 - now).clamp(1, 100))
+        };
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+            () = sh.ticker.notified() => {}
+            () = sh.closed() => return,
         }
     }
 }

@@ -154,6 +154,8 @@ pub struct State {
     pub executable: String,
     /// Who WATCHes each (database, key).
     pub watched_keys: HashMap<(usize, Blob), Vec<ClientId>>,
+    /// Clients blocked in BLPOP and friends.
+    pub blocking: crate::blocking::Blocking,
 }
 
 impl State {
@@ -177,6 +179,7 @@ impl State {
             port: 0,
             executable: String::new(),
             watched_keys: HashMap::new(),
+            blocking: crate::blocking::Blocking::default(),
         }
     }
 

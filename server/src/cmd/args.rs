@@ -59,3 +59,29 @@ pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
     }
     Some((start as usize, end as usize))
 }
+
+/// Parses a blocking command's timeout in seconds (BLPOP … timeout) into an
+/// absolute server-clock deadline in ms, `None` for 0 (forever), exactly as
+/// Redis 7.0 does: long-double parsing, milliseconds rounded up (so
+/// `0.0001` waits 1 ms and `-0.0001` forever), values too large for a
+/// 64-bit millisecond count reported as negative.
+pub fn timeout_arg(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
+    let secs = num::LongDouble::parse(arg)
+        .ok_or_else(|| CmdError::fixed("ERR timeout is not a float or out of range"))?
+        .to_f64();
+    let ms = (secs * 1000.0).ceil();
+    // C's conversion of an out-of-range double to long long yields
+    // LLONG_MIN on x86-64, which Redis then reports as negative.
+    let ms = if ms.is_finite() && ms < 9.223_372_036_854_775e18 && ms >= -9.223_372_036_854_775e18 {
+        ms as i64
+    } else {
+        i64::MIN
+    };
+    if ms < 0 {
+        return Err(error::TIMEOUT_NEGATIVE);
+    }
+    if ms == 0 {
+        return Ok(None);
+    }
+    Ok(Some(now.saturating_add(ms)))
+}

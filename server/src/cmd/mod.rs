@@ -286,6 +286,8 @@ pub enum Caller {
     Client,
     /// From EXEC: blocking commands do not block.
     Exec,
+    /// Run again for a blocked client because a key it waits on changed.
+    Unblocked,
 }
 
 /// What the connection must do after the reply.
@@ -320,6 +322,11 @@ pub struct Ctx<'a> {
     pub caller: Caller,
     /// What the connection does after the reply.
     pub after: After,
+    /// Set by a blocking command that found nothing and may wait.
+    pub block: Option<crate::blocking::BlockRequest>,
+    /// When a blocked client is served: the key that became ready, which
+    /// the command must serve from.
+    pub ready_key: Option<&'a [u8]>,
 }
 
 impl<'a> Ctx<'a> {
@@ -405,6 +412,23 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Whether a blocking command may block here: not inside EXEC (or a
+    /// script), where Redis makes it behave as if it timed out at once.
+    pub fn can_block(&self) -> bool {
+        matches!(self.caller, Caller::Client | Caller::Unblocked)
+    }
+
+    /// Asks to block on `keys` until `deadline` (server-clock ms; `None`
+    /// waits forever). The command writes no reply; it is run again when
+    /// one of the keys changes, or answered with the null reply when the
+    /// deadline passes. Call only when [`Ctx::can_block`].
+    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>) {
+        self.block = Some(crate::blocking::BlockRequest {
+            keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
+            deadline,
+        });
+    }
+
     /// Whether `key` exists (and is alive) in the selected database.
     pub fn exists(&mut self, key: &[u8]) -> bool {
         self.lookup_notouch(key).is_some()
@@ -421,6 +445,7 @@ impl<'a> Ctx<'a> {
     pub fn key_modified_in(&mut self, db: usize, key: &[u8]) {
         self.state.dirty += 1;
         self.state.touch_watched(db, key);
+        self.state.blocking.signal(db, key);
     }
 
     /// Publishes a keyspace event for `key` in the selected database if

@@ -91,6 +91,8 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             now_us: ctx.now_us,
             caller: Caller::Exec,
             after: After::Continue,
+            block: None,
+            ready_key: None,
         };
         crate::conn::call(spec, &mut inner);
         if inner.after == After::Close {

@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use bytes::{Bytes, BytesMut};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
-use crate::cmd::After;
-use crate::conn::{Peer, Session};
+use crate::conn::{Peer, Session, Step};
 use crate::protocol::{Limits, Out, RequestDecoder};
 use crate::server::Shared;
 
@@ -89,11 +88,26 @@ impl LocalConnection {
                 return Err(dropped());
             }
             let mut out = Out::new(session.resp);
-            let after = session.execute(args, &mut out);
+            let step = session.execute(args, &mut out);
             self.inner.db.store(session.db as i64, Ordering::Relaxed);
-            replies.push(out.take());
-            if after == After::Close {
-                self.inner.closed.store(true, Ordering::SeqCst);
+            match step {
+                Step::Continue => replies.push(out.take()),
+                Step::Close => {
+                    replies.push(out.take());
+                    self.inner.closed.store(true, Ordering::SeqCst);
+                }
+                Step::Blocked(rx) => {
+                    let kill = std::sync::Arc::clone(&session.kill);
+                    let reply = tokio::select! {
+                        reply = rx => reply.ok(),
+                        () = kill.killed() => None,
+                        () = self.inner.shared.closed() => None,
+                    };
+                    match reply {
+                        Some(bytes) => replies.push(bytes),
+                        None => return Err(dropped()),
+                    }
+                }
             }
         }
         Ok(replies)

@@ -8,4 +8,4 @@ mod session;
 pub mod tcp;
 
 pub use local::LocalConnection;
-pub use session::{Multi, Peer, Session, call};
+pub use session::{Multi, Peer, Session, Step, call};

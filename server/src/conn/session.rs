@@ -11,6 +11,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use tokio::sync::oneshot;
+
 use crate::cmd::{self, After, Caller, CmdError, CommandSpec, Ctx, error, flags};
 use crate::protocol::{Out, Resp};
 use crate::server::Shared;
@@ -28,6 +30,18 @@ pub enum Peer {
     },
     /// Through the in-process connection.
     Local,
+}
+
+/// What the connection does after a request.
+#[derive(Debug)]
+pub enum Step {
+    /// The reply is in the buffer; go on.
+    Continue,
+    /// Write the reply, then close (QUIT, protocol errors, CLIENT KILL of
+    /// itself).
+    Close,
+    /// The command blocked: its reply will arrive on this channel.
+    Blocked(oneshot::Receiver<Vec<u8>>),
 }
 
 /// A transaction being queued between MULTI and EXEC.
@@ -54,6 +68,9 @@ pub struct Session {
     /// Flipped from outside to close the connection.
     pub kill: Arc<KillSwitch>,
     shared: Arc<Shared>,
+    /// Whether this session is in the client registry (and must leave it
+    /// on drop); false for the stand-ins that serve blocked clients.
+    registered: bool,
 }
 
 impl Session {
@@ -99,6 +116,22 @@ impl Session {
             multi: None,
             kill,
             shared: Arc::clone(shared),
+            registered: true,
+        }
+    }
+
+    /// A stand-in for a registered client, used to run a blocked client's
+    /// command again when it is served.
+    pub fn detached(shared: &Shared, id: ClientId, db: usize, resp: Resp) -> Session {
+        Session {
+            id,
+            db,
+            resp,
+            authenticated: true,
+            multi: None,
+            kill: Arc::new(KillSwitch::default()),
+            shared: shared.self_arc(),
+            registered: false,
         }
     }
 
@@ -108,16 +141,16 @@ impl Session {
     }
 
     /// Runs one request and writes its reply into `out`.
-    pub fn execute(&mut self, args: Vec<Bytes>, out: &mut Out) -> After {
+    pub fn execute(&mut self, args: Vec<Bytes>, out: &mut Out) -> Step {
         let shared = Arc::clone(&self.shared);
         if args.is_empty() {
-            return After::Continue;
+            return Step::Continue;
         }
         // Redis 7.0 answers QUIT before looking anything up: even
         // unauthenticated, even inside MULTI.
         if cmd::is(&args[0], "quit") {
             out.ok();
-            return After::Close;
+            return Step::Close;
         }
         let resolved = cmd::resolve(&args);
         let mut state = shared.state.lock();
@@ -127,7 +160,7 @@ impl Session {
             Ok(spec) => spec,
             Err(e) => {
                 self.reject(&mut state, out, None, e);
-                return After::Continue;
+                return Step::Continue;
             }
         };
         if !self.authenticated && !spec.has(flags::NO_AUTH) {
@@ -135,7 +168,7 @@ impl Session {
                 self.authenticated = true;
             } else {
                 self.reject(&mut state, out, Some(spec), error::NOAUTH);
-                return After::Continue;
+                return Step::Continue;
             }
         }
         if let Some(multi) = &mut self.multi {
@@ -147,7 +180,7 @@ impl Session {
                         Some(spec),
                         CmdError::fixed("ERR Command not allowed inside a transaction"),
                     );
-                    return After::Continue;
+                    return Step::Continue;
                 }
                 multi.queue.push((spec, args));
                 let queued = multi.queue.len() as i64;
@@ -155,14 +188,14 @@ impl Session {
                     c.multi = queued;
                 }
                 out.simple("QUEUED");
-                return After::Continue;
+                return Step::Continue;
             }
         }
-        if state
-            .next_deadline()
-            .is_some_and(|deadline| deadline <= now)
-        {
+        if state.next_deadline().is_some_and(|deadline| deadline < now) {
             state.purge_expired(now);
+        }
+        if state.blocking.next_deadline().is_some_and(|d| d < now) {
+            state.blocking.expire(now);
         }
         if let Some(c) = state.clients.get_mut(&self.id) {
             c.last_ms = now;
@@ -178,14 +211,29 @@ impl Session {
             now_us,
             caller: Caller::Client,
             after: After::Continue,
+            block: None,
+            ready_key: None,
         };
         call(spec, &mut ctx);
         let after = ctx.after;
+        let block = ctx.block.take();
         if let Some(c) = state.clients.get_mut(&self.id) {
             c.db = self.db;
             c.resp = self.resp;
         }
-        after
+        let step = match (after, block) {
+            (After::Close, _) => Step::Close,
+            (After::Continue, Some(request)) => {
+                let rx = state
+                    .blocking
+                    .add(self.id, self.db, self.resp, spec, args, request);
+                shared.blocking_changed();
+                Step::Blocked(rx)
+            }
+            (After::Continue, None) => Step::Continue,
+        };
+        crate::blocking::serve_ready(&mut state, &shared, now, now_us);
+        step
     }
 
     /// Answers a request refused before execution and counts it: the
@@ -210,8 +258,12 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
+        if !self.registered {
+            return;
+        }
         let mut state = self.shared.state.lock();
         state.unwatch_all(self.id);
+        state.blocking.forget(self.id);
         state.clients.remove(&self.id);
     }
 }

@@ -14,10 +14,12 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::cmd::After;
-use crate::conn::{Peer, Session};
+use tokio::sync::oneshot;
+
+use crate::conn::{Peer, Session, Step};
 use crate::protocol::{Limits, Out, RequestDecoder};
 use crate::server::Shared;
+use crate::state::KillSwitch;
 
 /// Bytes read per `read` call at most; also the initial buffer size.
 const READ_CHUNK: usize = 16 * 1024;
@@ -124,9 +126,30 @@ async fn serve(
             limits.auth_required = password_set && !session.authenticated;
             match decoder.decode(&mut input, &limits) {
                 Ok(Some(args)) => {
-                    if session.execute(args, &mut out) == After::Close {
-                        close = true;
-                        break;
+                    match session.execute(args, &mut out) {
+                        Step::Continue => {}
+                        Step::Close => {
+                            close = true;
+                            break;
+                        }
+                        Step::Blocked(rx) => {
+                            // Replies to the commands before it go out now,
+                            // as Redis writes them while the client waits.
+                            if !out.is_empty() {
+                                if stream.write_all(out.as_bytes()).await.is_err() {
+                                    close = true;
+                                    break;
+                                }
+                                out.clear();
+                            }
+                            match wait_blocked(&mut stream, &mut input, rx, &kill).await {
+                                Some(reply) => out.raw(&reply),
+                                None => {
+                                    close = true;
+                                    break;
+                                }
+                            }
+                        }
                     }
                     if session.is_killed() {
                         close = true;
@@ -156,4 +179,30 @@ async fn serve(
     }
     let _ = stream.shutdown().await;
     tracing::debug!(client = session.id, "disconnected");
+}
+
+/// Waits for a blocked command's reply. Meanwhile it keeps reading (and
+/// buffering) what the client sends, so that a client that hangs up while
+/// blocked is noticed at once — and leaves the line — rather than later
+/// being handed data it can no longer receive. `None` when the client went
+/// away or was killed.
+async fn wait_blocked(
+    stream: &mut TcpStream,
+    input: &mut BytesMut,
+    mut rx: oneshot::Receiver<Vec<u8>>,
+    kill: &KillSwitch,
+) -> Option<Vec<u8>> {
+    loop {
+        if input.capacity() - input.len() < READ_CHUNK / 2 {
+            input.reserve(READ_CHUNK);
+        }
+        tokio::select! {
+            reply = &mut rx => return reply.ok(),
+            read = stream.read_buf(input) => match read {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            },
+            () = kill.killed() => return None,
+        }
+    }
 }

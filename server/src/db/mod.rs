@@ -77,12 +77,13 @@ impl Db {
 
     /// Looks `key` up at `now`: the lazy half of expiry. An entry whose
     /// deadline has passed is removed on the spot and reported as
-    /// [`Lookup::Expired`].
+    /// [`Lookup::Expired`]. As in Redis (`now > when`), a key is still alive
+    /// during the millisecond of its deadline, with a PTTL of 0.
     pub fn lookup(&mut self, key: &[u8], now: i64) -> Lookup {
         let Some((idx, _, entry)) = self.map.get_full(key) else {
             return Lookup::Missing;
         };
-        if entry.expire_at != NO_EXPIRY && entry.expire_at <= now {
+        if entry.expire_at != NO_EXPIRY && entry.expire_at < now {
             let deadline = entry.expire_at;
             let Some((k, _)) = self.map.swap_remove_index(idx) else {
                 return Lookup::Missing;
@@ -106,7 +107,7 @@ impl Db {
     /// removing an expired one (for read paths that hold `&self`).
     pub fn get(&self, key: &[u8], now: i64) -> Option<&Entry> {
         let entry = self.map.get(key)?;
-        if entry.expire_at != NO_EXPIRY && entry.expire_at <= now {
+        if entry.expire_at != NO_EXPIRY && entry.expire_at < now {
             return None;
         }
         Some(entry)
@@ -192,11 +193,11 @@ impl Db {
         self.expires.first().map(|(d, _)| *d)
     }
 
-    /// Removes every key whose deadline is at or before `now`, calling
+    /// Removes every key whose deadline is before `now`, calling
     /// `on_expired` for each, in deadline order. Costs what expires.
     pub fn purge_expired(&mut self, now: i64, mut on_expired: impl FnMut(Blob)) {
         while let Some((deadline, _)) = self.expires.first() {
-            if *deadline > now {
+            if *deadline >= now {
                 break;
             }
             let Some((_, key)) = self.expires.pop_first() else {
@@ -252,9 +253,9 @@ mod tests {
     fn lazy_expiry_removes_on_access() {
         let mut db = Db::new(1);
         db.insert(b"k", Value::string(b"v"), Some(100), 0);
-        assert!(matches!(db.lookup(b"k", 99), Lookup::Found(_)));
-        assert!(matches!(db.lookup(b"k", 100), Lookup::Expired(k) if &*k == b"k"));
-        assert!(matches!(db.lookup(b"k", 100), Lookup::Missing));
+        assert!(matches!(db.lookup(b"k", 100), Lookup::Found(_)));
+        assert!(matches!(db.lookup(b"k", 101), Lookup::Expired(k) if &*k == b"k"));
+        assert!(matches!(db.lookup(b"k", 101), Lookup::Missing));
         assert_eq!(db.len(), 0);
         assert_eq!(db.expires_len(), 0);
     }
@@ -272,7 +273,7 @@ mod tests {
             db.insert(key.as_bytes(), Value::Int(i64::from(i)), deadline, 0);
         }
         let mut gone = Vec::new();
-        db.purge_expired(50, |k| gone.push(k));
+        db.purge_expired(51, |k| gone.push(k));
         assert_eq!(gone.len(), 6);
         assert_eq!(db.len(), 94);
         assert_eq!(db.next_deadline(), Some(60));
