@@ -73,7 +73,7 @@ impl Config {
     /// notify.
     pub fn notify_keyspace_events(&self) -> u32 { 0 }
     /// policy.
-    pub fn maxmemory_policy(&self) -> &str { "noeviction" }
+    pub fn maxmemory_policy(&self) -> &str { self.values.get("maxmemory-policy").and_then(|v| std::str::from_utf8(v).ok()).unwrap_or("noeviction") }
     /// qbuf.
     pub fn client_query_buffer_limit(&self) -> i64 { self.int("client-query-buffer-limit") }
 }
