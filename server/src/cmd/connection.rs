@@ -599,5 +599,5 @@ pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
         ctx.out.simple(l);
     }
     ctx.out.simple("HELP");
-    ctx.out.simple("    Print this help.");
+    ctx.out.simple("    Prints this help.");
 }

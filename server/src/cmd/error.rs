@@ -118,6 +118,20 @@ fixed_errors! {
     MAX_CLIENTS = "ERR max number of clients reached";
     // --- strings (append string-family texts below this line) ---
     // --- keys (append keys-family texts below this line) ---
+    /// EXPIRE family with both GT and LT.
+    GT_AND_LT = "ERR GT and LT options at the same time are not compatible";
+    /// A SCAN cursor that is not an unsigned 64-bit decimal.
+    INVALID_CURSOR = "ERR invalid cursor";
+    /// An argument read as a C `int` (MOVE, COPY … DB) outside its range.
+    INT_OUT_OF_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647";
+    /// SWAPDB's first index is not an `int`.
+    SWAPDB_FIRST_INDEX = "ERR invalid first DB index";
+    /// SWAPDB's second index is not an `int`.
+    SWAPDB_SECOND_INDEX = "ERR invalid second DB index";
+    /// OBJECT FREQ without an LFU maxmemory-policy.
+    LFU_NOT_SELECTED = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+    /// OBJECT IDLETIME under an LFU maxmemory-policy.
+    LFU_SELECTED = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     // --- bitmaps (append bitmap-family texts below this line) ---
 }
 

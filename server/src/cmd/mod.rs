@@ -350,9 +350,15 @@ impl<'a> Ctx<'a> {
         self.session.db
     }
 
-    /// The LRU clock for this command.
+    /// The access field a value created by this command starts with: the
+    /// LRU clock, or a new LFU counter under an LFU `maxmemory-policy`
+    /// (layout in `keys::lfu`).
     pub fn lru(&self) -> u32 {
-        State::lru_clock(self.now)
+        if keys::lfu::is_lfu(&self.state.config) {
+            keys::lfu::fresh(self.now)
+        } else {
+            State::lru_clock(self.now)
+        }
     }
 
     /// Looks a key up for reading: lazy expiry, access time, hit/miss stats.
@@ -383,15 +389,20 @@ impl<'a> Ctx<'a> {
         count: bool,
     ) -> Option<&mut Entry> {
         let now = self.now;
-        let lru = self.lru();
         match self.state.dbs[db].lookup(key, now) {
             Lookup::Found(idx) => {
                 if count {
                     self.state.stats.keyspace_hits += 1;
                 }
-                let entry = self.state.dbs[db].entry_at_mut(idx);
+                let lfu = (touch && keys::lfu::is_lfu(&self.state.config))
+                    .then(|| keys::lfu::params(&self.state.config));
+                let state = &mut *self.state;
+                let entry = state.dbs[db].entry_at_mut(idx);
                 if touch {
-                    entry.access = lru;
+                    entry.access = match lfu {
+                        Some(p) => keys::lfu::touched(entry.access, now, &mut state.rng, p),
+                        None => State::lru_clock(now),
+                    };
                 }
                 Some(entry)
             }

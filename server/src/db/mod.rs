@@ -83,7 +83,7 @@ impl Db {
         let Some((idx, _, entry)) = self.map.get_full(key) else {
             return Lookup::Missing;
         };
-        if entry.expire_at != NO_EXPIRY && entry.expire_at < now {
+        if entry.is_expired(now) {
             let deadline = entry.expire_at;
             let Some((k, _)) = self.map.swap_remove_index(idx) else {
                 return Lookup::Missing;
@@ -107,7 +107,7 @@ impl Db {
     /// removing an expired one (for read paths that hold `&self`).
     pub fn get(&self, key: &[u8], now: i64) -> Option<&Entry> {
         let entry = self.map.get(key)?;
-        if entry.expire_at != NO_EXPIRY && entry.expire_at < now {
+        if entry.is_expired(now) {
             return None;
         }
         Some(entry)
@@ -221,6 +221,52 @@ impl Db {
         self.map.get_index(index)
     }
 
+    /// One step of a SCAN over this database: visits up to `count` keys
+    /// (alive or not) and returns the cursor of the next step, 0 when the
+    /// scan is complete. A scan starts with cursor 0.
+    ///
+    /// # Why the cursor is a count of positions, walked downwards
+    ///
+    /// A cursor `c` ≠ 0 means "positions `0..c` of the map have not been
+    /// visited yet"; each step visits `c-1, c-2, …` and returns what is
+    /// left. The map only ever changes in two ways: a new key is pushed at
+    /// the end, and a removal (`swap_remove`) moves the *last* key into the
+    /// hole. Neither can carry a key that was never visited into the
+    /// visited range:
+    ///
+    /// * a push lands at `len ≥ c`, among the visited positions (a key
+    ///   added during a scan may be missed, as Redis allows);
+    /// * a removal at `i ≥ c` moves the last key, itself at a position
+    ///   `≥ i ≥ c`, so visited only moves within visited; a removal at
+    ///   `i < c` moves the last key to `i`, inside the unvisited range,
+    ///   where it is visited (again, or for the first time).
+    ///
+    /// So every key present for the whole scan is returned at least once,
+    /// some possibly twice, which is SCAN's contract. Growth and rehashing
+    /// of the map never reorder it. A cursor beyond the current length
+    /// (keys were removed) is clamped: every unvisited key is below `len`.
+    /// This holds only as long as no method of `Db` reorders the map
+    /// (`shift_remove`, sorting): keep it that way.
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&'a Blob, &'a Entry),
+    ) -> u64 {
+        let len = self.map.len();
+        let start = match usize::try_from(cursor) {
+            Ok(c) if c != 0 && c <= len => c,
+            _ => len,
+        };
+        let end = start.saturating_sub(count.max(1));
+        for idx in (end..start).rev() {
+            if let Some((k, e)) = self.map.get_index(idx) {
+                visit(k, e);
+            }
+        }
+        end as u64
+    }
+
     /// All keys with their entries, alive or not, in storage order.
     pub fn iter(&self) -> impl Iterator<Item = (&Blob, &Entry)> {
         self.map.iter()
@@ -277,6 +323,63 @@ mod tests {
         assert_eq!(gone.len(), 6);
         assert_eq!(db.len(), 94);
         assert_eq!(db.next_deadline(), Some(60));
+    }
+
+    /// Every key present from the first step to the last is seen, whatever
+    /// is added and removed in between.
+    #[test]
+    fn scan_returns_every_key_present_for_the_whole_scan() {
+        let mut rng = fastrand::Rng::with_seed(42);
+        for round in 0..200 {
+            let mut db = Db::new(round);
+            let initial = rng.usize(0..300);
+            for i in 0..initial {
+                db.insert(format!("k{i}").as_bytes(), Value::Int(0), None, 0);
+            }
+            let mut removed = std::collections::HashSet::new();
+            let mut seen = std::collections::HashSet::new();
+            let mut next_new = initial;
+            let mut cursor = 0;
+            loop {
+                cursor = db.scan(cursor, rng.usize(1..20), |k, _| {
+                    seen.insert(k.to_vec());
+                });
+                if cursor == 0 {
+                    break;
+                }
+                for _ in 0..rng.usize(0..8) {
+                    if rng.bool() && !db.is_empty() {
+                        let idx = rng.usize(..db.len());
+                        let key = db.key_at(idx).map(|(k, _)| k.to_vec()).unwrap_or_default();
+                        db.remove(&key);
+                        removed.insert(key);
+                    } else {
+                        db.insert(format!("n{next_new}").as_bytes(), Value::Int(0), None, 0);
+                        next_new += 1;
+                    }
+                }
+            }
+            for i in 0..initial {
+                let key = format!("k{i}").into_bytes();
+                if !removed.contains(&key) {
+                    assert!(seen.contains(&key), "round {round}: {key:?} missed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scan_cursor_beyond_len_is_clamped_and_empty_db_ends_at_once() {
+        let mut db = Db::new(1);
+        assert_eq!(db.scan(0, 10, |_, _| panic!("empty")), 0);
+        for i in 0..5 {
+            db.insert(format!("k{i}").as_bytes(), Value::Int(i), None, 0);
+        }
+        let mut n = 0;
+        assert_eq!(db.scan(1_000, 2, |_, _| n += 1), 3);
+        assert_eq!(n, 2);
+        assert_eq!(db.scan(u64::MAX, 100, |_, _| n += 1), 0);
+        assert_eq!(n, 7);
     }
 
     #[test]

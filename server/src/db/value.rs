@@ -107,4 +107,11 @@ impl Entry {
     pub fn expire_at(&self) -> Option<i64> {
         (self.expire_at != NO_EXPIRY).then_some(self.expire_at)
     }
+
+    /// Whether the entry is expired at `now`. The one statement of the
+    /// rule: as Redis's `now > when`, a key lives through the millisecond
+    /// of its deadline (with a PTTL of 0) and is gone the next.
+    pub fn is_expired(&self, now: i64) -> bool {
+        self.expire_at != NO_EXPIRY && self.expire_at < now
+    }
 }
