@@ -663,7 +663,14 @@ mod tests {
     #[test]
     fn long_double_parse_refuses_what_strtold_reports_as_erange() {
         let refused = [
-            "0x", "0x1p", "0xg", "0x.p1", "1e5000", "1e-5000", "0x1p16384", "0x1p-16500",
+            "0x",
+            "0x1p",
+            "0xg",
+            "0x.p1",
+            "1e5000",
+            "1e-5000",
+            "0x1p16384",
+            "0x1p-16500",
         ];
         for bad in refused {
             assert_eq!(LongDouble::parse(bad.as_bytes()), None, "{bad}");

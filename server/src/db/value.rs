@@ -180,3 +180,44 @@ impl Entry {
         (self.expire_at != NO_EXPIRY).then_some(self.expire_at)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_values_take_redis_encodings() {
+        assert_eq!(Value::string(b"123").encoding(), "int");
+        assert_eq!(Value::string(b"0123").encoding(), "embstr");
+        assert_eq!(Value::string(b"12345678901234567890").encoding(), "embstr");
+        assert_eq!(Value::string(&[b'x'; 44]).encoding(), "embstr");
+        assert_eq!(Value::string(&[b'x'; 45]).encoding(), "raw");
+        assert_eq!(Value::plain_string(b"3").encoding(), "embstr");
+        assert_eq!(Value::raw_string(Blob::new(b"3")).encoding(), "raw");
+    }
+
+    #[test]
+    fn string_bytes_read_every_variant() {
+        let int = Value::string(b"-42");
+        assert_eq!(int.str_bytes().as_deref(), Some(&b"-42"[..]));
+        assert_eq!(int.str_len(), Some(3));
+        assert_eq!(int.str_to_i64(), Some(-42));
+        let text = Value::string(b" 1");
+        assert_eq!(text.str_len(), Some(2));
+        assert_eq!(text.str_to_i64(), None);
+        assert_eq!(Value::raw_string(Blob::new(b"7")).str_to_i64(), Some(7));
+    }
+
+    #[test]
+    fn mutable_bytes_make_the_value_raw() {
+        let mut v = Value::string(b"12");
+        let bytes = v.str_bytes_mut().unwrap();
+        bytes.extend_from_slice(b"3");
+        assert_eq!(v.encoding(), "raw");
+        assert_eq!(v.str_bytes().as_deref(), Some(&b"123"[..]));
+        let mut v = Value::string(b"ab");
+        v.str_bytes_mut().unwrap().resize(4);
+        assert_eq!(v.str_bytes().as_deref(), Some(&b"ab\0\0"[..]));
+        assert_eq!(v.encoding(), "raw");
+    }
+}
