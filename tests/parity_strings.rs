@@ -893,3 +893,131 @@ fn relative_expiry_counts_from_the_server_clock() {
     clock.advance(Duration::from_secs(5));
     assert_eq!(get(&mut con, "k"), None);
 }
+
+// ---------------------------------------------------------------------------
+// A seeded random walk over the whole family
+// ---------------------------------------------------------------------------
+
+/// A small deterministic generator (SplitMix64), so that a failing walk
+/// can be replayed from its seed.
+struct Walk(u64);
+
+impl Walk {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    fn key(&mut self) -> String {
+        format!("k{}", self.below(6))
+    }
+
+    fn value(&mut self) -> String {
+        match self.below(6) {
+            0 => (self.below(2000) as i64 - 1000).to_string(),
+            1 => format!("{}.{}", self.below(100), self.below(1000)),
+            2 => self
+                .pick(&[
+                    "",
+                    "0",
+                    "-0",
+                    "01",
+                    " 1",
+                    "1e3",
+                    "0x1p3",
+                    "inf",
+                    "9223372036854775807",
+                ])
+                .to_string(),
+            _ => {
+                let len = self.below(12) as usize;
+                (0..len)
+                    .map(|_| (b'a' + self.below(4) as u8) as char)
+                    .collect()
+            }
+        }
+    }
+
+    fn index(&mut self) -> String {
+        (self.below(40) as i64 - 20).to_string()
+    }
+}
+
+#[test]
+fn random_walk_matches_redis() {
+    let mut p = parity!();
+    for seed in [1u64, 2, 3] {
+        let mut w = Walk(seed);
+        p.run("FLUSHALL");
+        for step in 0..700 {
+            let (k, k2, v) = (w.key(), w.key(), w.value());
+            let q = |s: &str| format!("\"{s}\"");
+            let line = match w.below(20) {
+                0 => format!(
+                    "SET {k} {} {}",
+                    q(&v),
+                    w.pick(&[
+                        "",
+                        "NX",
+                        "XX",
+                        "GET",
+                        "NX GET",
+                        "XX GET",
+                        "EX 1000",
+                        "KEEPTTL",
+                        "PX 1000000 GET"
+                    ])
+                ),
+                1 => format!("GET {k}"),
+                2 => format!("APPEND {k} {}", q(&v)),
+                3 => format!("GETRANGE {k} {} {}", w.index(), w.index()),
+                4 => format!("SETRANGE {k} {} {}", w.below(12), q(&v)),
+                5 => format!("INCR {k}"),
+                6 => format!("DECRBY {k} {}", w.index()),
+                7 => format!("INCRBYFLOAT {k} {}", q(&v)),
+                8 => format!("STRLEN {k}"),
+                9 => format!("MGET {k} {k2} nokey"),
+                10 => format!("MSETNX {k} {} {k2} {}", q(&v), q(&w.value())),
+                11 => format!("MSET {k} {} {k2} {}", q(&v), q(&w.value())),
+                12 => format!("GETSET {k} {}", q(&v)),
+                13 => format!("GETDEL {k}"),
+                14 => format!(
+                    "GETEX {k} {}",
+                    w.pick(&["", "PERSIST", "EX 1000", "PX 5000000"])
+                ),
+                15 => format!(
+                    "LCS {k} {k2} {}",
+                    w.pick(&["", "LEN", "IDX", "IDX WITHMATCHLEN", "IDX MINMATCHLEN 2"])
+                ),
+                16 => format!("SETNX {k} {}", q(&v)),
+                17 => format!("INCRBY {k} {}", q(&v)),
+                18 => format!("SUBSTR {k} {} {}", w.index(), w.index()),
+                _ => format!("SETEX {k} 1000 {}", q(&v)),
+            };
+            let (sim, real) = p.both(&line);
+            assert_eq!(
+                String::from_utf8_lossy(&sim),
+                String::from_utf8_lossy(&real),
+                "seed {seed}, step {step}: {line}"
+            );
+            if w.below(10) == 0 {
+                let (sim, real) = encodings(&mut p.pair, &k);
+                assert_eq!(
+                    sim, real,
+                    "encoding of {k} after seed {seed}, step {step}: {line}"
+                );
+            }
+        }
+    }
+}
