@@ -66,7 +66,7 @@ pub fn parse_u64(s: &[u8]) -> Option<u64> {
     Some(value)
 }
 
-/// The pieces of a decimal (or inf) literal accepted by `strtod`.
+/// The pieces of a decimal, hexadecimal (or inf) literal accepted by `strtod`.
 enum Literal {
     Infinite {
         negative: bool,
@@ -77,11 +77,19 @@ enum Literal {
         exp10: i64,
         nonzero: bool,
     },
+    /// A hexadecimal literal (`0x1.8p3`): `digits × 2^exp2`.
+    Binary {
+        negative: bool,
+        digits: BigUint,
+        exp2: i64,
+        nonzero: bool,
+    },
 }
 
 /// Splits `s` as C's `strtod`/`strtold` would, requiring the whole string
 /// to be consumed and no leading blank (Redis rejects both). NaN is refused
-/// (Redis refuses it everywhere). Hexadecimal floats are not accepted.
+/// (Redis refuses it everywhere). Hexadecimal floats (`0x10`, `0x1.8p-3`)
+/// are lexed as [`Literal::Binary`].
 fn lex_float(s: &[u8]) -> Option<Literal> {
     let first = *s.first()?;
     if first.is_ascii_whitespace() || first == 0x0b || first == 0x0c {
@@ -94,6 +102,9 @@ fn lex_float(s: &[u8]) -> Option<Literal> {
     };
     if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
         return Some(Literal::Infinite { negative });
+    }
+    if body.len() > 2 && body[0] == b'0' && (body[1] == b'x' || body[1] == b'X') {
+        return lex_hex(negative, &body[2..]);
     }
     let mut digits = BigUint::zero();
     let mut exp10: i64 = 0;
@@ -167,6 +178,67 @@ fn lex_float(s: &[u8]) -> Option<Literal> {
     })
 }
 
+/// The part of a hexadecimal float after `0x`: hex digits with an optional
+/// point, then an optional binary exponent `p[+-]digits`. As with
+/// `strtold`, a literal with no hex digit, or a bare `p`, leaves input
+/// unconsumed and so is refused.
+fn lex_hex(negative: bool, body: &[u8]) -> Option<Literal> {
+    let mut digits = BigUint::zero();
+    let mut exp2: i64 = 0;
+    let mut seen_digit = false;
+    let mut nonzero = false;
+    let mut i = 0;
+    let mut in_fraction = false;
+    while i < body.len() {
+        let c = body[i];
+        if c == b'.' && !in_fraction {
+            in_fraction = true;
+            i += 1;
+            continue;
+        }
+        let Some(d) = (c as char).to_digit(16) else {
+            break;
+        };
+        digits = (digits << 4usize) + BigUint::from(d);
+        nonzero |= d != 0;
+        seen_digit = true;
+        if in_fraction {
+            exp2 -= 4;
+        }
+        i += 1;
+    }
+    if !seen_digit {
+        return None;
+    }
+    if i < body.len() && (body[i] == b'p' || body[i] == b'P') {
+        i += 1;
+        let mut exp_negative = false;
+        if i < body.len() && (body[i] == b'+' || body[i] == b'-') {
+            exp_negative = body[i] == b'-';
+            i += 1;
+        }
+        let start = i;
+        let mut e: i64 = 0;
+        while i < body.len() && body[i].is_ascii_digit() {
+            e = (e * 10 + i64::from(body[i] - b'0')).min(1_000_000_000);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        exp2 += if exp_negative { -e } else { e };
+    }
+    if i != body.len() {
+        return None;
+    }
+    Some(Literal::Binary {
+        negative,
+        digits,
+        exp2,
+        nonzero,
+    })
+}
+
 /// Parses a double with the rules of Redis's `getDoubleFromObject`:
 /// `strtod` syntax, the whole string, no leading blank, no NaN, and no
 /// overflow to infinity or underflow to zero. `inf` and `-inf` are accepted.
@@ -186,6 +258,34 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
                 return None;
             }
             Some(value)
+        }
+        // `digits × 2^exp2`: the integer part converts with one rounding,
+        // the scaling by a power of two is exact outside the subnormal range.
+        Literal::Binary {
+            negative,
+            digits,
+            exp2,
+            nonzero,
+        } => {
+            let mantissa = digits.to_f64()?;
+            let exp2 = i32::try_from(exp2.clamp(-5000, 5000)).ok()?;
+            let mut value = mantissa;
+            // Scale in steps that cannot overflow or underflow on their own.
+            let mut e = exp2;
+            while e > 0 {
+                let step = e.min(1000);
+                value *= 2f64.powi(step);
+                e -= step;
+            }
+            while e < 0 {
+                let step = (-e).min(1000);
+                value /= 2f64.powi(step);
+                e += step;
+            }
+            if value.is_infinite() || (value == 0.0 && nonzero) {
+                return None;
+            }
+            Some(if negative { -value } else { value })
         }
     }
 }
@@ -303,11 +403,25 @@ impl LongDouble {
                 } else {
                     round_ratio(negative, digits, pow10(exp10.unsigned_abs()), 0)
                 };
-                match value {
-                    LongDouble::Infinite { .. } => None,
-                    LongDouble::Finite { mantissa: 0, .. } => None,
-                    v => Some(v),
+                in_parse_range(value)
+            }
+            Literal::Binary {
+                negative,
+                digits,
+                exp2,
+                nonzero,
+            } => {
+                if !nonzero {
+                    return Some(LongDouble::Finite {
+                        negative,
+                        mantissa: 0,
+                        exp: 0,
+                    });
                 }
+                if exp2 > 20_000 || exp2 < -20_000 - digits.bits() as i64 {
+                    return None;
+                }
+                in_parse_range(round_ratio(negative, digits, BigUint::one(), exp2))
             }
         }
     }
@@ -445,6 +559,25 @@ impl LongDouble {
     }
 }
 
+/// Smallest binary exponent of a nonzero x87 extended value: the least
+/// subnormal is 2^-16445, and anything below half of it rounds to zero.
+const LD_MIN_EXP: i64 = -16446;
+
+/// What `strtold` makes of a parsed value: `None` (ERANGE, which Redis
+/// refuses) on overflow to infinity or underflow to zero.
+fn in_parse_range(value: LongDouble) -> Option<LongDouble> {
+    match value {
+        LongDouble::Infinite { .. } => None,
+        LongDouble::Finite { mantissa: 0, .. } => None,
+        LongDouble::Finite { mantissa, exp, .. }
+            if exp + i64::from(64 - mantissa.leading_zeros()) - 1 < LD_MIN_EXP =>
+        {
+            None
+        }
+        v => Some(v),
+    }
+}
+
 fn signed(negative: bool, magnitude: BigUint) -> BigInt {
     BigInt::from_biguint(if negative { Sign::Minus } else { Sign::Plus }, magnitude)
 }
@@ -545,6 +678,10 @@ mod tests {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
         assert_eq!(parse_f64(b"0e400"), Some(0.0));
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"-0x1.8p1"), Some(-3.0));
+        assert_eq!(parse_f64(b"0x1p-1074"), Some(f64::from_bits(1)));
+        assert_eq!(parse_f64(b"0x1p2000"), None);
     }
 
     #[test]
@@ -580,5 +717,30 @@ mod tests {
         assert_eq!(incr("0", "0"), "0");
         assert_eq!(incr("1", "-1"), "0");
         assert_eq!(incr("-0", "-0"), "0");
+        // Hexadecimal literals, as strtold reads them.
+        assert_eq!(incr("0", "0x10"), "16");
+        assert_eq!(incr("0x1p-2", "0X.8P1"), "1.25");
+        assert_eq!(incr("0", "-0x1.8"), "-1.5");
+        assert_eq!(incr("0", "0x123456789abcdef12p0"), "20988295479420645138");
+    }
+
+    #[test]
+    fn long_double_parse_refuses_what_strtold_reports_as_erange() {
+        let refused = [
+            "0x",
+            "0x1p",
+            "0xg",
+            "0x.p1",
+            "1e5000",
+            "1e-5000",
+            "0x1p16384",
+            "0x1p-16500",
+        ];
+        for bad in refused {
+            assert_eq!(LongDouble::parse(bad.as_bytes()), None, "{bad}");
+        }
+        // Subnormal, but not zero: accepted, as Redis accepts it.
+        assert!(LongDouble::parse(b"1e-4940").is_some());
+        assert!(LongDouble::parse(b"0x1.fffffffffffffffep16383").is_some());
     }
 }

@@ -117,6 +117,18 @@ fixed_errors! {
     /// A new connection beyond maxclients.
     MAX_CLIENTS = "ERR max number of clients reached";
     // --- strings (append string-family texts below this line) ---
+    /// DECRBY of -9223372036854775808, whose negation overflows.
+    DECREMENT_OVERFLOW = "ERR decrement would overflow";
+    /// LCS on a key that holds another type (Redis 7.0 does not say WRONGTYPE here).
+    LCS_WRONGTYPE = "ERR The specified keys must contain string values";
+    /// LCS with both LEN and IDX.
+    LCS_LEN_AND_IDX = "ERR If you want both the length and indexes, please just use IDX.";
+    /// LCS of a string of 4 GiB or more.
+    LCS_TOO_LONG = "ERR String too long for LCS";
+    /// LCS whose table would be larger than proto-max-bulk-len.
+    LCS_TABLE_TOO_BIG = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
+    /// LCS whose table could not be allocated.
+    LCS_NO_MEMORY = "ERR Insufficient memory, failed allocating transient memory for LCS";
     // --- keys (append keys-family texts below this line) ---
     /// EXPIRE family with both GT and LT.
     GT_AND_LT = "ERR GT and LT options at the same time are not compatible";

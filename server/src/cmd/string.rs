@@ -1,53 +1,265 @@
-//! String commands.
+//! String commands: SET and its variants, GET and its variants, MSET/MGET,
+//! APPEND, STRLEN, GETRANGE/SETRANGE, the INCR family, INCRBYFLOAT and LCS.
+//!
+//! Each command follows Redis 7.0's `t_string.c` step by step, because the
+//! order of its checks is visible: which error wins when several apply,
+//! whether a key is created, whether an encoding changes, which keyspace
+//! events fire. Values are read and changed only through the string API of
+//! [`Value`] (`str_bytes`, `str_bytes_mut`…), which also picks the encoding
+//! `OBJECT ENCODING` reports: whole values get Redis's `tryObjectEncoding`
+//! choice, in-place changes make them `raw`, INCR makes them `int` and
+//! INCRBYFLOAT `embstr`/`raw`.
+//!
+//! This file holds the command table and the steps the commands share;
+//! the commands live in `set` (SET, GET and their variants, MSET, MGET),
+//! `range` (APPEND, STRLEN, GETRANGE, SETRANGE), `counter` (INCR family,
+//! INCRBYFLOAT) and `lcs`. It does not own expiry (the keyspace does) nor
+//! number syntax ([`crate::num`]).
 
-use super::error::{self, CmdResult};
+mod counter;
+mod lcs;
+mod range;
+mod set;
+
+use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx};
 use crate::db::Value;
+use crate::protocol::Out;
+use crate::state::State;
 
 /// The string commands.
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", 2, get)
+    CommandSpec::new("get", 2, set::get)
         .flags(READONLY | FAST)
         .keys(1, 1, 1)
         .acl("read string fast")
-        .doc("string", "1.0.0", "Returns the string value of a key."),
-    CommandSpec::new("set", -3, set)
+        .doc("string", "1.0.0", "Get the value of a key"),
+    CommandSpec::new("set", -3, set::set)
         .flags(WRITE | DENYOOM)
         .keys(1, 1, 1)
         .acl("write string slow")
-        .doc("string", "1.0.0", "Sets the string value of a key."),
+        .doc("string", "1.0.0", "Set the string value of a key"),
+    CommandSpec::new("setnx", 3, set::setnx)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Set the value of a key, only if the key does not exist",
+        ),
+    CommandSpec::new("setex", 4, set::setex)
+        .flags(WRITE | DENYOOM)
+        .keys(1, 1, 1)
+        .acl("write string slow")
+        .doc("string", "2.0.0", "Set the value and expiration of a key"),
+    CommandSpec::new("psetex", 4, set::psetex)
+        .flags(WRITE | DENYOOM)
+        .keys(1, 1, 1)
+        .acl("write string slow")
+        .doc(
+            "string",
+            "2.6.0",
+            "Set the value and expiration in milliseconds of a key",
+        ),
+    CommandSpec::new("getset", 3, set::getset)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Set the string value of a key and return its old value",
+        ),
+    CommandSpec::new("getdel", 2, set::getdel)
+        .flags(WRITE | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "6.2.0",
+            "Get the value of a key and delete the key",
+        ),
+    CommandSpec::new("getex", -2, set::getex)
+        .flags(WRITE | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "6.2.0",
+            "Get the value of a key and optionally set its expiration",
+        ),
+    CommandSpec::new("mset", -3, set::mset)
+        .flags(WRITE | DENYOOM)
+        .keys(1, -1, 2)
+        .acl("write string slow")
+        .doc("string", "1.0.1", "Set multiple keys to multiple values"),
+    CommandSpec::new("msetnx", -3, set::msetnx)
+        .flags(WRITE | DENYOOM)
+        .keys(1, -1, 2)
+        .acl("write string slow")
+        .doc(
+            "string",
+            "1.0.1",
+            "Set multiple keys to multiple values, only if none of the keys exist",
+        ),
+    CommandSpec::new("mget", -2, set::mget)
+        .flags(READONLY | FAST)
+        .keys(1, -1, 1)
+        .acl("read string fast")
+        .doc("string", "1.0.0", "Get the values of all the given keys"),
+    CommandSpec::new("append", 3, range::append)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc("string", "2.0.0", "Append a value to a key"),
+    CommandSpec::new("strlen", 2, range::strlen)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read string fast")
+        .doc(
+            "string",
+            "2.2.0",
+            "Get the length of the value stored in a key",
+        ),
+    CommandSpec::new("getrange", 4, range::getrange)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read string slow")
+        .doc(
+            "string",
+            "2.4.0",
+            "Get a substring of the string stored at a key",
+        ),
+    CommandSpec::new("substr", 4, range::getrange)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read string slow")
+        .doc(
+            "string",
+            "1.0.0",
+            "Get a substring of the string stored at a key",
+        ),
+    CommandSpec::new("setrange", 4, range::setrange)
+        .flags(WRITE | DENYOOM)
+        .keys(1, 1, 1)
+        .acl("write string slow")
+        .doc(
+            "string",
+            "2.2.0",
+            "Overwrite part of a string at key starting at the specified offset",
+        ),
+    CommandSpec::new("incr", 2, counter::incr)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Increment the integer value of a key by one",
+        ),
+    CommandSpec::new("incrby", 3, counter::incrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Increment the integer value of a key by the given amount",
+        ),
+    CommandSpec::new("decr", 2, counter::decr)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Decrement the integer value of a key by one",
+        ),
+    CommandSpec::new("decrby", 3, counter::decrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "1.0.0",
+            "Decrement the integer value of a key by the given number",
+        ),
+    CommandSpec::new("incrbyfloat", 3, counter::incrbyfloat)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write string fast")
+        .doc(
+            "string",
+            "2.6.0",
+            "Increment the float value of a key by the given amount",
+        ),
+    CommandSpec::new("lcs", -3, lcs::lcs)
+        .flags(READONLY)
+        .keys(1, 2, 1)
+        .acl("read string slow")
+        .doc("string", "7.0.0", "Find longest common substring"),
 ];
 
-/// # Format
-/// `GET key`
-fn get(ctx: &mut Ctx<'_>) -> CmdResult {
-    let key = ctx.arg(1);
-    match ctx.lookup_read(key).map(|e| &e.value) {
-        None => ctx.out.null(),
-        Some(Value::Str(b) | Value::RawStr(b)) => {
-            let b = b.clone();
-            ctx.out.bulk(&b)
+// ---------------------------------------------------------------------------
+// Shared steps
+// ---------------------------------------------------------------------------
+
+/// The value of `key`, alive at `now`, read straight from the state.
+///
+/// Commands look a key up through [`Ctx`] first (lazy expiry, access time,
+/// hit and miss counts); this second, plain read borrows only the state,
+/// so the value can be written into the reply buffer without a copy.
+fn stored<'s>(state: &'s State, db: usize, key: &[u8], now: i64) -> Option<&'s Value> {
+    state.dbs[db].get(key, now).map(|e| &e.value)
+}
+
+/// Writes a string value as a bulk reply (nil for a value of another type).
+fn reply_string(out: &mut Out, value: Option<&Value>) {
+    match value {
+        Some(Value::Int(n)) => out.bulk_int(*n),
+        Some(v) => match v.str_bytes() {
+            Some(bytes) => out.bulk(&bytes),
+            None => out.null(),
+        },
+        None => out.null(),
+    }
+}
+
+/// Redis's `getGenericCommand`: replies with the string at `key` or nil,
+/// and says whether the key existed. A key of another type is `WRONGTYPE`,
+/// with nothing written.
+fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
+    match ctx.lookup_read(key) {
+        None => {
+            ctx.out.null();
+            Ok(false)
         }
-        Some(Value::Int(n)) => {
-            let n = *n;
-            ctx.out.bulk_int(n)
+        Some(entry) if !entry.value.is_string() => Err(error::WRONGTYPE),
+        Some(_) => {
+            reply_string(ctx.out, stored(ctx.state, ctx.session.db, key, ctx.now));
+            Ok(true)
         }
         Some(_) => return Err(error::WRONGTYPE),
+    }
+}
+
+/// Redis's `checkStringLength`: a string of `size + append` bytes must fit
+/// in `max` (proto-max-bulk-len).
+fn check_string_length(max: i64, size: usize, append: usize) -> CmdResult {
+    let total = size as i128 + append as i128;
+    if total > i128::from(max) {
+        return Err(error::STRING_TOO_LONG);
     }
     Ok(())
 }
 
-/// # Format
-/// `SET key value`
-fn set(ctx: &mut Ctx<'_>) -> CmdResult {
-    if ctx.argc() != 3 {
-        return Err(error::SYNTAX);
+/// An option keyword as Redis compares it: C string functions stop at the
+/// first NUL byte, so `"NX\0junk"` reads as `NX`.
+fn keyword(arg: &[u8]) -> &[u8] {
+    match arg.iter().position(|&b| b == 0) {
+        Some(nul) => &arg[..nul],
+        None => arg,
     }
-    let (key, value) = (ctx.arg(1), ctx.arg(2));
-    let lru = ctx.lru();
-    ctx.db().insert(key, Value::string(value), None, lru);
-    ctx.key_modified(key);
-    ctx.out.ok();
-    Ok(())
 }
