@@ -145,6 +145,16 @@ fixed_errors! {
     /// OBJECT IDLETIME under an LFU maxmemory-policy.
     LFU_SELECTED = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
     // --- bitmaps (append bitmap-family texts below this line) ---
+    /// BITPOS with a bit argument other than 0 or 1.
+    BIT_ARG_NOT_BINARY = "ERR The bit argument must be 1 or 0.";
+    /// BITOP NOT with other than one source key.
+    BITOP_NOT_ONE_SOURCE = "ERR BITOP NOT must be called with a single source key.";
+    /// BITFIELD with a type other than i1..i64 or u1..u63.
+    BITFIELD_TYPE = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+    /// BITFIELD OVERFLOW with a mode other than WRAP, SAT or FAIL.
+    BITFIELD_OVERFLOW_TYPE = "ERR Invalid OVERFLOW type specified";
+    /// BITFIELD_RO with SET or INCRBY.
+    BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand";
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
