@@ -343,6 +343,7 @@ fn client_line(
     current: u64,
     current_db: usize,
     current_multi: i64,
+    blocked: bool,
 ) -> String {
     let (db, multi, cmd) = if c.id == current {
         (current_db, current_multi, c.last_cmd)
@@ -363,7 +364,13 @@ fn client_line(
         text(&c.name),
         ((now - c.created_ms) / 1000).max(0),
         ((now - c.last_ms) / 1000).max(0),
-        if multi >= 0 { "x" } else { "N" },
+        if multi >= 0 {
+            "x"
+        } else if blocked {
+            "b"
+        } else {
+            "N"
+        },
         db,
         multi,
         cmd,
@@ -417,7 +424,8 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        text.push_str(&client_line(c, ctx.now, current, db, multi));
+        let blocked = ctx.state.blocking.is_blocked(c.id);
+        text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());
@@ -437,7 +445,7 @@ fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
     let current = ctx.session.id;
     let (db, multi) = (ctx.session.db, current_multi(ctx));
     let line = match ctx.state.clients.get(&current) {
-        Some(c) => client_line(c, ctx.now, current, db, multi),
+        Some(c) => client_line(c, ctx.now, current, db, multi, false),
         None => String::new(),
     };
     ctx.out.verbatim("txt", format!("{line}\n").as_bytes());

@@ -155,6 +155,22 @@ fixed_errors! {
     BITFIELD_OVERFLOW_TYPE = "ERR Invalid OVERFLOW type specified";
     /// BITFIELD_RO with SET or INCRBY.
     BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand";
+    // --- lists (append list-family texts below this line) ---
+    /// LSET past either end of the list.
+    INDEX_OUT_OF_RANGE = "ERR index out of range";
+    /// A count that must not be negative (LPOP/RPOP count), also for one that
+    /// is not a number at all.
+    MUST_BE_POSITIVE = "ERR value is out of range, must be positive";
+    /// LPOS … RANK 0.
+    LPOS_RANK_ZERO = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+    /// LPOS … COUNT negative or not a number.
+    LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+    /// LPOS … MAXLEN negative or not a number.
+    LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+    /// LMPOP/BLMPOP numkeys below 1 or not a number.
+    NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0";
+    /// LMPOP/BLMPOP … COUNT below 1 or not a number.
+    COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.

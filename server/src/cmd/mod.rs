@@ -17,6 +17,7 @@ mod bitmap;
 mod connection;
 pub mod error;
 mod keys;
+mod list;
 mod server;
 mod string;
 mod transaction;
@@ -220,6 +221,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
     [
         string::COMMANDS,
         keys::COMMANDS,
+        list::COMMANDS,
         bitmap::COMMANDS,
         connection::COMMANDS,
         server::COMMANDS,
