@@ -14,10 +14,13 @@
 
 mod args;
 mod bitmap;
+mod collection;
 mod connection;
 pub mod error;
+mod hash;
 mod keys;
 mod server;
+mod set;
 mod string;
 mod transaction;
 
@@ -224,6 +227,8 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         connection::COMMANDS,
         server::COMMANDS,
         transaction::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
     ]
     .into_iter()
     .flatten()
