@@ -10,6 +10,7 @@ use super::super::error::{self, CmdResult};
 use super::super::{Ctx, int_arg};
 use super::{Kind, kind, max_intset, read, reply_members};
 use crate::config::notify;
+use crate::db::set::Set;
 use crate::db::{Blob, Value};
 
 /// SPOP's rule for large counts: when fewer than a sixth of the members
@@ -66,6 +67,7 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
         _ => return Err(error::MUST_BE_POSITIVE),
     };
     let max = max_intset(ctx);
+    let seed = ctx.state.hash_seed;
     if kind(ctx.lookup_write(key).map(|e| &e.value)) == Kind::Other {
         return Err(error::WRONGTYPE);
     }
@@ -80,7 +82,14 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
     let size = set.len();
     let count = usize::try_from(count).unwrap_or(usize::MAX);
     if count >= size {
-        reply_members(p.out, &set.ordered());
+        // Redis answers through SUNION of this one set, that is from a new
+        // set: a hashtable holding only few integers answers as an intset,
+        // in ascending order.
+        let mut all = Set::new(seed);
+        for m in set.iter() {
+            all.add(m, max);
+        }
+        reply_members(p.out, &all.ordered());
         ctx.notify(notify::SET, "spop", key);
         ctx.db().remove(key);
         ctx.notify(notify::GENERIC, "del", key);
