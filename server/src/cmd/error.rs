@@ -171,6 +171,17 @@ fixed_errors! {
     NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0";
     /// LMPOP/BLMPOP … COUNT below 1 or not a number.
     COUNT_NOT_POSITIVE = "ERR count should be greater than 0";
+    // --- hashes and sets (append hash- and set-family texts below this line) ---
+    /// HINCRBY on a field whose value is not an integer.
+    HASH_VALUE_NOT_INTEGER = "ERR hash value is not an integer";
+    /// HINCRBYFLOAT on a field whose value is not a float.
+    HASH_VALUE_NOT_FLOAT = "ERR hash value is not a float";
+    /// HINCRBYFLOAT by an infinite increment.
+    VALUE_NAN_OR_INF = "ERR value is NaN or Infinity";
+    /// SINTERCARD's numkeys beyond the arguments given.
+    NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
+    /// SINTERCARD's LIMIT negative or not a number.
+    LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
@@ -236,4 +247,12 @@ pub fn out_of_range(what: &str) -> CmdError {
 /// The first `max` bytes of `bytes` as text (lossy), as `%.<max>s` prints.
 pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
+}
+
+/// `ERR value is out of range, value must between <min> and <max>`
+/// (Redis's `getRangeLongFromObjectOrReply`, grammar included).
+pub fn value_between(min: i64, max: i64) -> CmdError {
+    CmdError::owned(format!(
+        "ERR value is out of range, value must between {min} and {max}"
+    ))
 }

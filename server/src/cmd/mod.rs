@@ -14,11 +14,14 @@
 
 mod args;
 mod bitmap;
+mod collection;
 mod connection;
 pub mod error;
+mod hash;
 mod keys;
 mod list;
 mod server;
+mod set;
 mod string;
 mod transaction;
 
@@ -226,6 +229,8 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         connection::COMMANDS,
         server::COMMANDS,
         transaction::COMMANDS,
+        hash::COMMANDS,
+        set::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,244 @@
+//! Helpers shared by the hash and set families: SCAN cursors and options,
+//! the counts of the random-pick commands, uniform sampling, and borrowing
+//! a key's value alongside the reply buffer and the random generator.
+//!
+//! SCAN over the whole keyspace (keys family) parses cursors and options
+//! the same way; the two copies should become one when the families meet.
+
+use std::collections::HashSet;
+
+use bytes::Bytes;
+
+use super::error::{self, CmdError};
+use super::{Ctx, int_arg, is};
+use crate::db::{Lookup, Value};
+use crate::protocol::Out;
+
+/// Parses a cursor as Redis's `parseScanCursorOrReply` does with C's
+/// `strtoul`: decimal digits with an optional sign (a negative number
+/// wraps around, `-1` is 2⁶⁴−1), no leading blank, nothing after, no
+/// overflow. The empty string is cursor 0.
+pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let (negative, digits) = match arg.split_first() {
+        None => return Ok(0),
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        Some(_) => (false, arg),
+    };
+    if digits.is_empty() {
+        return Err(error::INVALID_CURSOR);
+    }
+    let mut n: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(error::INVALID_CURSOR);
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d - b'0')))
+            .ok_or(error::INVALID_CURSOR)?;
+    }
+    Ok(if negative { n.wrapping_neg() } else { n })
+}
+
+/// The options of HSCAN and SSCAN.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanOptions<'a> {
+    /// COUNT: how many positions one call visits (10 by default).
+    pub count: usize,
+    /// MATCH: a glob pattern, `None` for every element (also for `*`,
+    /// which Redis special-cases so that it matches the empty string too).
+    pub pattern: Option<&'a [u8]>,
+}
+
+impl ScanOptions<'_> {
+    /// Whether `name` passes MATCH.
+    pub fn matches(&self, name: &[u8]) -> bool {
+        self.pattern
+            .is_none_or(|p| crate::glob::matches(p, name, false))
+    }
+}
+
+/// Parses `[MATCH pattern] [COUNT count]` from `args[from..]`, in any
+/// order, the last of a repeated option winning. COUNT below 1 is a
+/// syntax error, as in Redis 7.0 (whose HSCAN has no NOVALUES).
+pub(crate) fn parse_scan_options(args: &[Bytes], from: usize) -> Result<ScanOptions<'_>, CmdError> {
+    let mut opts = ScanOptions {
+        count: 10,
+        pattern: None,
+    };
+    let mut i = from;
+    while i < args.len() {
+        let has_value = i + 1 < args.len();
+        let opt = &args[i];
+        if is(opt, "count") && has_value {
+            let n = int_arg(&args[i + 1])?;
+            if n < 1 {
+                return Err(error::SYNTAX);
+            }
+            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
+        } else if is(opt, "match") && has_value {
+            let p = &args[i + 1][..];
+            opts.pattern = (p != b"*").then_some(p);
+        } else {
+            return Err(error::SYNTAX);
+        }
+        i += 2;
+    }
+    Ok(opts)
+}
+
+/// Writes a SCAN reply: the next cursor, then the elements.
+pub(crate) fn reply_scan(out: &mut Out, cursor: u64, items: &[&[u8]]) {
+    out.array(2);
+    let mut buf = itoa::Buffer::new();
+    out.bulk(buf.format(cursor).as_bytes());
+    out.array(items.len());
+    for item in items {
+        out.bulk(item);
+    }
+}
+
+/// The reply of HSCAN/SSCAN on a missing key: cursor 0, no element.
+pub(crate) fn reply_empty_scan(out: &mut Out) {
+    reply_scan(out, 0, &[]);
+}
+
+/// Parses the count of HRANDFIELD and SRANDMEMBER: an integer between
+/// −(2⁶³−1) and 2⁶³−1, as Redis's `getRangeLongFromObjectOrReply` checks
+/// it (negating −2⁶³ would overflow).
+pub(crate) fn parse_random_count(arg: &[u8]) -> Result<i64, CmdError> {
+    let n = int_arg(arg)?;
+    if n == i64::MIN {
+        return Err(error::value_between(-i64::MAX, i64::MAX));
+    }
+    Ok(n)
+}
+
+/// The most picks a negative-count HRANDFIELD or SRANDMEMBER may ask for.
+///
+/// Redis starts answering any count, however large, and for a count like
+/// −2⁶³+1 grows its output buffer until the process runs out of memory.
+/// redsim builds a reply whole, inside the test process, so it refuses
+/// such counts with Redis's range error instead (`ERR value is out of
+/// range`). 2²⁴ picks is far beyond what a test asks for.
+pub(crate) const MAX_REPEATED_PICKS: u64 = 1 << 24;
+
+/// `k` distinct positions out of `0..n` (k ≤ n), uniformly, in random
+/// order, in O(k) (Floyd's sampling; the set is only probed, never
+/// iterated, so the output depends on the seed alone).
+pub(crate) fn sample_distinct(rng: &mut fastrand::Rng, n: usize, k: usize) -> Vec<usize> {
+    let k = k.min(n);
+    let mut chosen = HashSet::with_capacity(k);
+    let mut order = Vec::with_capacity(k);
+    for j in (n - k)..n {
+        let t = rng.usize(..=j);
+        let pick = if chosen.insert(t) {
+            t
+        } else {
+            chosen.insert(j);
+            j
+        };
+        order.push(pick);
+    }
+    rng.shuffle(&mut order);
+    order
+}
+
+/// The value of a key (already looked up through a [`Ctx`] lookup, which
+/// did the expiry and the statistics), borrowed together with the reply
+/// buffer and the random generator.
+pub(crate) struct Parts<'c> {
+    /// The key's value, `None` if it does not exist.
+    pub value: Option<&'c mut Value>,
+    /// The reply buffer.
+    pub out: &'c mut Out,
+    /// The server's seeded random generator.
+    pub rng: &'c mut fastrand::Rng,
+}
+
+/// Borrows `key`'s value, the reply buffer and the generator at once.
+pub(crate) fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Parts<'c> {
+    let now = ctx.now;
+    let db = ctx.session.db;
+    let state = &mut *ctx.state;
+    let dbs = &mut state.dbs;
+    let value = match dbs[db].lookup(key, now) {
+        Lookup::Found(i) => Some(&mut dbs[db].entry_at_mut(i).value),
+        Lookup::Missing | Lookup::Expired(_) => None,
+    };
+    Parts {
+        value,
+        out: &mut *ctx.out,
+        rng: &mut state.rng,
+    }
+}
+
+/// Records a change to `key`: WATCH and the dirty counter. `changes` is
+/// what Redis adds to its dirty counter for the command (at least one).
+pub(crate) fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: u64) {
+    ctx.key_modified(key);
+    ctx.state.dirty += changes.saturating_sub(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_parse_as_strtoul_does() {
+        assert_eq!(parse_cursor(b"0"), Ok(0));
+        assert_eq!(parse_cursor(b""), Ok(0));
+        assert_eq!(parse_cursor(b"007"), Ok(7));
+        assert_eq!(parse_cursor(b"+7"), Ok(7));
+        assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
+        for bad in [
+            &b" 1"[..],
+            b"1 ",
+            b"x",
+            b"-",
+            b"+",
+            b"18446744073709551616",
+            b"1x",
+        ] {
+            assert_eq!(
+                parse_cursor(bad),
+                Err(error::INVALID_CURSOR),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_count_refuses_only_i64_min() {
+        assert_eq!(parse_random_count(b"-9223372036854775807"), Ok(-i64::MAX));
+        assert!(parse_random_count(b"-9223372036854775808").is_err());
+        assert_eq!(parse_random_count(b"x"), Err(error::NOT_INTEGER));
+    }
+
+    #[test]
+    fn sampling_is_distinct_and_covers_everything_when_asked() {
+        let mut rng = fastrand::Rng::with_seed(5);
+        for n in 0..40 {
+            for k in 0..=n {
+                let s = sample_distinct(&mut rng, n, k);
+                assert_eq!(s.len(), k);
+                let distinct: HashSet<_> = s.iter().copied().collect();
+                assert_eq!(distinct.len(), k);
+                assert!(s.iter().all(|&i| i < n));
+            }
+        }
+        // Each position is about equally likely.
+        let mut hits = [0u32; 10];
+        for _ in 0..20_000 {
+            for i in sample_distinct(&mut rng, 10, 3) {
+                hits[i] += 1;
+            }
+        }
+        assert!(
+            hits.iter().all(|&h| (5_000..7_000).contains(&h)),
+            "{hits:?}"
+        );
+    }
+}
