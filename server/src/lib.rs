@@ -47,6 +47,7 @@ mod db;
 mod glob;
 mod num;
 mod protocol;
+mod pubsub;
 mod server;
 mod state;
 

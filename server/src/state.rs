@@ -56,6 +56,14 @@ pub struct ClientInfo {
     pub watching: Vec<(usize, Blob)>,
     /// Set when a watched key changes: the next EXEC fails.
     pub cas_dirty: bool,
+    /// SUBSCRIBEd channels, in subscription order.
+    pub channels: indexmap::IndexSet<Blob>,
+    /// PSUBSCRIBEd patterns, in subscription order.
+    pub patterns: indexmap::IndexSet<Blob>,
+    /// SSUBSCRIBEd shard channels, in subscription order.
+    pub shard_channels: indexmap::IndexSet<Blob>,
+    /// Pub/sub messages waiting to be written to this client.
+    pub outbox: Arc<crate::pubsub::Outbox>,
     /// Raised to make the connection close (CLIENT KILL, shutdown).
     pub kill: Arc<KillSwitch>,
 }
@@ -156,6 +164,13 @@ pub struct State {
     pub watched_keys: HashMap<(usize, Blob), Vec<ClientId>>,
     /// Clients blocked in BLPOP and friends.
     pub blocking: crate::blocking::Blocking,
+    /// Channel and pattern subscribers.
+    pub pubsub: crate::pubsub::PubSub,
+    /// The client whose command is running: messages for it go into its
+    /// reply stream (see [`crate::pubsub`]).
+    pub current_client: Option<ClientId>,
+    /// Messages for the current client, written ahead of its reply.
+    pub current_pushes: Vec<u8>,
 }
 
 impl State {
@@ -180,6 +195,9 @@ impl State {
             executable: String::new(),
             watched_keys: HashMap::new(),
             blocking: crate::blocking::Blocking::default(),
+            pubsub: crate::pubsub::PubSub::default(),
+            current_client: None,
+            current_pushes: Vec::new(),
         }
     }
 
@@ -263,7 +281,8 @@ impl State {
     pub fn purge_expired(&mut self, now: i64) {
         let mut expired = 0u64;
         let mut touched = Vec::new();
-        let track = !self.watched_keys.is_empty();
+        let track = !self.watched_keys.is_empty()
+            || self.config.notify_keyspace_events() & crate::config::notify::EXPIRED != 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
             if db.expires_len() == 0 {
                 continue;
@@ -277,6 +296,7 @@ impl State {
         }
         self.stats.expired_keys += expired;
         for (db, key) in touched {
+            self.notify_keyspace_event(db, crate::config::notify::EXPIRED, "expired", &key);
             self.touch_watched(db, &key);
         }
     }

@@ -202,11 +202,7 @@ mod tests {
             b"18446744073709551616",
             b"1x",
         ] {
-            assert_eq!(
-                parse_cursor(bad),
-                Err(error::INVALID_CURSOR),
-                "{bad:?}"
-            );
+            assert_eq!(parse_cursor(bad), Err(error::INVALID_CURSOR), "{bad:?}");
         }
     }
 

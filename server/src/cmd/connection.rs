@@ -104,6 +104,13 @@ fn ping(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.argc() > 2 {
         return Err(error::wrong_arity("ping"));
     }
+    if ctx.session.resp == Resp::V2 && ctx.state.is_subscribed(ctx.session.id) {
+        // In RESP2 subscribed mode a reply must look like a message.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(if ctx.argc() == 2 { ctx.arg(1) } else { b"" });
+        return Ok(());
+    }
     match ctx.argc() {
         1 => ctx.out.simple("PONG"),
         _ => {
@@ -248,6 +255,7 @@ fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.session.authenticated = ctx.state.config.requirepass().is_none();
     let id = ctx.session.id;
     ctx.state.unwatch_all(id);
+    ctx.state.unsubscribe_all(id);
     if let Some(c) = ctx.state.clients.get_mut(&id) {
         c.name = None;
         c.multi = -1;
@@ -355,8 +363,22 @@ fn client_line(
             .map(|b| String::from_utf8_lossy(b).into_owned())
             .unwrap_or_default()
     };
+    // Redis's letters, in its order; N when none applies.
+    let mut flags = String::new();
+    if !c.channels.is_empty() || !c.patterns.is_empty() || !c.shard_channels.is_empty() {
+        flags.push('P');
+    }
+    if multi >= 0 {
+        flags.push('x');
+    }
+    if blocked {
+        flags.push('b');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
         c.id,
         c.addr,
         c.laddr,
@@ -364,14 +386,11 @@ fn client_line(
         text(&c.name),
         ((now - c.created_ms) / 1000).max(0),
         ((now - c.last_ms) / 1000).max(0),
-        if multi >= 0 {
-            "x"
-        } else if blocked {
-            "b"
-        } else {
-            "N"
-        },
+        flags,
         db,
+        c.channels.len(),
+        c.patterns.len(),
+        c.shard_channels.len(),
         multi,
         cmd,
         c.resp.number(),

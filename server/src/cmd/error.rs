@@ -219,6 +219,16 @@ pub fn unknown_subcommand(sub: &[u8], container: &str) -> CmdError {
     ))
 }
 
+/// `ERR unknown subcommand or wrong number of arguments for '<SUB>'. Try
+/// <CMD> HELP.` — what a subcommand says of extra arguments it checks itself.
+pub fn subcommand_syntax(sub: &[u8], container: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        lossy_prefix(sub, 128),
+        container.to_ascii_uppercase()
+    ))
+}
+
 /// `ERR invalid expire time in '<cmd>' command`.
 pub fn invalid_expire(cmd: &str) -> CmdError {
     CmdError::owned(format!("ERR invalid expire time in '{cmd}' command"))

@@ -20,6 +20,7 @@ pub mod error;
 mod hash;
 mod keys;
 mod list;
+pub mod pubsub;
 mod server;
 mod set;
 mod string;
@@ -229,6 +230,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         connection::COMMANDS,
         server::COMMANDS,
         transaction::COMMANDS,
+        pubsub::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
     ]
@@ -475,12 +477,7 @@ impl<'a> Ctx<'a> {
 
     /// [`Ctx::notify`] for another database.
     pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
-        let enabled = self.state.config.notify_keyspace_events();
-        if enabled & class == 0 {
-            return;
-        }
-        // Delivery to subscribers arrives with pub/sub (issue 3).
-        let _ = (db, event, key);
+        self.state.notify_keyspace_event(db, class, event, key);
     }
 
     fn key_expired(&mut self, db: usize, key: &[u8]) {

@@ -79,6 +79,38 @@ impl LocalConnection {
         pollster::block_on(self.inner.session.lock()).id
     }
 
+    /// Takes the pub/sub messages and keyspace notifications delivered to
+    /// this client since the last call, as `redis` values (arrays in RESP2,
+    /// `Value::Push` in RESP3). An in-process client has no socket for them
+    /// to arrive on, so they wait here; a client that never collects them
+    /// is disconnected once they pass 32 MB, as Redis does with slow
+    /// subscribers.
+    ///
+    /// ```
+    /// let server = redsim::Server::start().unwrap();
+    /// let mut listener = server.connection();
+    /// let mut publisher = server.connection();
+    /// let _: redis::Value = redis::cmd("SUBSCRIBE").arg("news").query(&mut listener).unwrap();
+    /// let n: i64 = redis::cmd("PUBLISH").arg("news").arg("hello").query(&mut publisher).unwrap();
+    /// assert_eq!(n, 1);
+    /// let msgs = listener.pushes();
+    /// let msg = redis::Msg::from_value(&msgs[0]).unwrap();
+    /// assert_eq!(msg.get_channel_name(), "news");
+    /// assert_eq!(msg.get_payload::<String>().unwrap(), "hello");
+    /// ```
+    pub fn pushes(&self) -> Vec<Value> {
+        let bytes = pollster::block_on(self.inner.session.lock()).outbox.take();
+        let mut values = Vec::new();
+        let mut rest = &bytes[..];
+        while let Some(n) = crate::protocol::reply::frame_len(rest) {
+            if let Ok(v) = redis::parse_redis_value(&rest[..n]) {
+                values.push(v);
+            }
+            rest = &rest[n..];
+        }
+        values
+    }
+
     /// Runs requests in order and returns each reply's RESP encoding.
     async fn run(&self, requests: Vec<Vec<Bytes>>) -> RedisResult<Vec<Vec<u8>>> {
         let mut session = self.inner.session.lock().await;

@@ -67,6 +67,8 @@ pub struct Session {
     pub multi: Option<Multi>,
     /// Flipped from outside to close the connection.
     pub kill: Arc<KillSwitch>,
+    /// Pub/sub messages from other clients, for the transport to write.
+    pub outbox: Arc<crate::pubsub::Outbox>,
     shared: Arc<Shared>,
     /// Whether this session is in the client registry (and must leave it
     /// on drop); false for the stand-ins that serve blocked clients.
@@ -78,6 +80,7 @@ impl Session {
     pub fn open(shared: &Arc<Shared>, peer: Peer) -> Session {
         let id = shared.next_client_id();
         let kill = Arc::new(KillSwitch::default());
+        let outbox = Arc::new(crate::pubsub::Outbox::default());
         let now = shared.clock.now_millis();
         let mut state = shared.state.lock();
         state.stats.connections_received += 1;
@@ -104,6 +107,10 @@ impl Session {
                 kill: Arc::clone(&kill),
                 watching: Vec::new(),
                 cas_dirty: false,
+                channels: Default::default(),
+                patterns: Default::default(),
+                shard_channels: Default::default(),
+                outbox: Arc::clone(&outbox),
             },
         );
         let authenticated = state.config.requirepass().is_none();
@@ -115,6 +122,7 @@ impl Session {
             authenticated,
             multi: None,
             kill,
+            outbox,
             shared: Arc::clone(shared),
             registered: true,
         }
@@ -130,6 +138,7 @@ impl Session {
             authenticated: true,
             multi: None,
             kill: Arc::new(KillSwitch::default()),
+            outbox: Arc::new(crate::pubsub::Outbox::default()),
             shared: shared.self_arc(),
             registered: false,
         }
@@ -171,6 +180,18 @@ impl Session {
                 return Step::Continue;
             }
         }
+        if self.resp == Resp::V2
+            && !cmd::pubsub::allowed_when_subscribed(spec.name)
+            && state.is_subscribed(self.id)
+        {
+            self.reject(
+                &mut state,
+                out,
+                Some(spec),
+                error::subscribed_context(spec.name),
+            );
+            return Step::Continue;
+        }
         if let Some(multi) = &mut self.multi {
             if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset") {
                 if spec.has(flags::NO_MULTI) {
@@ -201,6 +222,8 @@ impl Session {
             c.last_ms = now;
             c.last_cmd = spec.name;
         }
+        state.current_client = Some(self.id);
+        let mark = out.len();
         let mut ctx = Ctx {
             state: &mut state,
             session: self,
@@ -217,6 +240,13 @@ impl Session {
         call(spec, &mut ctx);
         let after = ctx.after;
         let block = ctx.block.take();
+        state.current_client = None;
+        if !state.current_pushes.is_empty() {
+            // Messages this command caused for its own client go ahead of
+            // its reply, where Redis writes them.
+            let pushes = std::mem::take(&mut state.current_pushes);
+            out.insert(mark, &pushes);
+        }
         if let Some(c) = state.clients.get_mut(&self.id) {
             c.db = self.db;
             c.resp = self.resp;
@@ -264,6 +294,7 @@ impl Drop for Session {
         let mut state = self.shared.state.lock();
         state.unwatch_all(self.id);
         state.blocking.forget(self.id);
+        state.unsubscribe_all(self.id);
         state.clients.remove(&self.id);
     }
 }

@@ -18,6 +18,7 @@ use tokio::sync::oneshot;
 
 use crate::conn::{Peer, Session, Step};
 use crate::protocol::{Limits, Out, RequestDecoder};
+use crate::pubsub::Outbox;
 use crate::server::Shared;
 use crate::state::KillSwitch;
 
@@ -85,19 +86,23 @@ async fn serve(
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = Out::default();
     let kill = Arc::clone(&session.kill);
+    let outbox = Arc::clone(&session.outbox);
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
             input.reserve(READ_CHUNK);
         }
+        // Woken by the client's bytes, by messages for it, or by a kill.
         let read = tokio::select! {
-            r = stream.read_buf(&mut input) => r,
+            r = stream.read_buf(&mut input) => Some(r),
+            () = outbox.ready() => None,
             () = kill.killed() => break,
         };
         match read {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
+            Some(Ok(0) | Err(_)) => break,
+            Some(Ok(n)) => {
                 shared.net_input.fetch_add(n as u64, Ordering::Relaxed);
             }
+            None => {}
         }
         let (mut limits, password_set, query_limit) = {
             let state = shared.state.lock();
@@ -142,7 +147,7 @@ async fn serve(
                                 }
                                 out.clear();
                             }
-                            match wait_blocked(&mut stream, &mut input, rx, &kill).await {
+                            match wait_blocked(&mut stream, &mut input, rx, &kill, &outbox).await {
                                 Some(reply) => out.raw(&reply),
                                 None => {
                                     close = true;
@@ -163,6 +168,10 @@ async fn serve(
                     break;
                 }
             }
+        }
+        let pending = outbox.take();
+        if !pending.is_empty() {
+            out.raw(&pending);
         }
         if !out.is_empty() {
             if stream.write_all(out.as_bytes()).await.is_err() {
@@ -191,6 +200,7 @@ async fn wait_blocked(
     input: &mut BytesMut,
     mut rx: oneshot::Receiver<Vec<u8>>,
     kill: &KillSwitch,
+    outbox: &Outbox,
 ) -> Option<Vec<u8>> {
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
@@ -202,6 +212,14 @@ async fn wait_blocked(
                 Ok(0) | Err(_) => return None,
                 Ok(_) => {}
             },
+            // A RESP3 client can be subscribed and blocked at once: its
+            // messages keep flowing.
+            () = outbox.ready() => {
+                let pending = outbox.take();
+                if !pending.is_empty() && stream.write_all(&pending).await.is_err() {
+                    return None;
+                }
+            }
             () = kill.killed() => return None,
         }
     }

@@ -76,6 +76,13 @@ impl Out {
         self.buf.truncate(mark);
     }
 
+    /// Inserts already-encoded bytes at position `mark` (a value of
+    /// [`Out::len`]), ahead of what was written after it.
+    pub fn insert(&mut self, mark: usize, bytes: &[u8]) {
+        let mark = mark.min(self.buf.len());
+        self.buf.splice(mark..mark, bytes.iter().copied());
+    }
+
     /// Empties the buffer, keeping its allocation.
     pub fn clear(&mut self) {
         self.buf.clear();
@@ -261,6 +268,46 @@ impl Out {
     }
 }
 
+/// Length of the first complete reply frame in `buf` (as this module
+/// encodes them: every RESP2 and RESP3 type), or `None` if incomplete or
+/// malformed. Used to split a stream of replies back into replies.
+pub fn frame_len(buf: &[u8]) -> Option<usize> {
+    let line_end = buf.windows(2).position(|w| w == b"\r\n")?;
+    let head = *buf.first()?;
+    let body = std::str::from_utf8(&buf[1..line_end]).ok()?;
+    let after = line_end + 2;
+    match head {
+        b'+' | b'-' | b':' | b'_' | b'#' | b',' | b'(' => Some(after),
+        b'$' | b'=' | b'!' => {
+            let n: i64 = body.parse().ok()?;
+            if n < 0 {
+                return Some(after);
+            }
+            let end = after
+                .checked_add(usize::try_from(n).ok()?)?
+                .checked_add(2)?;
+            (buf.len() >= end).then_some(end)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let n: i64 = body.parse().ok()?;
+            if n < 0 {
+                return Some(after);
+            }
+            let items = if matches!(head, b'%' | b'|') {
+                n * 2
+            } else {
+                n
+            };
+            let mut pos = after;
+            for _ in 0..items {
+                pos += frame_len(&buf[pos..])?;
+            }
+            Some(pos)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,6 +340,22 @@ mod tests {
             "=6\r\ntxt:hi\r\n"
         );
         assert_eq!(enc(Resp::V3, |o| o.push(3)), ">3\r\n");
+    }
+
+    #[test]
+    fn frames_split_back_into_replies() {
+        let mut out = Out::new(Resp::V3);
+        out.push(3);
+        out.bulk(b"message");
+        out.null();
+        out.map(1);
+        out.bulk(b"k");
+        out.double(1.5);
+        out.int(7);
+        let bytes = out.take();
+        let first = frame_len(&bytes).unwrap();
+        assert_eq!(&bytes[first..], b":7\r\n");
+        assert_eq!(frame_len(&bytes[..first - 1]), None);
     }
 
     #[test]
