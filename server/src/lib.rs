@@ -53,4 +53,4 @@ mod state;
 
 pub use clock::{Clock, ManualClock};
 pub use conn::LocalConnection;
-pub use server::{Server, ServerBuilder};
+pub use server::{DEFAULT_SEED, Server, ServerBuilder};

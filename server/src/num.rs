@@ -48,24 +48,6 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     }
 }
 
-/// Parses an unsigned integer with `string2ull`-like rules (used for cursors).
-pub fn parse_u64(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || s.len() >= 21 || s[0] == b'-' || s[0] == b'+' {
-        return None;
-    }
-    if s.len() > 1 && s[0] == b'0' {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for &d in s {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(value)
-}
-
 /// The pieces of a decimal, hexadecimal (or inf) literal accepted by `strtod`.
 enum Literal {
     Infinite {
@@ -113,7 +95,7 @@ fn lex_float(s: &[u8]) -> Option<Literal> {
     let mut i = 0;
     let mut pending: u64 = 0;
     let mut pending_len = 0u32;
-    let mut flush = |digits: &mut BigUint, pending: &mut u64, len: &mut u32| {
+    let flush = |digits: &mut BigUint, pending: &mut u64, len: &mut u32| {
         if *len > 0 {
             *digits = &*digits * BigUint::from(10u64.pow(*len)) + BigUint::from(*pending);
             *pending = 0;

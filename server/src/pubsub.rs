@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use crate::config::notify;
 use crate::db::Blob;
 use crate::glob;
-use crate::protocol::{Out, Resp};
+use crate::protocol::Out;
 use crate::state::{ClientId, State};
 
 /// Longest backlog of undelivered messages a client may have before it is
@@ -265,10 +265,4 @@ pub fn confirmation(out: &mut Out, what: &str, name: Option<&[u8]>, count: usize
         None => out.null(),
     }
     out.int(count as i64);
-}
-
-/// Whether replies in this protocol version are restricted in subscribed
-/// mode (RESP2 only).
-pub fn restricted(resp: Resp) -> bool {
-    resp == Resp::V2
 }

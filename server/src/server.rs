@@ -26,6 +26,9 @@ use crate::config::Config;
 use crate::conn::{LocalConnection, tcp};
 use crate::state::State;
 
+/// The seed a server uses when none is given.
+pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
+
 /// The runtime that runs server tasks when the builder is not given one.
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
@@ -149,7 +152,7 @@ impl Default for ServerBuilder {
     fn default() -> Self {
         ServerBuilder {
             clock: Clock::system(),
-            seed: 0x5eed_0f_4ed5,
+            seed: DEFAULT_SEED,
             password: None,
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,

@@ -35,6 +35,26 @@ pub fn redis_server_binary() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A Redis tool (`redis-cli`, `redis-benchmark`) from PATH, or `None`
+/// after saying so loudly; panics when [`redis_required`].
+pub fn redis_tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let msg = format!(
+            "{name} not found: install it (Debian/Ubuntu: `apt-get install -y redis-tools`)"
+        );
+        if redis_required() {
+            panic!("REDSIM_REQUIRE_REDIS=1 but {msg}");
+        }
+        eprintln!("SKIPPED: {msg}");
+    }
+    found
+}
+
 /// A free loopback port (bound, read, released).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -97,16 +117,19 @@ impl RealRedis {
         panic!("could not start redis-server from {}", bin.display());
     }
 
+    /// Waits until *our* child answers. The port was free when chosen but
+    /// another test's server may have taken it since, so the answer must
+    /// carry the child's process id.
     fn wait_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
+        let pid = format!("process_id:{}\r\n", self.child.id());
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
             if let Ok(mut c) = RawClient::connect(self.addr()) {
-                if c.call(&[b"PING"]).starts_with(b"+PONG") {
-                    return true;
-                }
+                let info = c.call(&[b"INFO", b"server"]);
+                return String::from_utf8_lossy(&info).contains(&pid);
             }
             std::thread::sleep(Duration::from_millis(5));
         }

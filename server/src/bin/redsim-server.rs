@@ -19,7 +19,7 @@ struct Args {
     #[arg(long)]
     requirepass: Option<String>,
     /// Seed for everything random (RANDOMKEY, SPOP, the run id).
-    #[arg(long, default_value_t = 0x5eed_0f_4ed5)]
+    #[arg(long, default_value_t = redsim::DEFAULT_SEED)]
     seed: u64,
 }
 

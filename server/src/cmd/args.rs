@@ -13,18 +13,6 @@ pub fn int_arg(arg: &[u8]) -> Result<i64, CmdError> {
     num::parse_i64(arg).ok_or(error::NOT_INTEGER)
 }
 
-/// Parses an integer argument that must be ≥ 0, with Redis's
-/// `ERR value is out of range, must be positive` for negatives.
-pub fn positive_arg(arg: &[u8]) -> Result<i64, CmdError> {
-    let n = int_arg(arg)?;
-    if n < 0 {
-        return Err(CmdError::fixed(
-            "ERR value is out of range, must be positive",
-        ));
-    }
-    Ok(n)
-}
-
 /// Parses a double argument (`ERR value is not a valid float`).
 pub fn float_arg(arg: &[u8]) -> Result<f64, CmdError> {
     num::parse_f64(arg).ok_or(error::NOT_FLOAT)
@@ -39,27 +27,6 @@ pub fn db_arg(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
     Ok(n as usize)
 }
 
-/// Resolves Redis's inclusive `start`/`end` indexes (negative from the end)
-/// against a length, as GETRANGE and LRANGE do. `None` for an empty range.
-pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let mut start = if start < 0 { len + start } else { start };
-    let mut end = if end < 0 { len + end } else { end };
-    if start < 0 {
-        start = 0;
-    }
-    if end < 0 {
-        end = 0;
-    }
-    if end >= len {
-        end = len - 1;
-    }
-    if start > end || len == 0 {
-        return None;
-    }
-    Some((start as usize, end as usize))
-}
-
 /// Parses a blocking command's timeout in seconds (BLPOP … timeout) into an
 /// absolute server-clock deadline in ms, `None` for 0 (forever), exactly as
 /// Redis 7.0 does: long-double parsing, milliseconds rounded up (so
@@ -67,16 +34,17 @@ pub fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 /// 64-bit millisecond count reported as negative.
 pub fn timeout_arg(arg: &[u8], now: i64) -> Result<Option<i64>, CmdError> {
     let secs = num::LongDouble::parse(arg)
-        .ok_or_else(|| CmdError::fixed("ERR timeout is not a float or out of range"))?
+        .ok_or(error::TIMEOUT_NOT_FLOAT)?
         .to_f64();
     let ms = (secs * 1000.0).ceil();
     // C's conversion of an out-of-range double to long long yields
     // LLONG_MIN on x86-64, which Redis then reports as negative.
-    let ms = if ms.is_finite() && ms < 9.223_372_036_854_775e18 && ms >= -9.223_372_036_854_775e18 {
-        ms as i64
-    } else {
-        i64::MIN
-    };
+    let ms =
+        if ms.is_finite() && (-9.223_372_036_854_775e18..9.223_372_036_854_775e18).contains(&ms) {
+            ms as i64
+        } else {
+            i64::MIN
+        };
     if ms < 0 {
         return Err(error::TIMEOUT_NEGATIVE);
     }

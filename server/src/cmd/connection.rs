@@ -84,6 +84,10 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
         .doc(CONN, "2.4.0", "Terminates open connections."),
+    CommandSpec::new("client|unblock", -3, client_unblock)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
+        .acl("admin slow dangerous connection")
+        .doc(CONN, "5.0.0", "Unblocks a client blocked by a blocking command from a different connection."),
     CommandSpec::new("client|no-evict", 3, client_no_evict)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
@@ -427,7 +431,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
                 let id = int_arg(a)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or_else(|| CmdError::owned(format!("ERR Invalid client ID")))?;
+                    .ok_or(CmdError::fixed("ERR Invalid client ID"))?;
                 list.push(id as u64);
             }
             ids = Some(list);
@@ -493,7 +497,7 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(error::SYNTAX);
     }
     let mut skipme = true;
-    let mut filters: Vec<Box<dyn Fn(&ClientInfo) -> bool>> = Vec::new();
+    let mut filters: Vec<ClientFilter> = Vec::new();
     for pair in ctx.args[2..].chunks(2) {
         let (opt, val) = (&pair[0][..], &pair[1][..]);
         if is(opt, "id") {
@@ -559,6 +563,9 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// One condition of CLIENT KILL's filter form.
+type ClientFilter = Box<dyn Fn(&ClientInfo) -> bool>;
+
 fn kill(ctx: &mut Ctx<'_>, victim: u64, me: u64) {
     if victim == me {
         // The reply still goes out; the connection closes after it.
@@ -566,6 +573,28 @@ fn kill(ctx: &mut Ctx<'_>, victim: u64, me: u64) {
     } else if let Some(c) = ctx.state.clients.get(&victim) {
         c.kill.kill();
     }
+}
+
+/// # Format
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`
+fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
+    let id = int_arg(ctx.arg(2))?;
+    let how = match ctx.argc() {
+        3 => crate::blocking::Unblock::Timeout,
+        4 if is(ctx.arg(3), "timeout") => crate::blocking::Unblock::Timeout,
+        4 if is(ctx.arg(3), "error") => {
+            crate::blocking::Unblock::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+        }
+        4 => {
+            return Err(CmdError::fixed(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+        _ => return Err(error::SYNTAX),
+    };
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.state.blocking.unblock(id, how));
+    ctx.out.int(i64::from(unblocked));
+    Ok(())
 }
 
 /// # Format

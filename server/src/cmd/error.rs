@@ -112,8 +112,6 @@ fixed_errors! {
     NO_SUCH_CLIENT = "ERR No such client";
     /// A client name with spaces or newlines.
     CLIENT_NAME_CHARS = "ERR Client names cannot contain spaces, newlines or special characters.";
-    /// RESP3 only.
-    RESP3_ONLY = "ERR This command is only available in RESP3";
     /// A new connection beyond maxclients.
     MAX_CLIENTS = "ERR max number of clients reached";
     // --- strings (append string-family texts below this line) ---

@@ -213,11 +213,6 @@ impl CommandSpec {
     pub fn has(&self, f: u32) -> bool {
         self.flags & f == f
     }
-
-    /// The container name of a subcommand (`config` for `config|get`).
-    pub fn container_name(&self) -> &'static str {
-        self.name.split('|').next().unwrap_or(self.name)
-    }
 }
 
 /// Every top-level command, family by family.
@@ -447,11 +442,6 @@ impl<'a> Ctx<'a> {
             keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
             deadline,
         });
-    }
-
-    /// Whether `key` exists (and is alive) in the selected database.
-    pub fn exists(&mut self, key: &[u8]) -> bool {
-        self.lookup_notouch(key).is_some()
     }
 
     /// Records that `key` of the selected database was changed by this

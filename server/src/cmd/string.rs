@@ -241,7 +241,6 @@ fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
             reply_string(ctx.out, stored(ctx.state, ctx.session.db, key, ctx.now));
             Ok(true)
         }
-        Some(_) => return Err(error::WRONGTYPE),
     }
 }
 

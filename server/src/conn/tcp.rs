@@ -70,7 +70,7 @@ async fn serve(
     };
     if full {
         let _ = stream
-            .write_all(b"-ERR max number of clients reached\r\n")
+            .write_all(format!("-{}\r\n", crate::cmd::error::MAX_CLIENTS.text()).as_bytes())
             .await;
         return;
     }
@@ -103,6 +103,11 @@ async fn serve(
                 shared.net_input.fetch_add(n as u64, Ordering::Relaxed);
             }
             None => {}
+        }
+        // A read can win the race against a kill that already happened:
+        // once killed, nothing more is run.
+        if kill.is_killed() {
+            break;
         }
         let (mut limits, password_set, query_limit) = {
             let state = shared.state.lock();

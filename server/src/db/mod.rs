@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 
 pub use blob::Blob;
-pub use value::{EMBSTR_MAX, Entry, NO_EXPIRY, Value};
+pub use value::{Entry, NO_EXPIRY, Value};
 
 /// The hasher of every keyspace map: fast, and seeded per server so that a
 /// seed reproduces a run exactly.
@@ -270,12 +270,6 @@ impl Db {
     /// All keys with their entries, alive or not, in storage order.
     pub fn iter(&self) -> impl Iterator<Item = (&Blob, &Entry)> {
         self.map.iter()
-    }
-
-    /// Moves every key of `other` into `self` and vice versa (SWAPDB).
-    pub fn swap(&mut self, other: &mut Db) {
-        std::mem::swap(&mut self.map, &mut other.map);
-        std::mem::swap(&mut self.expires, &mut other.expires);
     }
 
     /// Rough bytes used by this database's keys and values.

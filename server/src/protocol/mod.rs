@@ -8,4 +8,4 @@ pub mod reply;
 pub mod request;
 
 pub use reply::{Out, Resp};
-pub use request::{Limits, ProtocolError, RequestDecoder};
+pub use request::{Limits, RequestDecoder};

@@ -150,16 +150,15 @@ pub(super) fn swapdb(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(error::DB_INDEX_OUT_OF_RANGE);
     };
     if a != b {
-        let keys: Vec<Vec<u8>> = ctx.state.dbs[a]
-            .iter()
-            .chain(ctx.state.dbs[b].iter())
-            .map(|(k, _)| k.to_vec())
-            .collect();
+        // As Redis's touchAllWatchedKeysInDb: a watched key of either
+        // database changes if it exists on either side of the swap. Clients
+        // blocked in either database get another look.
+        let now = ctx.now;
+        ctx.state.touch_watched_db(a, Some(b), now);
+        ctx.state.touch_watched_db(b, Some(a), now);
         ctx.state.dbs.swap(a, b);
-        for k in &keys {
-            ctx.key_modified_in(a, k);
-            ctx.key_modified_in(b, k);
-        }
+        ctx.state.blocking.signal_db(a);
+        ctx.state.blocking.signal_db(b);
     }
     ctx.state.dirty += 1;
     ctx.out.ok();
