@@ -121,7 +121,8 @@ impl From<&ManualClock> for Clock {
 /// let server = Server::builder().clock(&clock).start().unwrap();
 /// let mut con = server.connection();
 /// redis::cmd("SET").arg("k").arg("v").arg("EX").arg(10).exec(&mut con).unwrap();
-/// clock.advance(Duration::from_secs(10));
+/// // As in Redis, a key lives through the millisecond of its deadline.
+/// clock.advance(Duration::from_millis(10_001));
 /// let v: Option<String> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
 /// assert_eq!(v, None);
 /// ```
