@@ -47,10 +47,24 @@ fn main() -> std::io::Result<()> {
         "redsim-server ready to accept connections on {}",
         server.addr()
     );
-    runtime.block_on(async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    tracing::info!("received Ctrl-C, shutting down");
+    let signal = runtime.block_on(stop_signal());
+    tracing::info!("received {signal}, shutting down");
     server.shutdown();
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM; returns its name.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            return tokio::select! {
+                _ = tokio::signal::ctrl_c() => "Ctrl-C",
+                _ = term.recv() => "SIGTERM",
+            };
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    "Ctrl-C"
 }
