@@ -119,6 +119,34 @@ fixed_errors! {
     // --- strings (append string-family texts below this line) ---
     // --- keys (append keys-family texts below this line) ---
     // --- bitmaps (append bitmap-family texts below this line) ---
+    // --- sorted sets (append sorted-set texts below this line) ---
+    /// A score range item that is not a number (ZRANGEBYSCORE, ZCOUNT…).
+    MIN_MAX_NOT_FLOAT = "ERR min or max is not a float";
+    /// A lex range item without `[`, `(`, `-` or `+` (ZRANGEBYLEX…).
+    MIN_MAX_NOT_STRING = "ERR min or max not valid string range item";
+    /// ZADD with both NX and XX.
+    XX_AND_NX = "ERR XX and NX options at the same time are not compatible";
+    /// ZADD INCR with more than one score-member pair.
+    INCR_SINGLE_PAIR = "ERR INCR option supports a single increment-element pair";
+    /// ZADD INCR / ZINCRBY adding inf and -inf.
+    SCORE_NAN = "ERR resulting score is not a number (NaN)";
+    /// ZRANGE … LIMIT without BYSCORE or BYLEX.
+    LIMIT_NEEDS_BY = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+    /// ZRANGE … BYLEX WITHSCORES.
+    WITHSCORES_WITH_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+    /// A WEIGHTS item that is not a number.
+    WEIGHT_NOT_FLOAT = "ERR weight value is not a float";
+    /// ZINTERCARD LIMIT below zero (or not a number).
+    LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+    /// ZMPOP numkeys below 1 (or not a number).
+    NUMKEYS_POSITIVE = "ERR numkeys should be greater than 0";
+    /// ZMPOP COUNT below 1 (or not a number).
+    COUNT_POSITIVE = "ERR count should be greater than 0";
+    /// A count that must be a non-negative integer (ZPOPMIN, ZPOPMAX),
+    /// also when it is not a number at all.
+    MUST_BE_POSITIVE = "ERR value is out of range, must be positive";
+    /// A scan cursor that is not an unsigned number.
+    INVALID_CURSOR = "ERR invalid cursor";
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
@@ -184,4 +212,20 @@ pub fn out_of_range(what: &str) -> CmdError {
 /// The first `max` bytes of `bytes` as text (lossy), as `%.<max>s` prints.
 pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
+}
+
+/// `ERR at least 1 input key is needed for '<cmd>' command` (ZUNION,
+/// ZINTER, ZDIFF, ZINTERCARD and their STORE forms).
+pub fn at_least_one_key(full_name: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR at least 1 input key is needed for '{full_name}' command"
+    ))
+}
+
+/// `ERR value is out of range, value must between <min> and <max>`, as
+/// Redis's `getRangeLongFromObjectOrReply` words it.
+pub fn value_between(min: i64, max: i64) -> CmdError {
+    CmdError::owned(format!(
+        "ERR value is out of range, value must between {min} and {max}"
+    ))
 }

@@ -20,6 +20,7 @@ mod keys;
 mod server;
 mod string;
 mod transaction;
+mod zset;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -224,6 +225,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         connection::COMMANDS,
         server::COMMANDS,
         transaction::COMMANDS,
+        zset::COMMANDS,
     ]
     .into_iter()
     .flatten()
