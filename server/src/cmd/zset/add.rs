@@ -1,7 +1,7 @@
 //! ZADD, ZINCRBY, ZREM and the single-member reads: ZSCORE, ZMSCORE,
 //! ZCARD, ZRANK, ZREVRANK.
 
-use super::parse::score_arg;
+use super::strtod::score_arg;
 use super::{Access, delete_if_empty, limits, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, is};

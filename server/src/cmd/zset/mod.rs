@@ -1,13 +1,15 @@
 //! Sorted-set commands (Redis 7.0), blocking ones excepted.
 //!
 //! * [`add`]: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK.
-//! * [`range`]: the ZRANGE family, ZRANGESTORE, ZCOUNT, ZLEXCOUNT and the
-//!   ZREMRANGEBY* commands.
+//! * [`range`]: the ZRANGE family, ZRANGESTORE, ZCOUNT, ZLEXCOUNT.
+//! * [`remove`]: the ZREMRANGEBY* commands.
+//! * [`seek`]: where a range starts and how Redis walks it.
 //! * [`setops`]: ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD.
 //! * [`pop`]: ZPOPMIN, ZPOPMAX, ZMPOP, and the pop shared with the
 //!   blocking variants.
 //! * [`random`]: ZRANDMEMBER and ZSCAN.
-//! * [`parse`]: scores, ranges and cursors as Redis's C library reads them.
+//! * [`parse`]: ranges and cursors, and [`strtod`]: scores, as Redis's C
+//!   library reads them.
 //!
 //! The value type and its order-statistic index live in `db::zset`. This
 //! module owns argument checking (in Redis's order), replies in both
@@ -20,7 +22,10 @@ mod parse;
 pub(crate) mod pop;
 mod random;
 mod range;
+mod remove;
+mod seek;
 mod setops;
+mod strtod;
 
 use super::error::{self, CmdError};
 use super::flags::*;
@@ -176,7 +181,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "2.8.9",
             "Returns members within a lexicographical range, in reverse order.",
         ),
-    CommandSpec::new("zremrangebyrank", 4, range::zremrangebyrank)
+    CommandSpec::new("zremrangebyrank", 4, remove::zremrangebyrank)
         .flags(WRITE)
         .keys(1, 1, 1)
         .acl("write sortedset slow")
@@ -185,7 +190,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "2.0.0",
             "Removes the members within a range of positions.",
         ),
-    CommandSpec::new("zremrangebyscore", 4, range::zremrangebyscore)
+    CommandSpec::new("zremrangebyscore", 4, remove::zremrangebyscore)
         .flags(WRITE)
         .keys(1, 1, 1)
         .acl("write sortedset slow")
@@ -194,7 +199,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "1.2.0",
             "Removes the members whose scores fall within a range.",
         ),
-    CommandSpec::new("zremrangebylex", 4, range::zremrangebylex)
+    CommandSpec::new("zremrangebylex", 4, remove::zremrangebylex)
         .flags(WRITE)
         .keys(1, 1, 1)
         .acl("write sortedset slow")

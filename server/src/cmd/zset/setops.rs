@@ -10,7 +10,7 @@
 
 use indexmap::IndexMap;
 
-use super::parse::score;
+use super::strtod::score;
 use super::{limits, reply_members, store};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
