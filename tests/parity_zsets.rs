@@ -1410,3 +1410,109 @@ fn random_sequence(p: &mut Parity, seed: u64, d: &Domain<'_>) {
         }
     }
 }
+
+/// INFO's `rdb_changes_since_last_save` on both servers.
+fn changes(p: &mut Parity) -> (i64, i64) {
+    let (sim, real) = p.both("INFO persistence");
+    let pick = |r: &[u8]| {
+        String::from_utf8_lossy(r)
+            .lines()
+            .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    (pick(&sim), pick(&real))
+}
+
+#[test]
+fn writes_count_one_change_per_member() {
+    let mut p = parity!();
+    let writes = [
+        "ZADD z 1 a 2 b 3 c 4 d 5 e",
+        "ZADD z CH 1 a 9 b 10 f",
+        "ZADD z NX 1 a",
+        "ZINCRBY z 1 a",
+        "ZREM z a b nosuch",
+        "ZREMRANGEBYRANK z 0 1",
+        "ZPOPMIN z 2",
+        "ZADD y 1 a 2 b 3 c",
+        "ZUNIONSTORE u 2 y z",
+        "ZRANGESTORE r y 0 1",
+        "ZMPOP 1 y MAX COUNT 2",
+        "ZREMRANGEBYSCORE y -inf +inf",
+        "ZINTERSTORE u 2 nosuch y",
+    ];
+    for w in writes {
+        let before = changes(&mut p);
+        p.run(w);
+        let after = changes(&mut p);
+        assert_eq!(
+            after.0 - before.0,
+            after.1 - before.1,
+            "changes counted by {w}"
+        );
+    }
+}
+
+/// INFO's keyspace hits and misses on both servers.
+fn hits(p: &mut Parity) -> ((i64, i64), (i64, i64)) {
+    let (sim, real) = p.both("INFO stats");
+    let pick = |r: &[u8], field: &str| {
+        String::from_utf8_lossy(r)
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    (
+        (pick(&sim, "keyspace_hits:"), pick(&sim, "keyspace_misses:")),
+        (
+            pick(&real, "keyspace_hits:"),
+            pick(&real, "keyspace_misses:"),
+        ),
+    )
+}
+
+#[test]
+fn reads_count_keyspace_hits_and_misses_as_redis_does() {
+    let mut p = parity!();
+    p.run_all(&["ZADD z 1 a 2 b", "SET s x"]);
+    let commands = [
+        "ZADD z 3 c",
+        "ZADD nosuch XX 1 a",
+        "ZSCORE z a",
+        "ZSCORE nosuch a",
+        "ZMSCORE z a",
+        "ZCARD nosuch",
+        "ZRANK z a",
+        "ZRANGE z 0 -1",
+        "ZRANGE nosuch 0 -1",
+        "ZRANGEBYSCORE z -inf +inf",
+        "ZCOUNT z 0 1",
+        "ZLEXCOUNT nosuch - +",
+        "ZRANGESTORE d z 0 0",
+        "ZUNION 3 z nosuch z",
+        "ZINTER 2 nosuch s",
+        "ZUNIONSTORE d 2 z nosuch",
+        "ZINTERCARD 2 z z",
+        "ZRANDMEMBER z",
+        "ZRANDMEMBER nosuch 2",
+        "ZSCAN z 0",
+        "ZREM z c",
+        "ZPOPMIN nosuch",
+        "ZMPOP 2 nosuch z MIN",
+        "ZREMRANGEBYRANK nosuch 0 1",
+    ];
+    for c in commands {
+        let before = hits(&mut p);
+        if c.starts_with("ZRANDMEMBER") {
+            p.both(c);
+        } else {
+            p.run(c);
+        }
+        let after = hits(&mut p);
+        let sim = (after.0.0 - before.0.0, after.0.1 - before.0.1);
+        let real = (after.1.0 - before.1.0, after.1.1 - before.1.1);
+        assert_eq!(sim, real, "(hits, misses) counted by {c}");
+    }
+}

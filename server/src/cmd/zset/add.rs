@@ -2,7 +2,7 @@
 //! ZCARD, ZRANK, ZREVRANK.
 
 use super::strtod::score_arg;
-use super::{Access, delete_if_empty, limits, parts, probe};
+use super::{Access, delete_if_empty, limits, modified, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, is};
 use crate::config::notify;
@@ -131,7 +131,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, mut f: AddFlags) -> CmdResult {
         outcome
     };
     if outcome.added > 0 || outcome.updated > 0 {
-        ctx.key_modified(key);
+        modified(ctx, key, (outcome.added + outcome.updated) as usize);
         let event = if f.incr { "zincr" } else { "zadd" };
         ctx.notify(notify::ZSET, event, key);
     }
@@ -198,7 +198,7 @@ pub(super) fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
     if deleted > 0 {
         ctx.notify(notify::ZSET, "zrem", key);
         delete_if_empty(ctx, key);
-        ctx.key_modified(key);
+        modified(ctx, key, deleted as usize);
     }
     ctx.out.int(deleted);
     Ok(())

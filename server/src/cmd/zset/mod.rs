@@ -360,6 +360,14 @@ pub(crate) fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> (Option<&'c mut ZSe
     (zset_in(ctx.state, db, key, now), ctx.out)
 }
 
+/// Signals a change of `key` (WATCH) that changed `changes` members:
+/// Redis counts each toward INFO's `rdb_changes_since_last_save`.
+pub(crate) fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: usize) {
+    ctx.key_modified(key);
+    // key_modified counts one change; Redis counts one per member.
+    ctx.state.dirty += (changes as u64).saturating_sub(1);
+}
+
 /// After a write that may have emptied the sorted set at `key`: deletes
 /// the key (with Redis's `del` event) if so. True if it was deleted.
 pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {

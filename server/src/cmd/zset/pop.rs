@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::{Access, delete_if_empty, parts, probe};
+use super::{Access, delete_if_empty, modified, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, is};
 use crate::config::notify;
@@ -31,7 +31,7 @@ pub(crate) fn pop(ctx: &mut Ctx<'_>, key: &[u8], min: bool, count: usize) -> Vec
     };
     if !popped.is_empty() {
         ctx.notify(notify::ZSET, if min { "zpopmin" } else { "zpopmax" }, key);
-        ctx.key_modified(key);
+        modified(ctx, key, popped.len());
         delete_if_empty(ctx, key);
     }
     popped

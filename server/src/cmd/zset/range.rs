@@ -8,6 +8,8 @@ use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::zset::ZSet;
 
+/// How min and max are read: positions, scores or strings (`Auto` until
+/// BYSCORE or BYLEX says, then positions).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Auto,
@@ -16,6 +18,7 @@ enum Kind {
     Lex,
 }
 
+/// Which way the range is walked (`Auto` until REV says, then forward).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Direction {
     Auto,

@@ -2,7 +2,7 @@
 
 use super::parse::{LexRange, ScoreRange, lex_range, score_range};
 use super::seek::{lex_removal, rank_run, score_run};
-use super::{Access, delete_if_empty, parts, probe};
+use super::{Access, delete_if_empty, modified, parts, probe};
 use crate::cmd::error::CmdResult;
 use crate::cmd::{Ctx, int_arg};
 use crate::config::notify;
@@ -33,7 +33,7 @@ fn zremrange_generic(ctx: &mut Ctx<'_>, what: Removal<'_>, event: &str) -> CmdRe
         }
     };
     if removed > 0 {
-        ctx.key_modified(key);
+        modified(ctx, key, removed);
         ctx.notify(notify::ZSET, event, key);
         delete_if_empty(ctx, key);
     }
