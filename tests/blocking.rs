@@ -487,3 +487,54 @@ fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[test]
+fn bzpopmin_is_woken_by_zadd_and_times_out_on_the_clock() {
+    let (server, clock) = server();
+    let mut admin = server.connection();
+    let waiter = spawn_blocked(&server, &mut admin, 1, &["BZPOPMIN", "z1", "z2", "5"]);
+    let _: i64 = admin.zadd("z2", "m", 2.5).unwrap();
+    assert_eq!(
+        reply(waiter),
+        Value::Array(vec![bulk("z2"), bulk("m"), bulk("2.5")])
+    );
+    let left: bool = admin.exists("z2").unwrap();
+    assert!(!left, "the emptied sorted set is deleted");
+    let waiter = spawn_blocked(&server, &mut admin, 1, &["BZPOPMAX", "z1", "5"]);
+    clock.advance(Duration::from_millis(5_001));
+    assert_eq!(reply(waiter), Value::Nil);
+}
+
+#[test]
+fn bzmpop_serves_the_ready_key_with_its_count() {
+    let (server, _clock) = server();
+    let mut admin = server.connection();
+    let waiter = spawn_blocked(
+        &server,
+        &mut admin,
+        1,
+        &["BZMPOP", "0", "2", "za", "zb", "MAX", "COUNT", "2"],
+    );
+    redis::cmd("ZADD")
+        .arg("zb")
+        .arg(1)
+        .arg("x")
+        .arg(2)
+        .arg("y")
+        .arg(3)
+        .arg("z")
+        .exec(&mut admin)
+        .unwrap();
+    assert_eq!(
+        reply(waiter),
+        Value::Array(vec![
+            bulk("zb"),
+            Value::Array(vec![
+                Value::Array(vec![bulk("z"), bulk("3")]),
+                Value::Array(vec![bulk("y"), bulk("2")]),
+            ]),
+        ])
+    );
+    let left: i64 = admin.zcard("zb").unwrap();
+    assert_eq!(left, 1);
+}

@@ -180,6 +180,23 @@ fixed_errors! {
     NUMKEYS_EXCEED_ARGS = "ERR Number of keys can't be greater than number of args";
     /// SINTERCARD's LIMIT negative or not a number.
     LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+    // --- sorted sets (append sorted-set texts below this line) ---
+    /// A score range item that is not a number (ZRANGEBYSCORE, ZCOUNT…).
+    MIN_MAX_NOT_FLOAT = "ERR min or max is not a float";
+    /// A lex range item without `[`, `(`, `-` or `+` (ZRANGEBYLEX…).
+    MIN_MAX_NOT_STRING = "ERR min or max not valid string range item";
+    /// ZADD with both NX and XX.
+    XX_AND_NX = "ERR XX and NX options at the same time are not compatible";
+    /// ZADD INCR with more than one score-member pair.
+    INCR_SINGLE_PAIR = "ERR INCR option supports a single increment-element pair";
+    /// ZADD INCR / ZINCRBY adding inf and -inf.
+    SCORE_NAN = "ERR resulting score is not a number (NaN)";
+    /// ZRANGE … LIMIT without BYSCORE or BYLEX.
+    LIMIT_NEEDS_BY = "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+    /// ZRANGE … BYLEX WITHSCORES.
+    WITHSCORES_WITH_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+    /// A WEIGHTS item that is not a number.
+    WEIGHT_NOT_FLOAT = "ERR weight value is not a float";
 }
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
@@ -259,6 +276,16 @@ pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
 
 /// `ERR value is out of range, value must between <min> and <max>`
 /// (Redis's `getRangeLongFromObjectOrReply`, grammar included).
+/// `ERR at least 1 input key is needed for '<cmd>' command` (ZUNION,
+/// ZINTER, ZDIFF, ZINTERCARD and their STORE forms).
+pub fn at_least_one_key(full_name: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR at least 1 input key is needed for '{full_name}' command"
+    ))
+}
+
+/// `ERR value is out of range, value must between <min> and <max>`, as
+/// Redis's `getRangeLongFromObjectOrReply` words it.
 pub fn value_between(min: i64, max: i64) -> CmdError {
     CmdError::owned(format!(
         "ERR value is out of range, value must between {min} and {max}"

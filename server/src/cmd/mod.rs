@@ -25,6 +25,7 @@ mod server;
 mod set;
 mod string;
 mod transaction;
+mod zset;
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -228,6 +229,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         pubsub::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
+        zset::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,450 @@
+//! Sorted-set commands (Redis 7.0), blocking ones excepted.
+//!
+//! * [`add`]: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK.
+//! * [`range`]: the ZRANGE family, ZRANGESTORE, ZCOUNT, ZLEXCOUNT.
+//! * [`remove`]: the ZREMRANGEBY* commands.
+//! * [`seek`]: where a range starts and how Redis walks it.
+//! * [`setops`]: ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD.
+//! * [`pop`]: ZPOPMIN, ZPOPMAX, ZMPOP, and the pop shared with the
+//!   blocking variants.
+//! * [`random`]: ZRANDMEMBER and ZSCAN.
+//! * [`parse`]: ranges and cursors, and [`strtod`]: scores, as Redis's C
+//!   library reads them.
+//!
+//! The value type and its order-statistic index live in `db::zset`. This
+//! module owns argument checking (in Redis's order), replies in both
+//! protocol versions, and the side effects of writes: WATCH signals,
+//! keyspace events named as in Redis's `t_zset.c`, and deleting a key
+//! whose sorted set became empty.
+
+mod add;
+mod blocking;
+mod parse;
+pub(crate) mod pop;
+mod random;
+mod range;
+mod remove;
+mod seek;
+mod setops;
+mod strtod;
+
+use super::error::{self, CmdError};
+use super::flags::*;
+use super::{CommandSpec, Ctx};
+use crate::config::notify;
+use crate::db::zset::{Limits, ZSet};
+use crate::db::{Db, Lookup, Value};
+use crate::protocol::{Out, Resp};
+use crate::state::State;
+
+const GROUP: &str = "sorted-set";
+
+/// The sorted-set commands.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("zadd", -4, add::zadd)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write sortedset fast")
+        .doc(
+            GROUP,
+            "1.2.0",
+            "Adds members with scores to a sorted set, or updates their scores.",
+        ),
+    CommandSpec::new("zincrby", 4, add::zincrby)
+        .flags(WRITE | DENYOOM | FAST)
+        .keys(1, 1, 1)
+        .acl("write sortedset fast")
+        .doc(
+            GROUP,
+            "1.2.0",
+            "Adds an increment to the score of a sorted-set member.",
+        ),
+    CommandSpec::new("zrem", -3, add::zrem)
+        .flags(WRITE | FAST)
+        .keys(1, 1, 1)
+        .acl("write sortedset fast")
+        .doc(GROUP, "1.2.0", "Removes members from a sorted set."),
+    CommandSpec::new("zscore", 3, add::zscore)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(GROUP, "1.2.0", "Returns the score of a sorted-set member."),
+    CommandSpec::new("zmscore", -3, add::zmscore)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(
+            GROUP,
+            "6.2.0",
+            "Returns the scores of several sorted-set members.",
+        ),
+    CommandSpec::new("zcard", 2, add::zcard)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(GROUP, "1.2.0", "Returns how many members a sorted set has."),
+    CommandSpec::new("zcount", 4, range::zcount)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(
+            GROUP,
+            "2.0.0",
+            "Counts the members whose scores fall within a range.",
+        ),
+    CommandSpec::new("zlexcount", 4, range::zlexcount)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(
+            GROUP,
+            "2.8.9",
+            "Counts the members that fall within a lexicographical range.",
+        ),
+    CommandSpec::new("zrank", 3, add::zrank)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(
+            GROUP,
+            "2.0.0",
+            "Returns the position of a member, lowest score first.",
+        ),
+    CommandSpec::new("zrevrank", 3, add::zrevrank)
+        .flags(READONLY | FAST)
+        .keys(1, 1, 1)
+        .acl("read sortedset fast")
+        .doc(
+            GROUP,
+            "2.0.0",
+            "Returns the position of a member, highest score first.",
+        ),
+    CommandSpec::new("zrange", -4, range::zrange)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "1.2.0",
+            "Returns members in a range of positions, scores or strings.",
+        ),
+    CommandSpec::new("zrangestore", -5, range::zrangestore)
+        .flags(WRITE | DENYOOM)
+        .keys(1, 2, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "6.2.0",
+            "Copies a range of a sorted set into another key.",
+        ),
+    CommandSpec::new("zrevrange", -4, range::zrevrange)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "1.2.0",
+            "Returns members in a range of positions, highest score first.",
+        ),
+    CommandSpec::new("zrangebyscore", -4, range::zrangebyscore)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "1.0.5",
+            "Returns members whose scores fall within a range.",
+        ),
+    CommandSpec::new("zrevrangebyscore", -4, range::zrevrangebyscore)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "2.2.0",
+            "Returns members within a score range, highest score first.",
+        ),
+    CommandSpec::new("zrangebylex", -4, range::zrangebylex)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "2.8.9",
+            "Returns members within a lexicographical range.",
+        ),
+    CommandSpec::new("zrevrangebylex", -4, range::zrevrangebylex)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "2.8.9",
+            "Returns members within a lexicographical range, in reverse order.",
+        ),
+    CommandSpec::new("zremrangebyrank", 4, remove::zremrangebyrank)
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "2.0.0",
+            "Removes the members within a range of positions.",
+        ),
+    CommandSpec::new("zremrangebyscore", 4, remove::zremrangebyscore)
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "1.2.0",
+            "Removes the members whose scores fall within a range.",
+        ),
+    CommandSpec::new("zremrangebylex", 4, remove::zremrangebylex)
+        .flags(WRITE)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "2.8.9",
+            "Removes the members within a lexicographical range.",
+        ),
+    CommandSpec::new("zpopmin", -2, pop::zpopmin)
+        .flags(WRITE | FAST)
+        .keys(1, 1, 1)
+        .acl("write sortedset fast")
+        .doc(
+            GROUP,
+            "5.0.0",
+            "Removes and returns the members with the lowest scores.",
+        ),
+    CommandSpec::new("zpopmax", -2, pop::zpopmax)
+        .flags(WRITE | FAST)
+        .keys(1, 1, 1)
+        .acl("write sortedset fast")
+        .doc(
+            GROUP,
+            "5.0.0",
+            "Removes and returns the members with the highest scores.",
+        ),
+    CommandSpec::new("zmpop", -4, pop::zmpop)
+        .flags(WRITE | MOVABLE_KEYS)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Pops members from the first non-empty sorted set of several.",
+        ),
+    CommandSpec::new("bzpopmin", -3, blocking::bzpopmin)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .keys(1, -2, 1)
+        .acl("write sortedset fast blocking")
+        .doc(
+            GROUP,
+            "5.0.0",
+            "Removes and returns the member with the lowest score from the first non-empty sorted set, or blocks until one is available.",
+        ),
+    CommandSpec::new("bzpopmax", -3, blocking::bzpopmax)
+        .flags(WRITE | NOSCRIPT | BLOCKING | FAST)
+        .keys(1, -2, 1)
+        .acl("write sortedset fast blocking")
+        .doc(
+            GROUP,
+            "5.0.0",
+            "Removes and returns the member with the highest score from the first non-empty sorted set, or blocks until one is available.",
+        ),
+    CommandSpec::new("bzmpop", -5, blocking::bzmpop)
+        .flags(WRITE | BLOCKING | MOVABLE_KEYS)
+        .acl("write sortedset slow blocking")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Pops members from the first non-empty sorted set of several, or blocks until one is available.",
+        ),
+    CommandSpec::new("zunion", -3, setops::zunion)
+        .flags(READONLY | MOVABLE_KEYS)
+        .acl("read sortedset slow")
+        .doc(GROUP, "6.2.0", "Returns the union of sorted sets."),
+    CommandSpec::new("zinter", -3, setops::zinter)
+        .flags(READONLY | MOVABLE_KEYS)
+        .acl("read sortedset slow")
+        .doc(GROUP, "6.2.0", "Returns the intersection of sorted sets."),
+    CommandSpec::new("zdiff", -3, setops::zdiff)
+        .flags(READONLY | MOVABLE_KEYS)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "6.2.0",
+            "Returns the members of the first sorted set absent from the others.",
+        ),
+    CommandSpec::new("zunionstore", -4, setops::zunionstore)
+        .flags(WRITE | DENYOOM | MOVABLE_KEYS)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(GROUP, "2.0.0", "Stores the union of sorted sets in a key."),
+    CommandSpec::new("zinterstore", -4, setops::zinterstore)
+        .flags(WRITE | DENYOOM | MOVABLE_KEYS)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "2.0.0",
+            "Stores the intersection of sorted sets in a key.",
+        ),
+    CommandSpec::new("zdiffstore", -4, setops::zdiffstore)
+        .flags(WRITE | DENYOOM | MOVABLE_KEYS)
+        .keys(1, 1, 1)
+        .acl("write sortedset slow")
+        .doc(
+            GROUP,
+            "6.2.0",
+            "Stores the difference of sorted sets in a key.",
+        ),
+    CommandSpec::new("zintercard", -3, setops::zintercard)
+        .flags(READONLY | MOVABLE_KEYS)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Counts the members common to several sorted sets.",
+        ),
+    CommandSpec::new("zrandmember", -2, random::zrandmember)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(GROUP, "6.2.0", "Returns random members of a sorted set."),
+    CommandSpec::new("zscan", -3, random::zscan)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("read sortedset slow")
+        .doc(
+            GROUP,
+            "2.8.0",
+            "Iterates over the members and scores of a sorted set.",
+        ),
+];
+
+/// The encoding thresholds from the configuration.
+pub(crate) fn limits(ctx: &Ctx<'_>) -> Limits {
+    let c = &ctx.state.config;
+    Limits {
+        entries: usize::try_from(c.zset_max_listpack_entries()).unwrap_or(0),
+        value: usize::try_from(c.zset_max_listpack_value()).unwrap_or(0),
+    }
+}
+
+/// How a command looks its key up (statistics and access time, as Redis's
+/// `lookupKeyRead` / `lookupKeyWrite`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// A read: counts a keyspace hit or miss.
+    Read,
+    /// A write.
+    Write,
+}
+
+/// Looks `key` up (lazy expiry, access time, statistics): `Ok(true)` if it
+/// holds a sorted set, `Ok(false)` if it does not exist, `WRONGTYPE`
+/// otherwise.
+pub(crate) fn probe(ctx: &mut Ctx<'_>, key: &[u8], access: Access) -> Result<bool, CmdError> {
+    let entry = match access {
+        Access::Read => ctx.lookup_read(key),
+        Access::Write => ctx.lookup_write(key),
+    };
+    match entry.map(|e| &e.value) {
+        None => Ok(false),
+        Some(Value::ZSet(_)) => Ok(true),
+        Some(_) => Err(error::WRONGTYPE),
+    }
+}
+
+/// The sorted set at `key` in database `db`, found without side effects
+/// (the caller has [`probe`]d it).
+pub(crate) fn zset_in<'s>(
+    state: &'s mut State,
+    db: usize,
+    key: &[u8],
+    now: i64,
+) -> Option<&'s mut ZSet> {
+    zset_of(&mut state.dbs[db], key, now)
+}
+
+/// [`zset_in`] on one database, leaving the rest of the state free.
+pub(crate) fn zset_of<'s>(db: &'s mut Db, key: &[u8], now: i64) -> Option<&'s mut ZSet> {
+    match db.lookup(key, now) {
+        Lookup::Found(i) => match &mut db.entry_at_mut(i).value {
+            Value::ZSet(z) => Some(z),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The sorted set at `key` of the selected database together with the
+/// reply buffer, borrowed at once (the caller has [`probe`]d the key).
+pub(crate) fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> (Option<&'c mut ZSet>, &'c mut Out) {
+    let (db, now) = (ctx.session.db, ctx.now);
+    (zset_in(ctx.state, db, key, now), ctx.out)
+}
+
+/// Signals a change of `key` (WATCH) that changed `changes` members:
+/// Redis counts each toward INFO's `rdb_changes_since_last_save`.
+pub(crate) fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: usize) {
+    ctx.key_modified(key);
+    // key_modified counts one change; Redis counts one per member.
+    ctx.state.dirty += (changes as u64).saturating_sub(1);
+}
+
+/// After a write that may have emptied the sorted set at `key`: deletes
+/// the key (with Redis's `del` event) if so. True if it was deleted.
+pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let (db, now) = (ctx.session.db, ctx.now);
+    let empty = zset_in(ctx.state, db, key, now).is_some_and(|z| z.is_empty());
+    if empty {
+        ctx.db().remove(key);
+        ctx.notify(notify::GENERIC, "del", key);
+    }
+    empty
+}
+
+/// Replaces whatever `dst` holds with `result` (or deletes `dst` when the
+/// result is empty) and replies with the new cardinality, as the STORE
+/// commands do; `event` is the keyspace event of a non-empty result.
+pub(crate) fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: ZSet, event: &str) {
+    let len = result.len();
+    if len > 0 {
+        let lru = ctx.lru();
+        ctx.db()
+            .insert(dst, Value::ZSet(Box::new(result)), None, lru);
+        ctx.key_modified(dst);
+        ctx.notify(notify::ZSET, event, dst);
+        ctx.out.int(len as i64);
+    } else {
+        ctx.out.int(0);
+        if ctx.delete(dst) {
+            ctx.key_modified(dst);
+            ctx.notify(notify::GENERIC, "del", dst);
+        }
+    }
+}
+
+/// Writes members (with their scores when `withscores`) as Redis replies
+/// with ranges: a flat array in RESP2, `[member, score]` pairs in RESP3.
+pub(crate) fn reply_members<'a>(
+    out: &mut Out,
+    len: usize,
+    items: impl Iterator<Item = (&'a [u8], f64)>,
+    withscores: bool,
+) {
+    let resp3 = out.resp() == Resp::V3;
+    out.array(if withscores && !resp3 { len * 2 } else { len });
+    for (member, score) in items.take(len) {
+        if withscores && resp3 {
+            out.array(2);
+        }
+        out.bulk(member);
+        if withscores {
+            out.double(score);
+        }
+    }
+}
