@@ -218,3 +218,41 @@ fn listen_false_gives_an_in_process_only_server() {
     let pong: String = redis::cmd("PING").query(&mut con).unwrap();
     assert_eq!(pong, "PONG");
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout_seconds_of_server_time() {
+    let clock = redsim::ManualClock::new();
+    let server = Server::builder().clock(&clock).start().unwrap();
+    let mut admin = server.connection();
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("timeout")
+        .arg(10)
+        .exec(&mut admin)
+        .unwrap();
+    let mut idle = server.client().get_connection().unwrap();
+    let _: String = redis::cmd("PING").query(&mut idle).unwrap();
+    let mut subscriber = server.client().get_connection().unwrap();
+    let _: redis::Value = redis::cmd("SUBSCRIBE")
+        .arg("c")
+        .query(&mut subscriber)
+        .unwrap();
+    clock.advance(std::time::Duration::from_secs(10));
+    // Exactly at the limit it stays (Redis's "more than timeout").
+    let _: String = redis::cmd("PING").query(&mut idle).unwrap();
+    clock.advance(std::time::Duration::from_secs(11));
+    assert!(redis::cmd("PING").query::<String>(&mut idle).is_err());
+    // The in-process admin client was idle for 21 s as well: closed too.
+    assert!(
+        redis::cmd("PING")
+            .query::<String>(&mut admin)
+            .unwrap_err()
+            .is_connection_dropped()
+    );
+    let n: i64 = redis::cmd("PUBLISH")
+        .arg("c")
+        .arg("m")
+        .query(&mut server.connection())
+        .unwrap();
+    assert_eq!(n, 1, "the subscriber is still connected");
+}

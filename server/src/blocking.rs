@@ -83,11 +83,6 @@ impl Blocking {
         self.waiters.len()
     }
 
-    /// Whether nobody is blocked.
-    pub fn is_empty(&self) -> bool {
-        self.waiters.is_empty()
-    }
-
     /// Whether `client` is blocked (CLIENT LIST flag `b`).
     pub fn is_blocked(&self, client: ClientId) -> bool {
         self.waiters.values().any(|w| w.client == client)

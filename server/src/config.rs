@@ -216,14 +216,12 @@ const HASH_MAX_LISTPACK_VALUE: usize = index_of("hash-max-listpack-value");
 const SET_MAX_INTSET_ENTRIES: usize = index_of("set-max-intset-entries");
 const ZSET_MAX_LISTPACK_ENTRIES: usize = index_of("zset-max-listpack-entries");
 const ZSET_MAX_LISTPACK_VALUE: usize = index_of("zset-max-listpack-value");
-const LIST_MAX_LISTPACK_SIZE: usize = index_of("list-max-listpack-size");
 const MAXMEMORY_POLICY: usize = index_of("maxmemory-policy");
 const LFU_LOG_FACTOR: usize = index_of("lfu-log-factor");
 const LFU_DECAY_TIME: usize = index_of("lfu-decay-time");
 const CLIENT_QUERY_BUFFER_LIMIT: usize = index_of("client-query-buffer-limit");
 const TIMEOUT: usize = index_of("timeout");
 const DATABASES: usize = index_of("databases");
-const ENABLE_DEBUG_COMMAND: usize = index_of("enable-debug-command");
 const PORT: usize = index_of("port");
 const DIR: usize = index_of("dir");
 const HZ: usize = index_of("hz");
@@ -399,6 +397,7 @@ impl Config {
     }
 
     /// `busy-reply-threshold` (alias `lua-time-limit`), in milliseconds.
+    #[allow(dead_code, reason = "scripting's BUSY threshold uses it (issue 4)")]
     pub fn lua_time_limit_ms(&self) -> i64 {
         self.num(BUSY_REPLY_THRESHOLD)
     }
@@ -426,12 +425,6 @@ impl Config {
     /// `zset-max-listpack-value` (alias `zset-max-ziplist-value`), in bytes.
     pub fn zset_max_listpack_value(&self) -> i64 {
         self.num(ZSET_MAX_LISTPACK_VALUE)
-    }
-
-    /// `list-max-listpack-size` (alias `list-max-ziplist-size`): positive
-    /// is an entry count per node, -1..=-5 a node size of 4kb..64kb.
-    pub fn list_max_listpack_size(&self) -> i64 {
-        self.num(LIST_MAX_LISTPACK_SIZE)
     }
 
     /// `maxmemory-policy`, e.g. `"noeviction"` or `"allkeys-lru"`.
@@ -462,12 +455,6 @@ impl Config {
     /// `databases` (immutable).
     pub fn databases(&self) -> usize {
         usize::try_from(self.num(DATABASES)).unwrap_or(16)
-    }
-
-    /// Whether `DEBUG` is allowed: `enable-debug-command` is immutable and
-    /// `yes` in redsim (Redis 7.0 defaults to `no`), so this is `true`.
-    pub fn enable_debug_command(&self) -> bool {
-        self.choice(ENABLE_DEBUG_COMMAND) != "no"
     }
 
     fn num(&self, idx: usize) -> i64 {
@@ -1049,14 +1036,12 @@ mod tests {
         assert_eq!(config.set_max_intset_entries(), 512);
         assert_eq!(config.zset_max_listpack_entries(), 128);
         assert_eq!(config.zset_max_listpack_value(), 64);
-        assert_eq!(config.list_max_listpack_size(), -2);
         assert_eq!(config.maxmemory_policy(), "noeviction");
         assert_eq!(config.lfu_log_factor(), 10);
         assert_eq!(config.lfu_decay_time(), 1);
         assert_eq!(config.client_query_buffer_limit(), 1 << 30);
         assert_eq!(config.timeout_secs(), 0);
         assert_eq!(config.databases(), 16);
-        assert!(config.enable_debug_command());
         config.set_port(7801);
         assert_eq!(get1(&config, "port"), "7801");
         config

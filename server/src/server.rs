@@ -112,6 +112,7 @@ impl Shared {
         let mut state = self.state.lock();
         state.purge_expired(now);
         state.blocking.expire(now);
+        state.close_idle_clients(now);
     }
 }
 
@@ -308,6 +309,7 @@ async fn ticker(shared: Weak<Shared>) {
                 state.purge_expired(now);
             }
             state.blocking.expire(now);
+            state.close_idle_clients(now);
             // Deadlines are strict: a waiter times out once the clock is
             // past its deadline, i.e. at deadline + 1 ms.
             state

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::db::{Blob, DATABASES, Db};
+use crate::db::{Blob, Db};
 use crate::protocol::Resp;
 
 /// Identifier of a client connection, as CLIENT ID reports it.
@@ -180,7 +180,7 @@ impl State {
         let hash_seed = rng.u64(..);
         let run_id = random_hex(&mut rng, 40);
         State {
-            dbs: (0..DATABASES)
+            dbs: (0..config.databases())
                 .map(|i| Db::new(hash_seed ^ i as u64))
                 .collect(),
             clients: BTreeMap::new(),
@@ -298,6 +298,24 @@ impl State {
         for (db, key) in touched {
             self.notify_keyspace_event(db, crate::config::notify::EXPIRED, "expired", &key);
             self.touch_watched(db, &key);
+        }
+    }
+
+    /// Closes clients idle for more than `timeout` seconds of server
+    /// time, as Redis's clientsCron does: blocked clients (they have their
+    /// own timeout) and subscribers (they only listen) are spared.
+    pub fn close_idle_clients(&mut self, now: i64) {
+        let timeout = self.config.timeout_secs();
+        if timeout <= 0 {
+            return;
+        }
+        for c in self.clients.values() {
+            let idle_secs = (now - c.last_ms) / 1000;
+            let subscribed =
+                !c.channels.is_empty() || !c.patterns.is_empty() || !c.shard_channels.is_empty();
+            if idle_secs > timeout && !subscribed && !self.blocking.is_blocked(c.id) {
+                c.kill.kill();
+            }
         }
     }
 

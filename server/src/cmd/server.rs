@@ -12,7 +12,6 @@ use super::connection::{REDIS_VERSION, help};
 use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is, registry};
-use crate::db::DATABASES;
 
 const SERVER: &str = "server";
 
@@ -860,7 +859,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
         "cluster" => t.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
         "keyspace" => {
             t.push_str("# Keyspace\r\n");
-            for (i, db) in state.dbs.iter().enumerate().take(DATABASES) {
+            for (i, db) in state.dbs.iter().enumerate() {
                 if db.is_empty() {
                     continue;
                 }

@@ -29,9 +29,6 @@ pub use value::{Entry, NO_EXPIRY, Value};
 /// seed reproduces a run exactly.
 pub type Hasher = foldhash::fast::FixedState;
 
-/// Number of databases, as Redis's default `databases 16`.
-pub const DATABASES: usize = 16;
-
 /// One numbered database.
 #[derive(Debug)]
 pub struct Db {

@@ -205,6 +205,10 @@ impl Out {
     }
 
     /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
+    #[allow(
+        dead_code,
+        reason = "the Lua bridge's RESP3 conversions use it (issue 4)"
+    )]
     pub fn bool(&mut self, b: bool) {
         match self.resp {
             Resp::V2 => self.int(i64::from(b)),
@@ -232,6 +236,10 @@ impl Out {
     }
 
     /// A big number (`(…`) in RESP3, a bulk string in RESP2.
+    #[allow(
+        dead_code,
+        reason = "the Lua bridge's RESP3 conversions use it (issue 4)"
+    )]
     pub fn big_number(&mut self, digits: &str) {
         match self.resp {
             Resp::V2 => self.bulk(digits.as_bytes()),

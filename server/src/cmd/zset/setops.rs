@@ -345,7 +345,7 @@ mod tests {
     fn set(members: &[&str]) -> Value {
         let mut s = Set::new(1);
         for m in members {
-            s.members.insert(Blob::from(*m));
+            s.add(m.as_bytes(), 512);
         }
         Value::Set(Box::new(s))
     }
