@@ -2,90 +2,23 @@
 //! the counts of the random-pick commands, uniform sampling, and borrowing
 //! a key's value alongside the reply buffer and the random generator.
 //!
-//! SCAN over the whole keyspace (keys family) parses cursors and options
-//! the same way; the two copies should become one when the families meet.
+//! Cursor and option parsing are SCAN's own (`keys::scan`), shared.
 
 use std::collections::HashSet;
 
 use bytes::Bytes;
 
 use super::error::{self, CmdError};
-use super::{Ctx, int_arg, is};
+use super::{Ctx, int_arg};
 use crate::db::{Lookup, Value};
 use crate::protocol::Out;
 
-/// Parses a cursor as Redis's `parseScanCursorOrReply` does with C's
-/// `strtoul`: decimal digits with an optional sign (a negative number
-/// wraps around, `-1` is 2⁶⁴−1), no leading blank, nothing after, no
-/// overflow. The empty string is cursor 0.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let (negative, digits) = match arg.split_first() {
-        None => return Ok(0),
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        Some(_) => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(error::INVALID_CURSOR);
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(error::INVALID_CURSOR);
-        }
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(d - b'0')))
-            .ok_or(error::INVALID_CURSOR)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
+pub(crate) use super::keys::scan::{ScanOptions, parse_cursor};
 
-/// The options of HSCAN and SSCAN.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ScanOptions<'a> {
-    /// COUNT: how many positions one call visits (10 by default).
-    pub count: usize,
-    /// MATCH: a glob pattern, `None` for every element (also for `*`,
-    /// which Redis special-cases so that it matches the empty string too).
-    pub pattern: Option<&'a [u8]>,
-}
-
-impl ScanOptions<'_> {
-    /// Whether `name` passes MATCH.
-    pub fn matches(&self, name: &[u8]) -> bool {
-        self.pattern
-            .is_none_or(|p| crate::glob::matches(p, name, false))
-    }
-}
-
-/// Parses `[MATCH pattern] [COUNT count]` from `args[from..]`, in any
-/// order, the last of a repeated option winning. COUNT below 1 is a
-/// syntax error, as in Redis 7.0 (whose HSCAN has no NOVALUES).
+/// Parses HSCAN's and SSCAN's `[MATCH pattern] [COUNT count]` from
+/// `args[from..]`: SCAN's option parsing without TYPE.
 pub(crate) fn parse_scan_options(args: &[Bytes], from: usize) -> Result<ScanOptions<'_>, CmdError> {
-    let mut opts = ScanOptions {
-        count: 10,
-        pattern: None,
-    };
-    let mut i = from;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        let opt = &args[i];
-        if is(opt, "count") && has_value {
-            let n = int_arg(&args[i + 1])?;
-            if n < 1 {
-                return Err(error::SYNTAX);
-            }
-            opts.count = usize::try_from(n).unwrap_or(usize::MAX);
-        } else if is(opt, "match") && has_value {
-            let p = &args[i + 1][..];
-            opts.pattern = (p != b"*").then_some(p);
-        } else {
-            return Err(error::SYNTAX);
-        }
-        i += 2;
-    }
-    Ok(opts)
+    super::keys::scan::parse_options(args, from, false)
 }
 
 /// Writes a SCAN reply: the next cursor, then the elements.

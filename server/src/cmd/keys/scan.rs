@@ -16,14 +16,21 @@ use crate::db::Blob;
 
 /// Parses a cursor as Redis's `parseScanCursorOrReply` does with C's
 /// `strtoul`: decimal digits with an optional sign (a negative number
-/// wraps around, `-1` is 2⁶⁴−1), no leading blank, nothing after, no
-/// overflow. The empty string is cursor 0.
+/// wraps around, `-1` is 2⁶⁴−1), no leading blank, no overflow, and
+/// nothing after — except that, the argument being read as a C string,
+/// everything from a NUL byte on is ignored. The empty string is cursor 0.
 pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let (negative, digits) = match arg.split_first() {
+    let c_space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    if arg.first().is_some_and(|&b| c_space(b)) {
+        return Err(error::INVALID_CURSOR);
+    }
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
+    let text = &arg[..end];
+    let (negative, digits) = match text.split_first() {
         None => return Ok(0),
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),
-        Some(_) => (false, arg),
+        Some(_) => (false, text),
     };
     if digits.is_empty() {
         return Err(error::INVALID_CURSOR);
@@ -143,6 +150,20 @@ pub(super) fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn cursors_follow_strtoul() {
+        assert_eq!(parse_cursor(b"0").unwrap(), 0);
+        assert_eq!(parse_cursor(b"").unwrap(), 0);
+        assert_eq!(parse_cursor(b"007").unwrap(), 7);
+        assert_eq!(parse_cursor(b"+3").unwrap(), 3);
+        assert_eq!(parse_cursor(b"-1").unwrap(), u64::MAX);
+        assert_eq!(parse_cursor(b"12\0junk").unwrap(), 12);
+        assert!(parse_cursor(b" 1").is_err());
+        assert!(parse_cursor(b"1x").is_err());
+        assert!(parse_cursor(b"+").is_err());
+        assert!(parse_cursor(b"18446744073709551616").is_err());
+    }
     use super::*;
 
     #[test]

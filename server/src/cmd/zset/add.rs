@@ -1,9 +1,9 @@
 //! ZADD, ZINCRBY, ZREM and the single-member reads: ZSCORE, ZMSCORE,
 //! ZCARD, ZRANK, ZREVRANK.
 
-use super::strtod::score_arg;
 use super::{Access, delete_if_empty, limits, modified, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
+use crate::cmd::float_arg as score_arg;
 use crate::cmd::{Ctx, is};
 use crate::config::notify;
 use crate::db::Value;

@@ -26,7 +26,6 @@ mod range;
 mod remove;
 mod seek;
 mod setops;
-mod strtod;
 
 use super::error::{self, CmdError};
 use super::flags::*;

@@ -5,8 +5,8 @@
 //! only "the end of the string" checked, so `""` is 0, `" 5"` is 5 and
 //! overflow gives an infinite bound; a cursor is `strtoul`, so `-1` wraps.
 
-use super::strtod::{is_c_space, strtod};
 use crate::cmd::error::{self, CmdError};
+use crate::num::strtod::strtod;
 
 /// One end of a score interval.
 #[derive(Clone, Copy, Debug)]
@@ -169,37 +169,6 @@ pub fn lex_range<'a>(min: &'a [u8], max: &'a [u8]) -> Result<LexRange<'a>, CmdEr
     }
 }
 
-/// Parses a scan cursor as Redis 7.0 does with `strtoul`: no leading
-/// blank, an optional sign (a negative cursor wraps), digits up to the end
-/// (or a NUL byte), no overflow. An empty cursor is 0.
-pub fn cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || error::INVALID_CURSOR;
-    if arg.first().is_some_and(|&b| is_c_space(b)) {
-        return Err(invalid());
-    }
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    let s = &arg[..end];
-    if s.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(invalid());
-    }
-    let mut n: u64 = 0;
-    for &d in digits {
-        n = n
-            .checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative { n.wrapping_neg() } else { n })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,17 +198,5 @@ mod tests {
         assert!(!lex_range(b"[a", b"[a").unwrap().is_empty());
         let r = lex_range(b"(a", b"[c").unwrap();
         assert!(!r.above_min(b"a") && r.above_min(b"b") && r.below_max(b"c"));
-    }
-
-    #[test]
-    fn cursors_follow_strtoul() {
-        assert_eq!(cursor(b"0").unwrap(), 0);
-        assert_eq!(cursor(b"").unwrap(), 0);
-        assert_eq!(cursor(b"007").unwrap(), 7);
-        assert_eq!(cursor(b"+3").unwrap(), 3);
-        assert_eq!(cursor(b"-1").unwrap(), u64::MAX);
-        assert!(cursor(b" 1").is_err());
-        assert!(cursor(b"1x").is_err());
-        assert!(cursor(b"18446744073709551616").is_err());
     }
 }

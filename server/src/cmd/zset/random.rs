@@ -10,9 +10,9 @@
 
 use std::collections::HashSet;
 
-use super::parse::cursor;
 use super::{Access, parts, probe};
 use crate::cmd::error::{self, CmdResult};
+use crate::cmd::keys::scan::{parse_cursor as cursor, parse_options};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::zset::ZSet;
 use crate::num::format_double;
@@ -189,25 +189,11 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < ctx.argc() {
-        let left = ctx.argc() - i;
-        let arg = ctx.arg(i);
-        if is(arg, "count") && left >= 2 {
-            count = int_arg(ctx.arg(i + 1))?;
-            if count < 1 {
-                return Err(error::SYNTAX);
-            }
-        } else if is(arg, "match") && left >= 2 {
-            let p = ctx.arg(i + 1);
-            pattern = if p == b"*" { None } else { Some(p) };
-        } else {
-            return Err(error::SYNTAX);
-        }
-        i += 2;
-    }
+    // Options are read after the key, as Redis's scanGenericCommand does:
+    // a missing key answers an empty scan whatever they say.
+    let opts = parse_options(ctx.args, 3, false)?;
+    let count = i64::try_from(opts.count).unwrap_or(i64::MAX);
+    let pattern = opts.pattern;
     let (z, out) = parts(ctx, key);
     let Some(z) = z else {
         out.array(2);

@@ -10,12 +10,12 @@
 
 use indexmap::IndexMap;
 
-use super::strtod::score;
 use super::{limits, reply_members, store};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::zset::{Score, ZSet};
 use crate::db::{Blob, Hasher, Value};
+use crate::num::parse_f64 as score;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Op {

@@ -1,11 +1,10 @@
-//! C's `strtod`, as Redis reads every score, increment and weight.
+//! C's `strtod`, as Redis reads every double argument (scores,
+//! increments, weights) and score range items.
 //!
 //! Redis reads scores with `strtod` (through `string2d`), so hexadecimal
 //! floats (`0x1p3`), `infinity` and denormals are scores; overflow and
 //! underflow to zero are refused. Score *range* items use `strtod` with
 //! laxer checks, built on the same [`strtod`] here.
-
-use crate::cmd::error::{self, CmdError};
 
 /// The outcome of C's `strtod` on a byte string.
 #[derive(Clone, Copy, Debug)]
@@ -18,7 +17,7 @@ pub struct Strtod {
     pub range_error: bool,
 }
 
-pub(super) fn is_c_space(b: u8) -> bool {
+pub(crate) fn is_c_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
@@ -255,11 +254,6 @@ pub fn score(arg: &[u8]) -> Option<f64> {
         return None;
     }
     Some(r.value)
-}
-
-/// [`score`], with `ERR value is not a valid float`.
-pub fn score_arg(arg: &[u8]) -> Result<f64, CmdError> {
-    score(arg).ok_or(error::NOT_FLOAT)
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //! It owns number syntax and formatting only; commands decide which error a
 //! failed parse becomes.
 
+pub mod strtod;
+
 use num_bigint::{BigInt, BigUint, Sign};
 use num_traits::{One, Signed, ToPrimitive, Zero};
 
@@ -221,55 +223,12 @@ fn lex_hex(negative: bool, body: &[u8]) -> Option<Literal> {
     })
 }
 
-/// Parses a double with the rules of Redis's `getDoubleFromObject`:
-/// `strtod` syntax, the whole string, no leading blank, no NaN, and no
-/// overflow to infinity or underflow to zero. `inf` and `-inf` are accepted.
+/// Parses a double with the rules of Redis's `getDoubleFromObject`
+/// (`string2d`): C's `strtod` over the whole argument — decimal or
+/// hexadecimal, `inf`/`infinity` accepted — with no leading blank, no NaN,
+/// and no overflow to infinity or underflow to zero.
 pub fn parse_f64(s: &[u8]) -> Option<f64> {
-    match lex_float(s)? {
-        Literal::Infinite { negative } => Some(if negative {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        }),
-        Literal::Finite { nonzero, .. } => {
-            // The lexer vouched for the syntax; Rust's parser is correctly
-            // rounded, as glibc's strtod is.
-            let text = std::str::from_utf8(s).ok()?;
-            let value: f64 = text.parse().ok()?;
-            if value.is_infinite() || (value == 0.0 && nonzero) {
-                return None;
-            }
-            Some(value)
-        }
-        // `digits × 2^exp2`: the integer part converts with one rounding,
-        // the scaling by a power of two is exact outside the subnormal range.
-        Literal::Binary {
-            negative,
-            digits,
-            exp2,
-            nonzero,
-        } => {
-            let mantissa = digits.to_f64()?;
-            let exp2 = i32::try_from(exp2.clamp(-5000, 5000)).ok()?;
-            let mut value = mantissa;
-            // Scale in steps that cannot overflow or underflow on their own.
-            let mut e = exp2;
-            while e > 0 {
-                let step = e.min(1000);
-                value *= 2f64.powi(step);
-                e -= step;
-            }
-            while e < 0 {
-                let step = (-e).min(1000);
-                value /= 2f64.powi(step);
-                e += step;
-            }
-            if value.is_infinite() || (value == 0.0 && nonzero) {
-                return None;
-            }
-            Some(if negative { -value } else { value })
-        }
-    }
+    strtod::score(s)
 }
 
 /// Formats a double as Redis 7.0 does in replies: `%.17g`, with `inf` and
