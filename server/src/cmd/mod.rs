@@ -84,7 +84,8 @@ pub mod flags {
     /// Available in sentinel mode.
     pub const SENTINEL: u32 = 1 << 19;
 
-    /// The names COMMAND INFO prints, in its order.
+    /// The names COMMAND INFO prints, in its order (Redis does not print
+    /// `sentinel` outside sentinel mode).
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
         (READONLY, "readonly"),
@@ -100,7 +101,6 @@ pub mod flags {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
-        (SENTINEL, "sentinel"),
         (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_ASYNC_LOADING, "no_async_loading"),
         (NO_MULTI, "no_multi"),
@@ -137,6 +137,19 @@ pub struct CommandSpec {
     pub handler: Option<Handler>,
     /// Subcommands of a container.
     pub subcommands: &'static [CommandSpec],
+    /// For commands whose keys follow a count (`ZUNIONSTORE dest numkeys
+    /// key…`, `EVAL script numkeys key…`): where that count is, and
+    /// whether a destination key comes first. Used by COMMAND GETKEYS.
+    pub numkeys: Option<NumKeys>,
+}
+
+/// Where a command's keys are when a count argument gives their number.
+#[derive(Debug, Clone, Copy)]
+pub struct NumKeys {
+    /// Position of the count (the command name is 0).
+    pub at: usize,
+    /// Whether argument 1 is a destination key.
+    pub dest_first: bool,
 }
 
 impl CommandSpec {
@@ -153,6 +166,7 @@ impl CommandSpec {
             summary: "",
             handler: Some(handler),
             subcommands: &[],
+            numkeys: None,
         }
     }
 
@@ -169,6 +183,7 @@ impl CommandSpec {
             summary: "",
             handler: None,
             subcommands: subs,
+            numkeys: None,
         }
     }
 
@@ -176,6 +191,13 @@ impl CommandSpec {
     pub const fn bare(mut self, handler: Handler) -> Self {
         self.handler = Some(handler);
         self.arity = -1;
+        self
+    }
+
+    /// Says the keys follow a count at position `at` (and, with
+    /// `dest_first`, a destination key at position 1).
+    pub const fn numkeys(mut self, at: usize, dest_first: bool) -> Self {
+        self.numkeys = Some(NumKeys { at, dest_first });
         self
     }
 

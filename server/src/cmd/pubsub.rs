@@ -66,11 +66,11 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Stops listening to messages posted to shard channels.",
         ),
     CommandSpec::new("publish", 3, publish)
-        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE | SENTINEL)
+        .flags(PUBSUB | LOADING | STALE | FAST | SENTINEL)
         .acl("pubsub fast")
         .doc(GROUP, "2.0.0", "Posts a message to a channel."),
     CommandSpec::new("spublish", 3, spublish)
-        .flags(PUBSUB | LOADING | STALE | FAST | MAY_REPLICATE)
+        .flags(PUBSUB | LOADING | STALE | FAST)
         .keys(1, 1, 1)
         .acl("pubsub fast")
         .doc(GROUP, "7.0.0", "Posts a message to a shard channel."),

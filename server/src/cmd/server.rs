@@ -578,6 +578,23 @@ fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
             CmdError::fixed("ERR Invalid number of arguments specified for command")
         }
     })?;
+    if let Some(nk) = spec.numkeys {
+        let invalid = || CmdError::fixed("ERR Invalid arguments specified for command");
+        let count = crate::num::parse_i64(&args[nk.at])
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0 && nk.at + n < args.len())
+            .ok_or_else(invalid)?;
+        let mut keys: Vec<&[u8]> = Vec::with_capacity(count + 1);
+        if nk.dest_first {
+            keys.push(&args[1]);
+        }
+        keys.extend(args[nk.at + 1..=nk.at + count].iter().map(|k| &k[..]));
+        ctx.out.array(keys.len());
+        for k in keys {
+            ctx.out.bulk(k);
+        }
+        return Ok(());
+    }
     let (first, last, step) = spec.keys;
     if first <= 0 {
         return Err(CmdError::fixed("ERR The command has no key arguments"));

@@ -163,6 +163,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Pops the tail element of a list and pushes it at the head of another.",
         ),
     CommandSpec::new("lmpop", -4, multipop::lmpop)
+        .numkeys(1, false)
         .flags(WRITE | MOVABLE_KEYS)
         .acl("write list slow")
         .doc(
@@ -207,6 +208,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Moves an element as RPOPLPUSH, waiting for one if the source is empty.",
         ),
     CommandSpec::new("blmpop", -5, multipop::blmpop)
+        .numkeys(2, false)
         .flags(WRITE | BLOCKING | MOVABLE_KEYS)
         .acl("write list slow blocking")
         .doc(

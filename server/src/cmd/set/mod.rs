@@ -100,6 +100,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         .acl("read set slow")
         .doc("set", "1.0.0", "Returns the intersection of sets."),
     CommandSpec::new("sintercard", -3, algebra::sintercard)
+        .numkeys(1, false)
         .flags(READONLY | MOVABLE_KEYS)
         .acl("read set slow")
         .doc(

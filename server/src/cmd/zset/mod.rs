@@ -227,6 +227,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Removes and returns the members with the highest scores.",
         ),
     CommandSpec::new("zmpop", -4, pop::zmpop)
+        .numkeys(1, false)
         .flags(WRITE | MOVABLE_KEYS)
         .acl("write sortedset slow")
         .doc(
@@ -253,6 +254,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Removes and returns the member with the highest score from the first non-empty sorted set, or blocks until one is available.",
         ),
     CommandSpec::new("bzmpop", -5, blocking::bzmpop)
+        .numkeys(2, false)
         .flags(WRITE | BLOCKING | MOVABLE_KEYS)
         .acl("write sortedset slow blocking")
         .doc(
@@ -261,14 +263,17 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Pops members from the first non-empty sorted set of several, or blocks until one is available.",
         ),
     CommandSpec::new("zunion", -3, setops::zunion)
+        .numkeys(1, false)
         .flags(READONLY | MOVABLE_KEYS)
         .acl("read sortedset slow")
         .doc(GROUP, "6.2.0", "Returns the union of sorted sets."),
     CommandSpec::new("zinter", -3, setops::zinter)
+        .numkeys(1, false)
         .flags(READONLY | MOVABLE_KEYS)
         .acl("read sortedset slow")
         .doc(GROUP, "6.2.0", "Returns the intersection of sorted sets."),
     CommandSpec::new("zdiff", -3, setops::zdiff)
+        .numkeys(1, false)
         .flags(READONLY | MOVABLE_KEYS)
         .acl("read sortedset slow")
         .doc(
@@ -277,11 +282,13 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Returns the members of the first sorted set absent from the others.",
         ),
     CommandSpec::new("zunionstore", -4, setops::zunionstore)
+        .numkeys(2, true)
         .flags(WRITE | DENYOOM | MOVABLE_KEYS)
         .keys(1, 1, 1)
         .acl("write sortedset slow")
         .doc(GROUP, "2.0.0", "Stores the union of sorted sets in a key."),
     CommandSpec::new("zinterstore", -4, setops::zinterstore)
+        .numkeys(2, true)
         .flags(WRITE | DENYOOM | MOVABLE_KEYS)
         .keys(1, 1, 1)
         .acl("write sortedset slow")
@@ -291,6 +298,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Stores the intersection of sorted sets in a key.",
         ),
     CommandSpec::new("zdiffstore", -4, setops::zdiffstore)
+        .numkeys(2, true)
         .flags(WRITE | DENYOOM | MOVABLE_KEYS)
         .keys(1, 1, 1)
         .acl("write sortedset slow")
@@ -300,6 +308,7 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Stores the difference of sorted sets in a key.",
         ),
     CommandSpec::new("zintercard", -3, setops::zintercard)
+        .numkeys(1, false)
         .flags(READONLY | MOVABLE_KEYS)
         .acl("read sortedset slow")
         .doc(
