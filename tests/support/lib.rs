@@ -109,7 +109,12 @@ impl RealRedis {
                 .spawn();
             let Ok(child) = child else { continue };
             let mut real = RealRedis { child, port, dir };
-            if real.wait_ready() {
+            let password = extra
+                .iter()
+                .position(|a| *a == "--requirepass")
+                .and_then(|i| extra.get(i + 1))
+                .map(|p| p.to_string());
+            if real.wait_ready(password.as_deref()) {
                 return Some(real);
             }
             let _ = real.child.kill();
@@ -120,7 +125,7 @@ impl RealRedis {
     /// Waits until *our* child answers. The port was free when chosen but
     /// another test's server may have taken it since, so the answer must
     /// carry the child's process id.
-    fn wait_ready(&mut self) -> bool {
+    fn wait_ready(&mut self, password: Option<&str>) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         let pid = format!("process_id:{}\r\n", self.child.id());
         while Instant::now() < deadline {
@@ -128,6 +133,9 @@ impl RealRedis {
                 return false;
             }
             if let Ok(mut c) = RawClient::connect(self.addr()) {
+                if let Some(p) = password {
+                    c.call(&[b"AUTH", p.as_bytes()]);
+                }
                 let info = c.call(&[b"INFO", b"server"]);
                 return String::from_utf8_lossy(&info).contains(&pid);
             }

@@ -172,6 +172,18 @@ impl Session {
                 return Step::Continue;
             }
         };
+        // CLIENT SETINFO is Redis 7.2's; redsim accepts it because clients
+        // send it on connect, but before authentication it must answer as
+        // Redis 7.0 does (unknown subcommand, which clients ignore) rather
+        // than NOAUTH (which redis-py turns into a failed connection).
+        if !self.authenticated
+            && spec.name == "client|setinfo"
+            && state.config.requirepass().is_some()
+        {
+            let e = error::unknown_subcommand(&args[1], "client");
+            self.reject(&mut state, out, None, e);
+            return Step::Continue;
+        }
         if !self.authenticated && !spec.has(flags::NO_AUTH) {
             if state.config.requirepass().is_none() {
                 self.authenticated = true;
