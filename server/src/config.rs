@@ -397,7 +397,6 @@ impl Config {
     }
 
     /// `busy-reply-threshold` (alias `lua-time-limit`), in milliseconds.
-    #[allow(dead_code, reason = "scripting's BUSY threshold uses it (issue 4)")]
     pub fn lua_time_limit_ms(&self) -> i64 {
         self.num(BUSY_REPLY_THRESHOLD)
     }

@@ -11,9 +11,10 @@
 //! is given), never on the test's own runtime: a synchronous client called
 //! from inside `#[tokio::test]` cannot starve the server that must answer it.
 
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Weak};
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use tokio::sync::Notify;
 use crate::clock::{Clock, ClockListener};
 use crate::config::Config;
 use crate::conn::{LocalConnection, tcp};
-use crate::state::State;
+use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 
 /// The seed a server uses when none is given.
 pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
@@ -38,6 +39,60 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
         .build()
         .expect("redsim: cannot start its runtime")
 });
+
+/// The configuration values transports need without the state lock (a
+/// long script holds it, and Redis still accepts and reads clients then).
+#[derive(Debug)]
+pub struct Mirror {
+    /// Whether `requirepass` is set.
+    pub password_set: AtomicBool,
+    /// `proto-max-bulk-len`.
+    pub max_bulk_len: AtomicI64,
+    /// `client-query-buffer-limit`.
+    pub query_limit: AtomicI64,
+    /// `maxclients`.
+    pub maxclients: AtomicU64,
+    /// `lua-time-limit` in ms.
+    pub busy_ms: AtomicU64,
+}
+
+impl Mirror {
+    fn of(config: &Config) -> Mirror {
+        let m = Mirror {
+            password_set: AtomicBool::new(false),
+            max_bulk_len: AtomicI64::new(0),
+            query_limit: AtomicI64::new(0),
+            maxclients: AtomicU64::new(0),
+            busy_ms: AtomicU64::new(0),
+        };
+        m.refresh(config);
+        m
+    }
+
+    /// Copies the current values from `config`.
+    pub fn refresh(&self, config: &Config) {
+        self.password_set
+            .store(config.requirepass().is_some(), Ordering::Relaxed);
+        self.max_bulk_len
+            .store(config.proto_max_bulk_len(), Ordering::Relaxed);
+        self.query_limit
+            .store(config.client_query_buffer_limit(), Ordering::Relaxed);
+        self.maxclients
+            .store(config.maxclients(), Ordering::Relaxed);
+        self.busy_ms.store(
+            u64::try_from(config.lua_time_limit_ms()).unwrap_or(0),
+            Ordering::Relaxed,
+        );
+    }
+}
+
+/// Client arrivals and departures that happened while the state was
+/// locked by someone else; applied the next time it is locked.
+#[derive(Default)]
+struct Pending {
+    arrived: Vec<ClientInfo>,
+    left: Vec<ClientId>,
+}
 
 /// What every connection of a server shares.
 pub struct Shared {
@@ -56,6 +111,17 @@ pub struct Shared {
     next_client_id: AtomicU64,
     closed: AtomicBool,
     shutdown: Notify,
+    /// The script running now, if any, for BUSY and SCRIPT KILL (read
+    /// without the state lock, which the script holds).
+    pub running_script: Mutex<Option<Arc<crate::script::Running>>>,
+    /// Configuration values read without the state lock.
+    pub mirror: Mirror,
+    /// Connections accepted and not yet gone (for `maxclients`).
+    pub connected: AtomicUsize,
+    /// Connections refused by `maxclients` (INFO rejected_connections).
+    pub rejected: AtomicU64,
+    pending: Mutex<Pending>,
+    switches: Mutex<HashMap<ClientId, Arc<KillSwitch>>>,
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
     ticker: Notify,
     me: Weak<Shared>,
@@ -96,12 +162,65 @@ impl Shared {
         }
     }
 
+    /// Shuts the server down from inside (SHUTDOWN): stops a running
+    /// script, then closes every connection and the listener.
+    pub fn shutdown(&self) {
+        if let Some(running) = self.running_script.lock().as_ref() {
+            running.kill.store(true, Ordering::SeqCst);
+        }
+        self.close_now();
+    }
+
     fn close(&self) {
+        self.close_now();
+    }
+
+    fn close_now(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.shutdown.notify_waiters();
-        let state = self.state.lock();
-        for client in state.clients.values() {
-            client.kill.kill();
+        for switch in self.switches.lock().values() {
+            switch.kill();
+        }
+    }
+
+    /// Registers a new client: at once if the state is free, else at the
+    /// next lock (a busy script must not keep clients from connecting).
+    pub fn register(&self, info: ClientInfo) {
+        self.connected.fetch_add(1, Ordering::SeqCst);
+        self.switches.lock().insert(info.id, Arc::clone(&info.kill));
+        match self.state.try_lock() {
+            Some(mut state) => {
+                self.sync_pending(&mut state);
+                state.stats.connections_received += 1;
+                state.clients.insert(info.id, info);
+            }
+            None => self.pending.lock().arrived.push(info),
+        }
+    }
+
+    /// Removes a client that is gone, now or at the next lock.
+    pub fn unregister(&self, id: ClientId) {
+        self.connected.fetch_sub(1, Ordering::SeqCst);
+        self.switches.lock().remove(&id);
+        match self.state.try_lock() {
+            Some(mut state) => {
+                self.sync_pending(&mut state);
+                state.remove_client(id);
+            }
+            None => self.pending.lock().left.push(id),
+        }
+    }
+
+    /// Applies the arrivals and departures queued while the state was
+    /// busy. Called by whoever holds the lock.
+    pub fn sync_pending(&self, state: &mut State) {
+        let pending = std::mem::take(&mut *self.pending.lock());
+        for info in pending.arrived {
+            state.stats.connections_received += 1;
+            state.clients.insert(info.id, info);
+        }
+        for id in pending.left {
+            state.remove_client(id);
         }
     }
 
@@ -110,6 +229,7 @@ impl Shared {
     fn on_clock_moved(&self) {
         let now = self.clock.now_millis();
         let mut state = self.state.lock();
+        self.sync_pending(&mut state);
         state.purge_expired(now);
         state.blocking.expire(now);
         state.close_idle_clients(now);
@@ -250,6 +370,7 @@ impl ServerBuilder {
         if let Some(a) = addr {
             config.set_port(a.port());
         }
+        let mirror = Mirror::of(&config);
         let mut state = State::new(self.seed, config, self.clock.now_millis());
         state.port = addr.map_or(0, |a| a.port());
         state.executable = std::env::current_exe()
@@ -266,6 +387,12 @@ impl ServerBuilder {
             closed: AtomicBool::new(false),
             shutdown: Notify::new(),
             ticker: Notify::new(),
+            running_script: Mutex::new(None),
+            mirror,
+            connected: AtomicUsize::new(0),
+            rejected: AtomicU64::new(0),
+            pending: Mutex::new(Pending::default()),
+            switches: Mutex::new(HashMap::new()),
             me: me.clone(),
         });
         let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
@@ -304,7 +431,14 @@ async fn ticker(shared: Weak<Shared>) {
         }
         let wait = {
             let now = sh.clock.now_millis();
-            let mut state = sh.state.lock();
+            // A long script holds the state: try again on the next tick
+            // rather than block a worker the server needs.
+            let Some(mut state) = sh.state.try_lock() else {
+                drop(sh);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            sh.sync_pending(&mut state);
             if state.next_deadline().is_some_and(|d| d < now) {
                 state.purge_expired(now);
             }
@@ -392,6 +526,12 @@ impl Server {
         &self.shared.clock
     }
 
+    /// Waits until the server has been shut down (by [`Server::shutdown`],
+    /// or by a client's `SHUTDOWN`).
+    pub async fn closed(&self) {
+        self.shared.closed().await;
+    }
+
     /// Shuts the server down: stops listening, closes every connection,
     /// and makes in-process connections fail. Also done on drop.
     pub fn shutdown(self) {
@@ -399,9 +539,6 @@ impl Server {
     }
 
     fn close(&self) {
-        if self.shared.is_closed() {
-            return;
-        }
         self.shared.close();
         // Wait (briefly) for the listener to be gone, so that the port is
         // free when this returns — unless we are on the very runtime that

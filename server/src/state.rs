@@ -171,6 +171,8 @@ pub struct State {
     pub current_client: Option<ClientId>,
     /// Messages for the current client, written ahead of its reply.
     pub current_pushes: Vec<u8>,
+    /// The Lua engine and script cache, created by the first script.
+    pub scripting: Option<Box<crate::script::Engine>>,
 }
 
 impl State {
@@ -198,7 +200,17 @@ impl State {
             pubsub: crate::pubsub::PubSub::default(),
             current_client: None,
             current_pushes: Vec::new(),
+            scripting: None,
         }
+    }
+
+    /// Forgets a client that is gone: its watches, its wait, its
+    /// subscriptions, its entry.
+    pub fn remove_client(&mut self, id: ClientId) {
+        self.unwatch_all(id);
+        self.blocking.forget(id);
+        self.unsubscribe_all(id);
+        self.clients.remove(&id);
     }
 
     /// WATCH: `client` watches `key` of `db`.

@@ -47,8 +47,13 @@ fn main() -> std::io::Result<()> {
         "redsim-server ready to accept connections on {}",
         server.addr()
     );
-    let signal = runtime.block_on(stop_signal());
-    tracing::info!("received {signal}, shutting down");
+    let reason = runtime.block_on(async {
+        tokio::select! {
+            signal = stop_signal() => signal,
+            () = server.closed() => "SHUTDOWN",
+        }
+    });
+    tracing::info!("{reason}: shutting down");
     server.shutdown();
     Ok(())
 }

@@ -100,6 +100,12 @@ fixed_errors! {
     WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
     /// EXEC after a queueing error.
     EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+    /// EVALSHA of a script not in the cache.
+    NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+    /// Any command but the allowed few while a script runs past the limit.
+    BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    /// SCRIPT KILL of a script that has written.
+    UNKILLABLE = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
     /// HELLO with an unsupported protocol version.
     NOPROTO = "NOPROTO unsupported protocol version";
     /// Source and destination are the same object (MOVE, COPY…).

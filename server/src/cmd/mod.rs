@@ -21,6 +21,7 @@ mod hash;
 mod keys;
 mod list;
 pub mod pubsub;
+mod scripting;
 mod server;
 mod set;
 mod string;
@@ -33,6 +34,7 @@ use std::sync::LazyLock;
 use bytes::Bytes;
 
 pub use args::*;
+pub use connection::{REDIS_VERSION, REDIS_VERSION_NUM};
 pub use error::{CmdError, CmdResult};
 
 use crate::conn::Session;
@@ -249,6 +251,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         server::COMMANDS,
         transaction::COMMANDS,
         pubsub::COMMANDS,
+        scripting::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
@@ -316,6 +319,8 @@ pub enum Caller {
     Exec,
     /// Run again for a blocked client because a key it waits on changed.
     Unblocked,
+    /// From a Lua script (`redis.call`): blocking commands do not block.
+    Script,
 }
 
 /// What the connection must do after the reply.

@@ -73,6 +73,10 @@ pub const COMMANDS: &[CommandSpec] = &[
             "1.0.0",
             "Asynchronously saves the database (a no-op: nothing persists).",
         ),
+    CommandSpec::new("shutdown", -1, shutdown)
+        .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
+        .acl("admin slow dangerous")
+        .doc(SERVER, "1.0.0", "Stops the server (nothing to save here)."),
     CommandSpec::new("role", 1, role)
         .flags(NOSCRIPT | LOADING | STALE | FAST | SENTINEL)
         .acl("admin fast dangerous")
@@ -269,6 +273,36 @@ fn bgsave(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
+/// `SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]`
+///
+/// Nothing persists, so SAVE and NOSAVE stop the server alike; the client
+/// gets no reply (its connection closes), as from Redis.
+fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (mut save, mut nosave, mut abort) = (false, false, false);
+    for a in &ctx.args[1..] {
+        if is(a, "nosave") {
+            nosave = true;
+        } else if is(a, "save") {
+            save = true;
+        } else if is(a, "abort") {
+            abort = true;
+        } else if !is(a, "now") && !is(a, "force") {
+            return Err(error::SYNTAX);
+        }
+    }
+    if (save && nosave) || (abort && ctx.argc() > 2) {
+        return Err(error::SYNTAX);
+    }
+    if abort {
+        return Err(CmdError::fixed("ERR No shutdown in progress."));
+    }
+    tracing::warn!("SHUTDOWN requested by client {}", ctx.session.id);
+    ctx.shared.shutdown();
+    ctx.after = super::After::Close;
+    Ok(())
+}
+
+/// # Format
 /// `ROLE`
 fn role(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.array(3);
@@ -316,6 +350,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     ctx.state.config.set(&pairs).map_err(CmdError::owned)?;
+    ctx.shared.mirror.refresh(&ctx.state.config);
     ctx.out.ok();
     Ok(())
 }
@@ -797,10 +832,12 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + 1_000_000;
             let _ = write!(
                 t,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:31744\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
                 human_bytes(used as u64),
                 human_bytes(rss),
                 human_bytes(used as u64),
+                state.scripting.as_ref().map_or(31744, |e| e.used_memory()),
+                state.scripting.as_ref().map_or(0, |e| e.script_count()),
                 config_int(ctx, "maxmemory"),
                 human_bytes(config_int(ctx, "maxmemory")),
                 state.config.maxmemory_policy(),
@@ -827,7 +864,11 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 ctx.shared
                     .net_output
                     .load(std::sync::atomic::Ordering::Relaxed),
-                s.rejected_connections,
+                s.rejected_connections
+                    + ctx
+                        .shared
+                        .rejected
+                        .load(std::sync::atomic::Ordering::Relaxed),
                 s.expired_keys,
                 s.keyspace_hits,
                 s.keyspace_misses,

@@ -7,7 +7,7 @@
 //! lock, and runs the command. Nothing here knows about sockets.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -82,39 +82,36 @@ impl Session {
         let kill = Arc::new(KillSwitch::default());
         let outbox = Arc::new(crate::pubsub::Outbox::default());
         let now = shared.clock.now_millis();
-        let mut state = shared.state.lock();
-        state.stats.connections_received += 1;
         let (addr, laddr, local) = match peer {
             Peer::Tcp { addr, laddr } => (addr, laddr, false),
             Peer::Local => (format!("in-process:{id}"), "in-process".to_string(), true),
         };
-        state.clients.insert(
+        shared.register(ClientInfo {
             id,
-            ClientInfo {
-                id,
-                addr,
-                laddr,
-                name: None,
-                lib_name: None,
-                lib_ver: None,
-                created_ms: now,
-                last_ms: now,
-                db: 0,
-                resp: Resp::V2,
-                last_cmd: "NULL",
-                multi: -1,
-                local,
-                kill: Arc::clone(&kill),
-                watching: Vec::new(),
-                cas_dirty: false,
-                channels: Default::default(),
-                patterns: Default::default(),
-                shard_channels: Default::default(),
-                outbox: Arc::clone(&outbox),
-            },
-        );
-        let authenticated = state.config.requirepass().is_none();
-        drop(state);
+            addr,
+            laddr,
+            name: None,
+            lib_name: None,
+            lib_ver: None,
+            created_ms: now,
+            last_ms: now,
+            db: 0,
+            resp: Resp::V2,
+            last_cmd: "NULL",
+            multi: -1,
+            local,
+            kill: Arc::clone(&kill),
+            watching: Vec::new(),
+            cas_dirty: false,
+            channels: Default::default(),
+            patterns: Default::default(),
+            shard_channels: Default::default(),
+            outbox: Arc::clone(&outbox),
+        });
+        let authenticated = !shared
+            .mirror
+            .password_set
+            .load(std::sync::atomic::Ordering::Relaxed);
         Session {
             id,
             db: 0,
@@ -162,7 +159,18 @@ impl Session {
             return Step::Close;
         }
         let resolved = cmd::resolve(&args);
-        let mut state = shared.state.lock();
+        let mut state = match self.lock_state(&shared, resolved.as_ref().ok().copied(), &args, out)
+        {
+            Ok(state) => state,
+            Err(step) => {
+                if let Err(e) = &resolved {
+                    // Errors found before the lock are answered even while
+                    // a script is busy, as Redis answers them.
+                    out.error(e.text());
+                }
+                return step;
+            }
+        };
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
         let spec = match resolved {
@@ -278,6 +286,129 @@ impl Session {
         step
     }
 
+    /// Whether running `args` may take long (a script, an EXEC that holds
+    /// one, DEBUG SLEEP): the transport then runs it off the async worker
+    /// so that the server keeps accepting and answering other clients.
+    pub fn may_run_long(&self, args: &[Bytes]) -> bool {
+        let Some(name) = args.first() else {
+            return false;
+        };
+        let scripted = |n: &[u8]| {
+            [
+                "eval",
+                "evalsha",
+                "eval_ro",
+                "evalsha_ro",
+                "fcall",
+                "fcall_ro",
+            ]
+            .iter()
+            .any(|s| cmd::is(n, s))
+        };
+        scripted(name)
+            || cmd::is(name, "debug")
+            || (cmd::is(name, "exec")
+                && self.multi.as_ref().is_some_and(|m| {
+                    m.queue
+                        .iter()
+                        .any(|(spec, _)| scripted(spec.name.as_bytes()))
+                }))
+    }
+
+    /// Takes the state lock. While the lock is held by a long script, the
+    /// wait keeps checking whether the script has become BUSY (and the
+    /// command must be answered without the lock); on a multi-thread Tokio
+    /// runtime the wait gives up its worker (`block_in_place`), so that the
+    /// client who would send SCRIPT KILL is not starved of one.
+    fn lock_state<'s>(
+        &self,
+        shared: &'s Shared,
+        spec: Option<&'static CommandSpec>,
+        args: &[Bytes],
+        out: &mut Out,
+    ) -> Result<parking_lot::MutexGuard<'s, State>, Step> {
+        if shared.running_script.lock().is_none() {
+            if let Some(mut state) = shared.state.try_lock() {
+                shared.sync_pending(&mut state);
+                return Ok(state);
+            }
+        }
+        let mut wait = || loop {
+            if let Some(spec) = spec {
+                if let Some(step) = self.busy_script(shared, spec, args, out) {
+                    return Err(step);
+                }
+            } else if shared.running_script.lock().is_some() && self.script_is_busy(shared) {
+                return Err(Step::Continue);
+            }
+            if let Some(mut state) = shared.state.try_lock_for(Duration::from_millis(5)) {
+                shared.sync_pending(&mut state);
+                return Ok(state);
+            }
+        };
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(wait)
+        } else {
+            wait()
+        }
+    }
+
+    /// Whether the running script has passed `lua-time-limit`.
+    fn script_is_busy(&self, shared: &Shared) -> bool {
+        let limit = shared
+            .mirror
+            .busy_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        shared
+            .running_script
+            .lock()
+            .as_ref()
+            .is_some_and(|r| r.started.elapsed().as_millis() >= u128::from(limit))
+    }
+
+    /// While a script runs past `lua-time-limit`, Redis answers BUSY to
+    /// everything but SCRIPT KILL and the few allow-busy commands — without
+    /// waiting for the script, whose command holds the state lock. `None`
+    /// when the command should run normally.
+    fn busy_script(
+        &self,
+        shared: &Shared,
+        spec: &CommandSpec,
+        args: &[Bytes],
+        out: &mut Out,
+    ) -> Option<Step> {
+        let running = shared.running_script.lock().clone()?;
+        let limit = shared
+            .mirror
+            .busy_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if running.started.elapsed().as_millis() < u128::from(limit) {
+            return None;
+        }
+        if spec.name == "script|kill" {
+            if running.wrote.load(std::sync::atomic::Ordering::SeqCst) {
+                out.error(error::UNKILLABLE.text());
+            } else {
+                running
+                    .kill
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                out.ok();
+            }
+            return Some(Step::Continue);
+        }
+        if spec.name == "shutdown" && args_say_nosave(args) {
+            shared.shutdown();
+            return Some(Step::Close);
+        }
+        if spec.has(flags::ALLOW_BUSY) && spec.name != "shutdown" {
+            return None;
+        }
+        out.error(error::BUSY.text());
+        Some(Step::Continue)
+    }
+
     /// Answers a request refused before execution and counts it: the
     /// transaction in progress, if any, is doomed (EXECABORT).
     fn reject(
@@ -298,16 +429,18 @@ impl Session {
     }
 }
 
+/// Whether SHUTDOWN's arguments include NOSAVE (the one form a busy
+/// script allows).
+fn args_say_nosave(args: &[Bytes]) -> bool {
+    args.iter().skip(1).any(|a| cmd::is(a, "nosave"))
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         if !self.registered {
             return;
         }
-        let mut state = self.shared.state.lock();
-        state.unwatch_all(self.id);
-        state.blocking.forget(self.id);
-        state.unsubscribe_all(self.id);
-        state.clients.remove(&self.id);
+        self.shared.unregister(self.id);
     }
 }
 

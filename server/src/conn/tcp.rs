@@ -60,14 +60,11 @@ async fn serve(
     peer: SocketAddr,
     local: Option<SocketAddr>,
 ) {
-    let full = {
-        let mut state = shared.state.lock();
-        let full = state.clients.len() as u64 >= state.config.maxclients();
-        if full {
-            state.stats.rejected_connections += 1;
-        }
-        full
-    };
+    let full = shared.connected.load(Ordering::SeqCst) as u64
+        >= shared.mirror.maxclients.load(Ordering::Relaxed);
+    if full {
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+    }
     if full {
         let _ = stream
             .write_all(format!("-{}\r\n", crate::cmd::error::MAX_CLIENTS.text()).as_bytes())
@@ -87,6 +84,8 @@ async fn serve(
     let mut out = Out::default();
     let kill = Arc::clone(&session.kill);
     let outbox = Arc::clone(&session.outbox);
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
             input.reserve(READ_CHUNK);
@@ -109,17 +108,12 @@ async fn serve(
         if kill.is_killed() {
             break;
         }
-        let (mut limits, password_set, query_limit) = {
-            let state = shared.state.lock();
-            let password_set = state.config.requirepass().is_some();
-            (
-                Limits {
-                    max_bulk_len: state.config.proto_max_bulk_len(),
-                    auth_required: false,
-                },
-                password_set,
-                state.config.client_query_buffer_limit(),
-            )
+        let mirror = &shared.mirror;
+        let password_set = mirror.password_set.load(Ordering::Relaxed);
+        let query_limit = mirror.query_limit.load(Ordering::Relaxed);
+        let mut limits = Limits {
+            max_bulk_len: mirror.max_bulk_len.load(Ordering::Relaxed),
+            auth_required: false,
         };
         if input.len() as i64 > query_limit {
             // Redis closes such a client without a reply.
@@ -136,7 +130,12 @@ async fn serve(
             limits.auth_required = password_set && !session.authenticated;
             match decoder.decode(&mut input, &limits) {
                 Ok(Some(args)) => {
-                    match session.execute(args, &mut out) {
+                    let step = if multi_thread && session.may_run_long(&args) {
+                        tokio::task::block_in_place(|| session.execute(args, &mut out))
+                    } else {
+                        session.execute(args, &mut out)
+                    };
+                    match step {
                         Step::Continue => {}
                         Step::Close => {
                             close = true;

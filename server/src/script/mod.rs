@@ -1,0 +1,624 @@
+//! Lua scripting: the engine behind EVAL, EVALSHA and SCRIPT.
+//!
+//! One Lua 5.1 state per server (vendored, as Redis's), created on the first
+//! script and sandboxed as Redis 7.0 sandboxes it (see `sandbox.lua`):
+//! read-only globals and libraries, no `io`/`os` (but `os.clock`), no file
+//! loading, Redis's `math.random`, and the libraries Redis loads (`cjson`,
+//! `bit`, `struct`, `cmsgpack`). Compiled scripts are cached by SHA-1.
+//!
+//! A script runs inside the command that called it, under the state lock:
+//! it sees one frozen server time and nothing else runs meanwhile, which is
+//! Redis's atomicity. `redis.call` runs commands through the same table and
+//! handlers as any client, as a client of its own (its database, its RESP
+//! version), and turns their RESP replies into Lua values as Redis does
+//! ([`convert`]). A script that runs past `lua-time-limit` makes other
+//! clients get BUSY ([`Running`]), and SCRIPT KILL stops it unless it has
+//! written.
+//!
+//! This module owns the Lua state and the conversions; the commands are in
+//! `cmd::scripting`.
+
+pub mod convert;
+pub mod libs;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+use mlua::{
+    Function, HookTriggers, Lua, LuaOptions, MultiValue, RegistryKey, StdLib, Table, Value,
+};
+
+use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, flags};
+use crate::conn::{Session, call};
+use crate::protocol::{Out, Resp};
+
+/// How many Lua instructions run between two looks at the kill switch.
+const HOOK_EVERY: u32 = 100_000;
+
+/// The script being run, as other clients see it (outside the state lock):
+/// how long it has been running, whether it wrote, and its kill switch.
+#[derive(Debug)]
+pub struct Running {
+    /// When it started (real time: `lua-time-limit` is wall time, as in Redis).
+    pub started: Instant,
+    /// Set once the script ran a write command: it can no longer be killed.
+    pub wrote: AtomicBool,
+    /// Raised by SCRIPT KILL.
+    pub kill: Arc<AtomicBool>,
+}
+
+/// Flags a script declares in its `#!lua flags=…` shebang.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScriptFlags {
+    /// `#!lua` was present (flags apply; without it, legacy rules).
+    pub shebang: bool,
+    /// `no-writes`.
+    pub no_writes: bool,
+}
+
+/// A compiled, cached script.
+struct Cached {
+    func: RegistryKey,
+    flags: ScriptFlags,
+}
+
+/// The Lua state of one server and its script cache.
+pub struct Engine {
+    lua: Lua,
+    runner: RegistryKey,
+    hidden: RegistryKey,
+    /// The real `redis` table (scripts see a read-only proxy of it).
+    redis: RegistryKey,
+    scripts: HashMap<String, Cached>,
+    kill: Arc<AtomicBool>,
+}
+
+/// Lowercase hex SHA-1 of `data`.
+pub fn sha1_hex(data: &[u8]) -> String {
+    use sha1::Digest;
+    let digest = sha1::Sha1::digest(data);
+    let mut hex = String::with_capacity(40);
+    for b in digest {
+        hex.push_str(&format!("{b:02x}"));
+    }
+    hex
+}
+
+fn lua_err(e: mlua::Error) -> CmdError {
+    CmdError::owned(format!("ERR {e}"))
+}
+
+impl Engine {
+    /// A fresh, sandboxed Lua state.
+    pub fn new() -> Result<Engine, CmdError> {
+        let lua = Lua::new_with(
+            StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS,
+            LuaOptions::default(),
+        )
+        .map_err(lua_err)?;
+        libs::install(&lua).map_err(lua_err)?;
+        let redis = Self::redis_library(&lua).map_err(lua_err)?;
+        let where_fn = lua
+            .create_function(|lua, ()| Ok(innermost_user_frame(lua)))
+            .map_err(lua_err)?;
+        let normalize = lua
+            .create_function(|lua, v: Value| normalize(lua, v))
+            .map_err(lua_err)?;
+        let (runner, hidden): (Function, Table) = lua
+            .load(include_str!("sandbox.lua"))
+            .set_name("=redsim")
+            .call((redis.clone(), where_fn, normalize))
+            .map_err(lua_err)?;
+        let kill = Arc::new(AtomicBool::new(false));
+        let switch = Arc::clone(&kill);
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+            move |_, _| {
+                if switch.load(Ordering::Relaxed) {
+                    Err(mlua::Error::external(Killed))
+                } else {
+                    Ok(mlua::VmState::Continue)
+                }
+            },
+        )
+        .map_err(lua_err)?;
+        Ok(Engine {
+            runner: lua.create_registry_value(runner).map_err(lua_err)?,
+            hidden: lua.create_registry_value(hidden).map_err(lua_err)?,
+            redis: lua.create_registry_value(redis).map_err(lua_err)?,
+            lua,
+            scripts: HashMap::new(),
+            kill,
+        })
+    }
+
+    /// The `redis` table without call/pcall (the sandbox adds those).
+    fn redis_library(lua: &Lua) -> mlua::Result<Table> {
+        let redis = lua.create_table()?;
+        redis.set("LOG_DEBUG", 0)?;
+        redis.set("LOG_VERBOSE", 1)?;
+        redis.set("LOG_NOTICE", 2)?;
+        redis.set("LOG_WARNING", 3)?;
+        redis.set("REPL_NONE", 0)?;
+        redis.set("REPL_AOF", 1)?;
+        redis.set("REPL_SLAVE", 2)?;
+        redis.set("REPL_REPLICA", 2)?;
+        redis.set("REPL_ALL", 3)?;
+        redis.set("REDIS_VERSION", crate::cmd::REDIS_VERSION)?;
+        redis.set("REDIS_VERSION_NUM", crate::cmd::REDIS_VERSION_NUM)?;
+        redis.set(
+            "sha1hex",
+            lua.create_function(|lua, v: Value| {
+                let bytes = match v {
+                    Value::String(s) => s.as_bytes().to_vec(),
+                    Value::Integer(i) => i.to_string().into_bytes(),
+                    Value::Number(n) => crate::num::format_g(n, 14).into_bytes(),
+                    _ => return Err(helper_error("wrong number of arguments")),
+                };
+                lua.create_string(sha1_hex(&bytes))
+            })?,
+        )?;
+        redis.set(
+            "log",
+            lua.create_function(|_, args: MultiValue| {
+                let mut args = args.into_iter();
+                let level = match args.next() {
+                    Some(Value::Integer(n)) => n,
+                    Some(Value::Number(n)) => n as i64,
+                    _ => return Err(helper_error("First argument must be a number (log level).")),
+                };
+                if !(0..=3).contains(&level) {
+                    return Err(helper_error("Invalid debug level."));
+                }
+                let message: Vec<String> = args
+                    .map(|v| match v {
+                        Value::String(s) => s.to_string_lossy(),
+                        Value::Integer(i) => i.to_string(),
+                        Value::Number(n) => crate::num::format_g(n, 14),
+                        _ => String::new(),
+                    })
+                    .collect();
+                let message = message.join(" ");
+                match level {
+                    0 => tracing::debug!(target: "redsim::script", "{message}"),
+                    1 | 2 => tracing::info!(target: "redsim::script", "{message}"),
+                    _ => tracing::warn!(target: "redsim::script", "{message}"),
+                }
+                Ok(())
+            })?,
+        )?;
+        redis.set(
+            "set_repl",
+            lua.create_function(|_, v: Value| {
+                let flags = match v {
+                    Value::Integer(n) => n,
+                    Value::Number(n) => n as i64,
+                    _ => -1,
+                };
+                if !(0..=3).contains(&flags) {
+                    return Err(helper_error(
+                        "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                    ));
+                }
+                Ok(())
+            })?,
+        )?;
+        // Redis 7.0 always replicates effects: these are accepted and inert.
+        redis.set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
+        redis.set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
+        redis.set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
+        Ok(redis)
+    }
+
+    /// Number of cached scripts (INFO number_of_cached_scripts).
+    pub fn script_count(&self) -> usize {
+        self.scripts.len()
+    }
+
+    /// Bytes of memory the Lua state uses (INFO used_memory_lua).
+    pub fn used_memory(&self) -> usize {
+        self.lua.used_memory()
+    }
+
+    /// Whether a script with this (lowercase) SHA-1 is cached.
+    pub fn exists(&self, sha: &str) -> bool {
+        self.scripts.contains_key(sha)
+    }
+
+    /// Compiles and caches `body` (if not cached yet); returns its SHA-1.
+    pub fn load(&mut self, body: &[u8]) -> Result<String, CmdError> {
+        let sha = sha1_hex(body);
+        if self.scripts.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let flags = parse_shebang(body)?;
+        let source: std::borrow::Cow<'_, [u8]> = if flags.shebang {
+            // The shebang line becomes a comment, keeping line numbers.
+            let mut s = b"--".to_vec();
+            s.extend_from_slice(body);
+            s.into()
+        } else {
+            body.into()
+        };
+        let func = self
+            .lua
+            .load(&*source)
+            .set_name("@user_script")
+            .set_mode(mlua::chunk::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| {
+                CmdError::owned(format!(
+                    "ERR Error compiling script (new function): {}",
+                    compile_message(&e)
+                ))
+            })?;
+        let func = self.lua.create_registry_value(func).map_err(lua_err)?;
+        self.scripts.insert(sha.clone(), Cached { func, flags });
+        Ok(sha)
+    }
+
+    /// Runs the cached script `sha` for `ctx` and writes its reply.
+    pub fn run(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        sha: &str,
+        keys: &[Bytes],
+        argv: &[Bytes],
+        read_only: bool,
+    ) -> CmdResult {
+        let cached = self.scripts.get(sha).ok_or(CmdError::fixed(
+            "NOSCRIPT No matching script. Please use EVAL.",
+        ))?;
+        let read_only = read_only || cached.flags.no_writes;
+        let lua = &self.lua;
+        let func: Function = lua.registry_value(&cached.func).map_err(lua_err)?;
+        let hidden: Table = lua.registry_value(&self.hidden).map_err(lua_err)?;
+        let redis: Table = lua.registry_value(&self.redis).map_err(lua_err)?;
+        let runner: Function = lua.registry_value(&self.runner).map_err(lua_err)?;
+        hidden
+            .raw_set("KEYS", string_table(lua, keys)?)
+            .map_err(lua_err)?;
+        hidden
+            .raw_set("ARGV", string_table(lua, argv)?)
+            .map_err(lua_err)?;
+
+        self.kill.store(false, Ordering::SeqCst);
+        let running = Arc::new(Running {
+            started: Instant::now(),
+            wrote: AtomicBool::new(false),
+            kill: Arc::clone(&self.kill),
+        });
+        *ctx.shared.running_script.lock() = Some(Arc::clone(&running));
+        let resp = ctx.out.resp();
+        let session = Session::detached(ctx.shared, ctx.session.id, ctx.session.db, Resp::V2);
+        let bridge = Bridge {
+            ctx: RefCell::new(ctx),
+            session: RefCell::new(session),
+            script_resp: Cell::new(Resp::V2),
+            read_only,
+            running: &running,
+        };
+        let outcome = lua.scope(|scope| {
+            let call =
+                scope.create_function(|lua, args: MultiValue| bridge.call(lua, args, true))?;
+            let pcall =
+                scope.create_function(|lua, args: MultiValue| bridge.call(lua, args, false))?;
+            let setresp = scope.create_function(|_, v: MultiValue| bridge.setresp(v))?;
+            redis.raw_set("call", call)?;
+            redis.raw_set("pcall", pcall)?;
+            redis.raw_set("setresp", setresp)?;
+            let result: MultiValue = runner.call(func)?;
+            let mut values = result.into_iter();
+            let ok = matches!(values.next(), Some(Value::Boolean(true)));
+            let value = values.next().unwrap_or(Value::Nil);
+            let mut out = Out::new(resp);
+            if ok {
+                convert::write_reply(&mut out, &value);
+            } else {
+                write_script_error(&mut out, &value, sha);
+            }
+            for name in ["call", "pcall", "setresp"] {
+                redis.raw_set(name, Value::Nil)?;
+            }
+            Ok(out.take())
+        });
+        *bridge.ctx.borrow().shared.running_script.lock() = None;
+        let reply = outcome.map_err(lua_err)?;
+        let ctx = bridge.ctx.into_inner();
+        if reply.first() == Some(&b'-') {
+            // Error replies count in errorstats like any error.
+            let text =
+                String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
+            return Err(CmdError::owned(text));
+        }
+        ctx.out.raw(&reply);
+        Ok(())
+    }
+}
+
+/// What `redis.call` needs while a script runs: the command's context, the
+/// script's own client, and the script's RESP version.
+struct Bridge<'c, 'a> {
+    ctx: RefCell<&'c mut Ctx<'a>>,
+    session: RefCell<Session>,
+    script_resp: Cell<Resp>,
+    read_only: bool,
+    running: &'c Running,
+}
+
+impl Bridge<'_, '_> {
+    /// `redis.call` (`raise`) / `redis.pcall`: runs a command and returns
+    /// its reply as a Lua value. An error reply is `{err=…}`: returned by
+    /// pcall, raised by call — as a wrapped [`ScriptError`] that the sandbox
+    /// turns back into the table wherever the script can see it.
+    fn call(&self, lua: &Lua, args: MultiValue, raise: bool) -> mlua::Result<Value> {
+        let reply = self.call_inner(lua, args);
+        let text = match &reply {
+            Ok(Value::Table(t)) if raise => match t.raw_get::<Value>("err") {
+                Ok(Value::String(s)) => Some(s.to_string_lossy()),
+                _ => None,
+            },
+            Ok(_) => None,
+            Err(text) => Some(text.clone()),
+        };
+        match (text, raise) {
+            (Some(text), true) => Err(mlua::Error::external(ScriptError(text))),
+            (Some(text), false) => convert::error_table(lua, &text),
+            (None, _) => reply.map_err(mlua::Error::runtime),
+        }
+    }
+
+    fn call_inner(&self, lua: &Lua, args: MultiValue) -> Result<Value, String> {
+        if args.is_empty() {
+            return Err("ERR Please specify at least one argument for this redis lib call".into());
+        }
+        let mut argv: Vec<Bytes> = Vec::with_capacity(args.len());
+        for v in args {
+            argv.push(match v {
+                Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
+                Value::Integer(i) => Bytes::from(i.to_string()),
+                Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
+                _ => {
+                    return Err(
+                        "ERR Lua redis lib command arguments must be strings or integers".into(),
+                    );
+                }
+            });
+        }
+        let spec = crate::cmd::resolve(&argv).map_err(|e| {
+            if e.text().starts_with("ERR wrong number of arguments") {
+                "ERR Wrong number of args calling Redis command from script".to_string()
+            } else {
+                "ERR Unknown Redis command called from script".to_string()
+            }
+        })?;
+        if spec.has(flags::NOSCRIPT) {
+            return Err("ERR This Redis command is not allowed from script".into());
+        }
+        let write = spec.has(flags::WRITE);
+        if write && self.read_only {
+            return Err("ERR Write commands are not allowed from read-only scripts.".into());
+        }
+        let mut ctx = self.ctx.borrow_mut();
+        let ctx = &mut **ctx;
+        let mut session = self.session.borrow_mut();
+        let mut out = Out::new(self.script_resp.get());
+        let mut inner = Ctx {
+            state: &mut *ctx.state,
+            session: &mut session,
+            shared: ctx.shared,
+            args: &argv,
+            out: &mut out,
+            now: ctx.now,
+            now_us: ctx.now_us,
+            caller: Caller::Script,
+            after: After::Continue,
+            block: None,
+            ready_key: None,
+        };
+        call(spec, &mut inner);
+        if write {
+            self.running.wrote.store(true, Ordering::SeqCst);
+        }
+        convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| format!("ERR {e}"))
+    }
+
+    /// `redis.setresp(2|3)`: the RESP version of `redis.call` replies.
+    fn setresp(&self, args: MultiValue) -> mlua::Result<()> {
+        if args.len() != 1 {
+            return Err(helper_error("redis.setresp() requires one argument."));
+        }
+        let n = match args.into_iter().next().unwrap_or(Value::Nil) {
+            Value::Integer(n) => n,
+            Value::Number(n) => n as i64,
+            _ => 0,
+        };
+        let resp = match n {
+            2 => Resp::V2,
+            3 => Resp::V3,
+            _ => return Err(helper_error("RESP version must be 2 or 3.")),
+        };
+        self.script_resp.set(resp);
+        self.session.borrow_mut().resp = resp;
+        Ok(())
+    }
+}
+
+/// An error `redis.call` raises: the text of the `{err=…}` table.
+#[derive(Debug)]
+struct ScriptError(String);
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Turns an error raised from Rust back into the value Redis's C code
+/// would have raised: the `{err=…}` table for `redis.*` errors and SCRIPT
+/// KILL, the plain message string for a library function's complaint
+/// (cjson, struct… raise strings, as Lua's C functions do). Any other
+/// value is returned as it is.
+fn normalize(lua: &Lua, v: Value) -> mlua::Result<Value> {
+    let Value::Error(e) = v else {
+        return Ok(v);
+    };
+    match raised(&e) {
+        Raised::Table(text) => convert::error_table(lua, &text),
+        Raised::Message(text) => Ok(Value::String(lua.create_string(text)?)),
+    }
+}
+
+enum Raised {
+    Table(String),
+    Message(String),
+}
+
+fn raised(e: &mlua::Error) -> Raised {
+    match e {
+        mlua::Error::CallbackError { cause, .. } => raised(cause),
+        mlua::Error::WithContext { cause, .. } => raised(cause),
+        mlua::Error::ExternalError(inner) => {
+            if let Some(ScriptError(text)) = inner.downcast_ref::<ScriptError>() {
+                Raised::Table(text.clone())
+            } else if inner.downcast_ref::<Killed>().is_some() {
+                Raised::Table(format!("ERR {inner}"))
+            } else {
+                Raised::Message(inner.to_string())
+            }
+        }
+        mlua::Error::RuntimeError(m) => Raised::Message(m.clone()),
+        other => Raised::Message(other.to_string()),
+    }
+}
+
+/// An error of a `redis.*` helper: raised as `{err="ERR <text>"}`.
+fn helper_error(text: &str) -> mlua::Error {
+    mlua::Error::external(ScriptError(format!("ERR {text}")))
+}
+
+/// The marker error raised by the hook when SCRIPT KILL asked.
+#[derive(Debug)]
+struct Killed;
+
+impl std::fmt::Display for Killed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Script killed by user with SCRIPT KILL...")
+    }
+}
+
+impl std::error::Error for Killed {}
+
+/// The source and current line of the innermost frame that belongs to the
+/// user's script (not to the sandbox, not a C function).
+fn innermost_user_frame(lua: &Lua) -> (Option<String>, Option<i64>) {
+    for level in 0..256 {
+        let found = lua.inspect_stack(level, |dbg| {
+            let src = dbg.source();
+            let ours = src.source.as_deref() == Some("=redsim");
+            if src.what == "C" || ours {
+                None
+            } else {
+                Some((
+                    src.source.as_deref().map(str::to_string),
+                    dbg.current_line().map(|l| l as i64),
+                ))
+            }
+        });
+        match found {
+            None => break,
+            Some(None) => continue,
+            Some(Some(frame)) => return frame,
+        }
+    }
+    (None, None)
+}
+
+/// The text of a compile error, as Lua words it for a chunk named
+/// `@user_script`.
+fn compile_message(e: &mlua::Error) -> String {
+    match e {
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `{ [1]=…, … }` of byte strings (KEYS, ARGV).
+fn string_table(lua: &Lua, items: &[Bytes]) -> Result<Table, CmdError> {
+    let t = lua
+        .create_table_with_capacity(items.len(), 0)
+        .map_err(lua_err)?;
+    for (i, item) in items.iter().enumerate() {
+        let s = lua.create_string(item).map_err(lua_err)?;
+        t.raw_set(i + 1, s).map_err(lua_err)?;
+    }
+    Ok(t)
+}
+
+/// The reply of a script that raised: `-<err> script: <sha>, on <source>:<line>.`
+fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
+    let (msg, source, line) = match value {
+        Value::Table(t) => (
+            t.raw_get::<Option<mlua::LuaString>>("err")
+                .ok()
+                .flatten()
+                .map(|s| s.to_string_lossy()),
+            t.raw_get::<Option<mlua::LuaString>>("source")
+                .ok()
+                .flatten()
+                .map(|s| s.to_string_lossy()),
+            t.raw_get::<Option<i64>>("line").ok().flatten(),
+        ),
+        other => (Some(format!("ERR {}", convert::display(other))), None, None),
+    };
+    let mut msg = msg.unwrap_or_else(|| "ERR unknown error".into());
+    if let (Some(source), Some(line)) = (source, line) {
+        msg.push_str(&format!(" script: {sha}, on {source}:{line}."));
+    }
+    out.error(&msg);
+}
+
+/// Parses a `#!lua [flags=a,b]` first line, as Redis 7.0 does.
+fn parse_shebang(body: &[u8]) -> Result<ScriptFlags, CmdError> {
+    if !body.starts_with(b"#!") {
+        return Ok(ScriptFlags::default());
+    }
+    let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[..end]);
+    let mut words = line.split(' ').filter(|w| !w.is_empty());
+    let engine = words.next().unwrap_or("#!");
+    if engine != "#!lua" {
+        return Err(CmdError::owned(format!(
+            "ERR Unexpected engine in script shebang: {engine}"
+        )));
+    }
+    let mut flags = ScriptFlags {
+        shebang: true,
+        no_writes: false,
+    };
+    for word in words {
+        let Some(list) = word.strip_prefix("flags=") else {
+            return Err(CmdError::owned(format!(
+                "ERR Unknown lua shebang option: {word}"
+            )));
+        };
+        for flag in list.split(',').filter(|f| !f.is_empty()) {
+            match flag {
+                "no-writes" => flags.no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => {
+                    return Err(CmdError::owned(format!(
+                        "ERR Unexpected flag in script shebang: {other}"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(flags)
+}

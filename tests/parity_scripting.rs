@@ -1,0 +1,315 @@
+//! Parity with real Redis 7.0: EVAL and friends — conversions, errors,
+//! the sandbox and the `redis.*` library.
+
+use support::parity;
+
+/// Runs `EVAL <body> <numkeys> <args…>` on both servers and compares.
+#[track_caller]
+fn eval(p: &mut support::Parity, body: &str, rest: &[&str]) {
+    let mut args: Vec<&[u8]> = vec![b"EVAL", body.as_bytes()];
+    let n = if rest.is_empty() { "0" } else { rest[0] };
+    args.push(n.as_bytes());
+    for r in rest.iter().skip(1) {
+        args.push(r.as_bytes());
+    }
+    p.run_args(&args);
+}
+
+#[test]
+fn lua_to_redis_conversions() {
+    let mut p = parity!();
+    for body in [
+        "return 1",
+        "return 3.9",
+        "return -3.9",
+        "return 'x'",
+        "return true",
+        "return false",
+        "return nil",
+        "return {}",
+        "return {1,2,3.9,'a',nil,4}",
+        "return {1,2,{3,{4}},true,false}",
+        "return {err='plain'}",
+        "return {err='-ERR dashed'}",
+        "return {ok='fine'}",
+        "return {ok='a\\nb'}",
+        "return redis.error_reply('My Error')",
+        "return redis.status_reply('FINE')",
+        "return {1, {err='nested error'}, 3}",
+        "return {double=1.5}",
+        "return cjson.null",
+        "return 1e300",
+        "return 0/0",
+        "return -1/0",
+        "return 1, 2",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+    p.pair.resp3();
+    for body in [
+        "return true",
+        "return false",
+        "return nil",
+        "return {double=1.5}",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+#[test]
+fn redis_to_lua_conversions() {
+    let mut p = parity!();
+    p.run_all(&["SET s v", "RPUSH l a b", "HSET h f v", "SET n 10"]);
+    for body in [
+        "return redis.call('GET', 's')",
+        "return redis.call('GET', 'nosuch')",
+        "return type(redis.call('GET', 'nosuch'))",
+        "return redis.call('LRANGE', 'l', 0, -1)",
+        "return redis.call('INCR', 'n')",
+        "return type(redis.call('INCR', 'n'))",
+        "return redis.call('SET', 'x', 'y')",
+        "return redis.call('SET', 'x', 'y').ok",
+        "return redis.pcall('INCR', 's')",
+        "return redis.pcall('INCR', 's').err",
+        "return type(redis.call('LPOP', 'nolist', 1))",
+        "redis.call('SET', 'f', 0.1) return redis.call('GET', 'f')",
+        "redis.call('SET', 'f', 1e20) return redis.call('GET', 'f')",
+        "redis.call('SET', 'f', 42) return redis.call('GET', 'f')",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+#[test]
+fn resp3_replies_inside_scripts() {
+    let mut p = parity!();
+    p.run_all(&["HSET h f v", "SADD s a", "ZADD z 1.5 m"]);
+    for body in [
+        "redis.setresp(3) local r = redis.call('HGETALL', 'h') return r.map.f",
+        "redis.setresp(3) local r = redis.call('SMEMBERS', 's') return tostring(r.set.a)",
+        "redis.setresp(3) local r = redis.call('ZSCORE', 'z', 'm') return tostring(r.double)",
+        "redis.setresp(3) return type(redis.call('GET', 'nosuch'))",
+        "redis.setresp(3) return redis.call('HGETALL', 'h')",
+        "return redis.setresp(4)",
+        "return redis.setresp()",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+    p.pair.resp3();
+    eval(
+        &mut p,
+        "redis.setresp(3) return redis.call('HGETALL', 'h')",
+        &[],
+    );
+    eval(
+        &mut p,
+        "redis.setresp(3) return redis.call('SMEMBERS', 's')",
+        &[],
+    );
+}
+
+#[test]
+fn keys_and_argv() {
+    let mut p = parity!();
+    eval(
+        &mut p,
+        "return {KEYS[1], ARGV[1], #KEYS, #ARGV}",
+        &["1", "k", "a", "b"],
+    );
+    eval(&mut p, "return {#KEYS, #ARGV}", &["0", "a"]);
+    eval(&mut p, "return 1", &["-1"]);
+    eval(&mut p, "return 1", &["3", "a"]);
+    eval(&mut p, "return 1", &["x"]);
+    p.run_all(&["EVAL", "EVAL x", "EVALSHA", "EVALSHA x"]);
+}
+
+#[test]
+fn script_errors_name_the_script_and_line() {
+    let mut p = parity!();
+    p.run("SET s v");
+    for body in [
+        "error('boom')",
+        "error('x', 0)",
+        "error(123)",
+        "error()",
+        "error({err='MYERR custom'})",
+        "local a = 1\nerror('on line two')",
+        "return redis.call('nosuch')",
+        "redis.call('nosuch') return 1",
+        "return redis.call('INCR', 's')",
+        "return redis.call('GET')",
+        "return redis.call()",
+        "return redis.call('GET', {})",
+        "return redis.call('SUBSCRIBE', 'x')",
+        "return redis.call('MULTI')",
+        "return redis.call('EVAL', 'return 1', '0')",
+        "syntax error here",
+        "return 1 +",
+        "local function f() return redis.call('nosuch') end return f()",
+        "local ok, e = pcall(redis.call, 'nosuch') return {tostring(ok), e.err}",
+        "local ok, e = pcall(error, {err='X y'}) return e.err",
+        "return xpcall(function() redis.call('nosuch') end, function(e) return e.err end)",
+        "redis.log(9, 'x')",
+        "redis.log(redis.LOG_WARNING, 'logged') return 1",
+        "return redis.set_repl(99)",
+        "return redis.set_repl(redis.REPL_ALL)",
+        "return redis.replicate_commands()",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+#[test]
+fn the_sandbox_matches_redis() {
+    let mut p = parity!();
+    for body in [
+        "x = 1",
+        "return x",
+        "_G.x = 1",
+        "rawset(_G, 'x', 1)",
+        "string.foo = 1",
+        "redis.foo = 1",
+        "cjson.foo = 1",
+        "math.floor = nil",
+        "local t = {} t.x = 1 return t.x",
+        "return type(io)",
+        "return type(loadfile)",
+        "return type(dofile)",
+        "return type(require)",
+        "return type(print)",
+        "return type(debug)",
+        "return type(setfenv)",
+        "return type(getfenv)",
+        "return type(newproxy)",
+        "return type(module)",
+        "return {type(loadstring), type(load), type(unpack), type(select), type(gcinfo)}",
+        "return {type(coroutine), type(rawset), type(rawget), type(rawequal), type(xpcall)}",
+        "return {type(cjson), type(bit), type(struct), type(cmsgpack), type(redis)}",
+        "local f = loadstring('return 7') return f()",
+        "loadstring('y = 2')()",
+        "return _VERSION",
+        "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}",
+        "return redis.sha1hex('')",
+        "return redis.sha1hex('abc')",
+        "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}",
+        "return {redis.REPL_NONE, redis.REPL_AOF, redis.REPL_REPLICA, redis.REPL_ALL}",
+        "return type(redis.breakpoint)",
+        "return tostring(math.random())",
+        "return {math.random(10), math.random(5, 8)}",
+        "math.randomseed(42) return tostring(math.random())",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+#[test]
+fn shebangs_and_read_only_scripts() {
+    let mut p = parity!();
+    for body in [
+        "#!lua flags=no-writes\nreturn redis.call('set','a','b')",
+        "#!lua flags=no-writes\nreturn redis.call('get','a')",
+        "#!lua flags=bogus\nreturn 1",
+        "#!python\nreturn 1",
+        "#!lua\nreturn 1",
+        "#!lua\nerror('line two')",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+    p.run_args(&[b"EVAL_RO", b"return redis.call('set','a','b')", b"0"]);
+    p.run_args(&[b"EVAL_RO", b"return redis.call('get','a')", b"0"]);
+}
+
+#[test]
+fn script_cache_evalsha_and_script_commands() {
+    let mut p = parity!();
+    p.run_all(&[
+        "EVALSHA 0123456789012345678901234567890123456789 0",
+        "EVALSHA short 0",
+        "SCRIPT LOAD \"return 'loaded'\"",
+        "EVALSHA 90a1a0e0e25b9c2e73eb48b3ac3d06cbbd00f02d 0",
+        "SCRIPT EXISTS 90a1a0e0e25b9c2e73eb48b3ac3d06cbbd00f02d nosuch",
+        "EVAL \"return 'via eval'\" 0",
+        "SCRIPT EXISTS 3d19ec6e0b9bc6bb1c9aaeb8b5e9a0a3dc4ac7b4",
+        "SCRIPT LOAD \"syntax error here\"",
+        "SCRIPT FLUSH",
+        "SCRIPT EXISTS 90a1a0e0e25b9c2e73eb48b3ac3d06cbbd00f02d",
+        "EVALSHA 90a1a0e0e25b9c2e73eb48b3ac3d06cbbd00f02d 0",
+        "SCRIPT FLUSH ASYNC",
+        "SCRIPT FLUSH SYNC",
+        "SCRIPT FLUSH BOGUS",
+        "SCRIPT KILL",
+        "SCRIPT DEBUG NO",
+        "SCRIPT NOSUCH",
+        "SCRIPT",
+    ]);
+    // EVALSHA of an uppercase SHA-1 finds the script.
+    p.run_all(&[
+        "SCRIPT LOAD \"return 'loaded'\"",
+        "EVALSHA 90A1A0E0E25B9C2E73EB48B3AC3D06CBBD00F02D 0",
+    ]);
+}
+
+#[test]
+fn scripts_are_atomic_and_see_their_own_database() {
+    let mut p = parity!();
+    p.run_all(&["SELECT 1", "SET k one"]);
+    eval(
+        &mut p,
+        "redis.call('SELECT', 0) redis.call('SET', 'k', 'zero') return redis.call('GET', 'k')",
+        &[],
+    );
+    // SELECT inside a script does not change the caller's database.
+    p.run_all(&["GET k", "SELECT 0", "GET k"]);
+    // Blocking commands inside a script do not block.
+    eval(&mut p, "return redis.call('BLPOP', 'nolist', 0)", &[]);
+    eval(
+        &mut p,
+        "return redis.call('BRPOPLPUSH', 'nolist', 'x', 0)",
+        &[],
+    );
+    // Inside MULTI, EVAL runs at EXEC.
+    p.run_all(&[
+        "MULTI",
+        "EVAL \"return redis.call('INCR', 'c')\" 0",
+        "INCR c",
+        "EXEC",
+    ]);
+}
+
+#[test]
+fn lock_scripts_of_widely_used_libraries_run_unchanged() {
+    let mut p = parity!();
+    // Compare-and-delete (redis-py Lock, redsync, redislock release).
+    let release = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+    // Compare-and-pexpire (extend).
+    let extend = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+    p.run_all(&["SET lock token-a PX 10000"]);
+    eval(&mut p, extend, &["1", "lock", "token-a", "20000"]);
+    eval(&mut p, extend, &["1", "lock", "token-b", "20000"]);
+    eval(&mut p, release, &["1", "lock", "token-b"]);
+    eval(&mut p, release, &["1", "lock", "token-a"]);
+    eval(&mut p, release, &["1", "lock", "token-a"]);
+    // Redisson-style reentrant lock on a hash of owner → count.
+    let acquire = "if (redis.call('exists', KEYS[1]) == 0) then redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; if (redis.call('hexists', KEYS[1], ARGV[2]) == 1) then redis.call('hincrby', KEYS[1], ARGV[2], 1); redis.call('pexpire', KEYS[1], ARGV[1]); return nil; end; return redis.call('pttl', KEYS[1]);";
+    let unlock = "if (redis.call('hexists', KEYS[1], ARGV[3]) == 0) then return nil; end; local counter = redis.call('hincrby', KEYS[1], ARGV[3], -1); if (counter > 0) then redis.call('pexpire', KEYS[1], ARGV[2]); return 0; else redis.call('del', KEYS[1]); redis.call('publish', KEYS[2], ARGV[1]); return 1; end; return nil;";
+    eval(&mut p, acquire, &["1", "rlock", "30000", "owner:1"]);
+    eval(&mut p, acquire, &["1", "rlock", "30000", "owner:1"]);
+    p.run("HGET rlock owner:1");
+    let (sim, real) = p.both(&format!("EVAL \"{acquire}\" 1 rlock 30000 owner:2"));
+    assert_eq!(
+        sim.first(),
+        real.first(),
+        "a rival gets the PTTL: {sim:?} {real:?}"
+    );
+    eval(
+        &mut p,
+        unlock,
+        &["2", "rlock", "chan", "0", "30000", "owner:1"],
+    );
+    eval(
+        &mut p,
+        unlock,
+        &["2", "rlock", "chan", "0", "30000", "owner:1"],
+    );
+    p.run("EXISTS rlock");
+}

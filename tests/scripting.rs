@@ -1,0 +1,205 @@
+//! Scripting behaviour only a black-box test can show: `redis::Script`
+//! over both transports, BUSY and SCRIPT KILL, and time frozen during a
+//! script.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use redis::{ErrorKind, ServerErrorKind};
+use redsim::{ManualClock, Server};
+
+const RELEASE: &str = r"
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+else
+    return 0
+end";
+
+async fn release_twice(mut con: impl redis::aio::ConnectionLike + Send, flush: impl Fn()) {
+    let script = redis::Script::new(RELEASE);
+    redis::cmd("SET")
+        .arg("lock")
+        .arg("me")
+        .exec_async(&mut con)
+        .await
+        .unwrap();
+    let n: i64 = script
+        .key("lock")
+        .arg("me")
+        .invoke_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // After SCRIPT FLUSH, EVALSHA gets NOSCRIPT and redis-rs loads the
+    // script and retries: the call still succeeds.
+    flush();
+    redis::cmd("SET")
+        .arg("lock")
+        .arg("me")
+        .exec_async(&mut con)
+        .await
+        .unwrap();
+    let n: i64 = script
+        .key("lock")
+        .arg("me")
+        .invoke_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    let n: i64 = script
+        .key("lock")
+        .arg("me")
+        .invoke_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn redis_script_survives_script_flush_over_both_transports() {
+    let server = Server::start().unwrap();
+    let flush = || {
+        let mut admin = server.connection();
+        redis::cmd("SCRIPT").arg("FLUSH").exec(&mut admin).unwrap();
+    };
+    release_twice(server.connection(), flush).await;
+    let tcp = server
+        .client()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    release_twice(tcp, flush).await;
+}
+
+#[test]
+fn evalsha_after_flush_is_noscript_with_its_kind() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let sha: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg("return 1")
+        .query(&mut con)
+        .unwrap();
+    redis::cmd("SCRIPT").arg("FLUSH").exec(&mut con).unwrap();
+    let err = redis::cmd("EVALSHA")
+        .arg(&sha)
+        .arg(0)
+        .query::<i64>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server(ServerErrorKind::NoScript));
+}
+
+/// Polls `PING` until it answers BUSY (the script has run past the limit).
+fn wait_busy(con: &mut redis::Connection) {
+    let started = Instant::now();
+    loop {
+        match redis::cmd("PING").query::<String>(con) {
+            Err(e) if e.code() == Some("BUSY") => return,
+            _ => {}
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never BUSY");
+        thread::yield_now();
+    }
+}
+
+#[test]
+fn a_long_script_makes_others_busy_and_script_kill_stops_it() {
+    let server = Server::builder()
+        .config("lua-time-limit", "50")
+        .start()
+        .unwrap();
+    let client = server.client();
+    let mut runner = client.get_connection().unwrap();
+    let script = thread::spawn(move || {
+        redis::cmd("EVAL")
+            .arg("while true do end")
+            .arg(0)
+            .query::<redis::Value>(&mut runner)
+    });
+    let mut other = client.get_connection().unwrap();
+    wait_busy(&mut other);
+    let err = redis::cmd("GET")
+        .arg("k")
+        .query::<Option<String>>(&mut other)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BUSY"));
+    let ok: String = redis::cmd("SCRIPT").arg("KILL").query(&mut other).unwrap();
+    assert_eq!(ok, "OK");
+    let err = script.join().unwrap().unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Script killed by user with SCRIPT KILL..."),
+        "{err}"
+    );
+    // The server goes on.
+    let pong: String = redis::cmd("PING").query(&mut other).unwrap();
+    assert_eq!(pong, "PONG");
+    let err = redis::cmd("SCRIPT")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOTBUSY"));
+}
+
+#[test]
+fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
+    let server = Server::builder()
+        .config("lua-time-limit", "50")
+        .start()
+        .unwrap();
+    let client = server.client();
+    let mut runner = client.get_connection().unwrap();
+    let script = thread::spawn(move || {
+        redis::cmd("EVAL")
+            .arg("redis.call('SET', 'w', 1) while true do end")
+            .arg(0)
+            .query::<redis::Value>(&mut runner)
+    });
+    let mut other = client.get_connection().unwrap();
+    wait_busy(&mut other);
+    let err = redis::cmd("SCRIPT")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("UNKILLABLE"));
+    let _ = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query::<redis::Value>(&mut other);
+    assert!(script.join().unwrap().is_err());
+    assert!(client.get_connection().is_err(), "the server is down");
+}
+
+#[test]
+fn time_is_frozen_while_a_script_runs() {
+    // Under a manual clock nothing moves mid-script; under the system
+    // clock a key whose deadline passes during the script is still seen
+    // by it, as in Redis (one time per script).
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .arg("PX")
+        .arg(30)
+        .exec(&mut con)
+        .unwrap();
+    let body =
+        "local t = os.clock() while os.clock() - t < 0.1 do end return redis.call('GET', 'k')";
+    let seen: Option<String> = redis::cmd("EVAL").arg(body).arg(0).query(&mut con).unwrap();
+    assert_eq!(seen.as_deref(), Some("v"));
+    let after: Option<String> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(after, None);
+}
+
+#[test]
+fn scripts_read_the_server_clock() {
+    let clock = ManualClock::starting_at(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000));
+    let server = Server::builder().clock(&clock).start().unwrap();
+    let mut con = server.connection();
+    let t: Vec<String> = redis::cmd("EVAL")
+        .arg("return redis.call('TIME')")
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(t, vec!["1000000".to_string(), "0".to_string()]);
+}
