@@ -48,6 +48,7 @@ mod glob;
 mod num;
 mod protocol;
 mod pubsub;
+mod script;
 mod server;
 mod state;
 
