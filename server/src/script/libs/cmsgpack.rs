@@ -336,7 +336,7 @@ impl Decoder<'_, '_> {
                         }
                         *key = false;
                         *left -= 1;
-                        self.slots -= 1;
+                        self.slots = self.slots.saturating_sub(1);
                         if *left > 0 {
                             break;
                         }
@@ -348,7 +348,7 @@ impl Decoder<'_, '_> {
                         if *left > 0 {
                             break;
                         }
-                        self.slots -= 1;
+                        self.slots = self.slots.saturating_sub(1);
                     }
                 }
                 v = self.close(&mut open, &mut tables)?;
@@ -359,7 +359,7 @@ impl Decoder<'_, '_> {
     /// Ends the innermost container, returning its table.
     fn close(&mut self, open: &mut Vec<Open>, tables: &mut LuaStack) -> mlua::Result<Value> {
         open.pop();
-        self.slots -= 1;
+        self.slots = self.slots.saturating_sub(1);
         tables.pop()
     }
 

@@ -58,7 +58,10 @@ fn run(lua: &Lua, src: &str) -> Result<String, String> {
             }
         }
         Value::Integer(i) => i.to_string(),
-        Value::Number(n) => (n as i64).to_string(),
+        // Redis casts to long long: out of range gives i64::MIN.
+        Value::Number(n) => super::c_long(n).to_string(),
+        // A caught library error (mlua's wrapped error value): its text.
+        Value::Error(e) => error_text(&e),
         Value::Nil | Value::Boolean(false) => "nil".into(),
         Value::Boolean(true) => "1".into(),
         other => format!("<{}>", other.type_name()),
@@ -288,4 +291,9 @@ fn large_inputs_do_not_exhaust_references() {
                 local s = string.rep('[', 7000) .. string.rep(']', 7000) \
                 return tostring(#cjson.encode(cjson.decode(s)))";
     assert_eq!(run(&lua, deep), Ok("14000".into()));
+}
+
+#[test]
+fn edge_cases_match_redis() {
+    check_file("extra", include_str!("testdata/extra.jsonl"));
 }
