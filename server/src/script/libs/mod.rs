@@ -4,8 +4,8 @@
 //!
 //! Each library reproduces the observable behaviour of the C library that
 //! Redis 7.0.15 bundles — return values, number formats, key orders and
-//! error texts — and was checked case by case against a real server (the
-//! cases live in `tests.rs`).
+//! error texts — and was checked case by case against a real server: the
+//! recorded cases are in `testdata/`, run by `tests.rs`.
 //!
 //! # Errors
 //!
@@ -122,7 +122,7 @@ impl<'a> Args<'a> {
         let place = self
             .lua
             .inspect_stack(1, |d| {
-                let line = d.current_line()?;
+                let line = d.current_line().filter(|&l| l > 0)?;
                 let src = d.source().short_src?.into_owned();
                 Some(format!("{src}:{line}: "))
             })

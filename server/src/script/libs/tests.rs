@@ -41,8 +41,14 @@ fn error_text(e: &mlua::Error) -> String {
 /// reply: strings as text (or hex), numbers truncated to integers (Redis's
 /// Lua-to-RESP conversion), nil as "nil".
 fn run(lua: &Lua, src: &str) -> Result<String, String> {
+    run_with(lua, PRELUDE, src)
+}
+
+/// [`run`] with another prelude (joined into one line, as the probe sent it).
+fn run_with(lua: &Lua, prelude: &str, src: &str) -> Result<String, String> {
+    let prelude = prelude.replace('\n', " ");
     let v = lua
-        .load(format!("{PRELUDE}{src}"))
+        .load(format!("{prelude}{src}"))
         .set_name("@user_script")
         .eval::<Value>()
         .map_err(|e| error_text(&e))?;
@@ -138,11 +144,16 @@ fn cases(jsonl: &str) -> Vec<Case> {
 /// Runs every case of a data file, each in a fresh state; reports all
 /// mismatches at once.
 fn check_file(name: &str, jsonl: &str) {
+    check_file_with(name, PRELUDE, jsonl);
+}
+
+/// [`check_file`] with another prelude.
+fn check_file_with(name: &str, prelude: &str, jsonl: &str) {
     let all = cases(jsonl);
     assert!(!all.is_empty(), "{name}: no cases");
     let mut bad = Vec::new();
     for case in &all {
-        let got = run(&state(), &case.lua);
+        let got = run_with(&state(), prelude, &case.lua);
         if got != case.want {
             bad.push(format!(
                 "{}\n    want {:?}\n    got  {:?}",
@@ -296,4 +307,16 @@ fn large_inputs_do_not_exhaust_references() {
 #[test]
 fn edge_cases_match_redis() {
     check_file("extra", include_str!("testdata/extra.jsonl"));
+}
+
+/// Generated inputs (mutated MessagePack and JSON, random tables, struct
+/// formats and bit arguments), each rendered by a serializer in the
+/// prelude; recorded on Redis like the others.
+#[test]
+fn generated_cases_match_redis() {
+    check_file_with(
+        "fuzz",
+        include_str!("testdata/fuzz_prelude.lua"),
+        include_str!("testdata/fuzz.jsonl"),
+    );
 }
