@@ -1,0 +1,3 @@
+local function hex(s) local t={} for i=1,#s do t[#t+1]=string.format('%02x',s:byte(i)) end return table.concat(t) end
+local function ser(v, d) d = d or 0 if d > 30 then return '...' end local t = type(v) if t == 'table' then local p = {} for k, x in pairs(v) do p[#p+1] = ser(k, d+1) .. '=' .. ser(x, d+1) end return '{' .. table.concat(p, ',') .. '}' elseif t == 'string' then return 'x' .. hex(v) elseif t == 'number' then return string.format('%.17g', v) else return tostring(v) end end
+local function all(...) local p = {} for i = 1, select('#', ...) do p[i] = ser((select(i, ...))) end return select('#', ...) .. ':' .. table.concat(p, ';') end
