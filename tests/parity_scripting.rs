@@ -186,6 +186,9 @@ fn the_sandbox_matches_redis() {
         "return {type(coroutine), type(rawset), type(rawget), type(rawequal), type(xpcall)}",
         "return {type(cjson), type(bit), type(struct), type(cmsgpack), type(redis)}",
         "local f = loadstring('return 7') return f()",
+        "return {loadstring(string.dump(function() return 1 end))}",
+        "return {load(string.dump(function() return 1 end))}",
+        "local done = false return load(function() if done then return nil end done = true return 'return 9' end)()",
         "loadstring('y = 2')()",
         "return _VERSION",
         "return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM}",
@@ -312,4 +315,49 @@ fn lock_scripts_of_widely_used_libraries_run_unchanged() {
         &["2", "rlock", "chan", "0", "30000", "owner:1"],
     );
     p.run("EXISTS rlock");
+}
+
+#[test]
+fn bundled_libraries_and_their_errors_through_eval() {
+    let mut p = parity!();
+    for body in [
+        "return cjson.encode({1,2,3,{a=1}})",
+        "return cjson.encode({a='x\"y', b=1.5, c=true, d=cjson.null})",
+        "return cjson.decode('[1,2')",
+        "local ok, e = pcall(cjson.decode, '[1,2') return {tostring(ok), e}",
+        "return cjson.encode({[1]=1,[3]=3})",
+        "return cjson.encode({[1]=1,[30]=3})",
+        "return bit.tohex(bit.bxor(0xff, 0x0f))",
+        "return struct.pack('>I2', 258)",
+        "return {struct.unpack('<i4', '\\1\\0\\0\\0')}",
+        "return cmsgpack.pack({1, 'a', {b=2}})",
+        "return cmsgpack.unpack(cmsgpack.pack({1, 2, 3}))",
+        "return struct.pack('q')",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+#[test]
+fn a_table_that_contains_itself_hits_the_stack_limit_as_in_redis() {
+    // The replies nest ~8000 arrays deep: the harness's (recursive) frame
+    // decoder needs a bigger stack than a test thread has; redsim does not.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            let mut p = parity!();
+            eval(&mut p, "local t = {} t[1] = t return t", &[]);
+            eval(&mut p, "local t = {} t[1] = {1,2} t[2] = t return t", &[]);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn math_random_continues_across_script_flush() {
+    let mut p = parity!();
+    eval(&mut p, "return tostring(math.random())", &[]);
+    p.run("SCRIPT FLUSH");
+    eval(&mut p, "return tostring(math.random())", &[]);
 }

@@ -173,6 +173,9 @@ pub struct State {
     pub current_pushes: Vec<u8>,
     /// The Lua engine and script cache, created by the first script.
     pub scripting: Option<Box<crate::script::Engine>>,
+    /// `math.random`'s state kept across SCRIPT FLUSH (which drops the
+    /// engine) until the next engine is created.
+    pub script_random: Option<u64>,
 }
 
 impl State {
@@ -201,6 +204,7 @@ impl State {
             current_client: None,
             current_pushes: Vec::new(),
             scripting: None,
+            script_random: None,
         }
     }
 

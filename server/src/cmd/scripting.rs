@@ -95,7 +95,11 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 /// start, so servers that never script never pay for one).
 fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
     if ctx.state.scripting.is_none() {
-        ctx.state.scripting = Some(Box::new(Engine::new()?));
+        let engine = Engine::new()?;
+        if let Some(state) = ctx.state.script_random.take() {
+            engine.set_random_state(state)?;
+        }
+        ctx.state.scripting = Some(Box::new(engine));
     }
     ctx.state
         .scripting
@@ -214,7 +218,9 @@ fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {
             ));
         }
     }
-    ctx.state.scripting = None;
+    if let Some(engine) = ctx.state.scripting.take() {
+        ctx.state.script_random = engine.random_state();
+    }
     ctx.out.ok();
     Ok(())
 }

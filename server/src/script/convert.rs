@@ -63,8 +63,10 @@ fn truncate(n: f64) -> i64 {
     }
 }
 
-/// Writes a script's return value as its reply.
-pub fn write_reply(out: &mut Out, value: &Value) {
+/// Writes a script's return value as its reply. Booleans follow the
+/// script's own protocol (`redis.setresp`), as in Redis: under RESP2 `true`
+/// is 1 and `false` the null, whatever the client speaks.
+pub fn write_reply(out: &mut Out, value: &Value, script_resp: Resp) {
     let mut work: Vec<(Value, usize)> = vec![(value.clone(), 0)];
     while let Some((v, depth)) = work.pop() {
         if depth >= MAX_DEPTH {
@@ -73,7 +75,7 @@ pub fn write_reply(out: &mut Out, value: &Value) {
         }
         match v {
             Value::Nil => out.null(),
-            Value::Boolean(b) => match (out.resp(), b) {
+            Value::Boolean(b) => match (script_resp, b) {
                 (Resp::V2, true) => out.int(1),
                 (Resp::V2, false) => out.null(),
                 (Resp::V3, b) => out.bool(b),

@@ -20,6 +20,7 @@
 
 pub mod convert;
 pub mod libs;
+mod loading;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -108,10 +109,12 @@ impl Engine {
         let normalize = lua
             .create_function(|lua, v: Value| normalize(lua, v))
             .map_err(lua_err)?;
+        let loadstring = lua.create_function(loading::loadstring).map_err(lua_err)?;
+        let load = lua.create_function(loading::load).map_err(lua_err)?;
         let (runner, hidden): (Function, Table) = lua
             .load(include_str!("sandbox.lua"))
             .set_name("=redsim")
-            .call((redis.clone(), where_fn, normalize))
+            .call((redis.clone(), where_fn, normalize, loadstring, load))
             .map_err(lua_err)?;
         let kill = Arc::new(AtomicBool::new(false));
         let switch = Arc::clone(&kill);
@@ -212,6 +215,17 @@ impl Engine {
         redis.set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
         redis.set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
         Ok(redis)
+    }
+
+    /// The state of `math.random`'s generator.
+    pub fn random_state(&self) -> Option<u64> {
+        libs::random_state(&self.lua)
+    }
+
+    /// Continues `math.random`'s sequence from `state` (after SCRIPT FLUSH
+    /// rebuilt the Lua state: Redis's generator is process-wide).
+    pub fn set_random_state(&self, state: u64) -> Result<(), CmdError> {
+        libs::set_random_state(&self.lua, state).map_err(lua_err)
     }
 
     /// Number of cached scripts (INFO number_of_cached_scripts).
@@ -317,7 +331,7 @@ impl Engine {
             let value = values.next().unwrap_or(Value::Nil);
             let mut out = Out::new(resp);
             if ok {
-                convert::write_reply(&mut out, &value);
+                convert::write_reply(&mut out, &value, bridge.script_resp.get());
             } else {
                 write_script_error(&mut out, &value, sha);
             }

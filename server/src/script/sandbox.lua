@@ -26,7 +26,7 @@
 -- errors; every place a script can see an error value (pcall, xpcall,
 -- coroutine.resume, the final handler) unwraps it with `normalize`.
 
-local redis_lib, where_fn, normalize = ...
+local redis_lib, where_fn, normalize, text_loadstring, text_load = ...
 
 local G = _G
 local hidden = {}
@@ -127,6 +127,11 @@ coroutine_fixed.wrap = function(f)
   end
 end
 hidden.coroutine = protect(coroutine_fixed)
+
+-- No precompiled chunks: loadstring and load are Rust replacements that
+-- compile source text only (see loading.rs).
+hidden.loadstring = text_loadstring
+hidden.load = text_load
 
 -- rawset must not open a door around the protection.
 hidden.rawset = function(t, k, v)

@@ -43,7 +43,7 @@ use mlua::{Lua, MultiValue, Table, Value};
 /// the globals `cjson`, `bit`, `struct` and `cmsgpack`, and the `random`
 /// and `randomseed` fields of the `math` table. The generator starts from
 /// Redis's start-up state (seed 305441741) and continues from call to
-/// call, as in Redis 7.0, until [`reset_random`] or `math.randomseed`.
+/// call, as in Redis 7.0, until `math.randomseed` (SCRIPT FLUSH keeps it: see [`random_state`]).
 pub fn install(lua: &Lua) -> mlua::Result<()> {
     let globals = lua.globals();
     globals.raw_set("cjson", cjson::module(lua)?)?;
@@ -53,12 +53,15 @@ pub fn install(lua: &Lua) -> mlua::Result<()> {
     random::install(lua, &globals)
 }
 
-/// Reseeds the math.random generator as Redis does at start (see below).
-///
-/// Redis 7.0 seeds its rand48 generator once, when the process starts, with
-/// 305441741 (the state `0x1234ABCD330E`); scripts then share one sequence.
-pub fn reset_random(lua: &mlua::Lua) -> mlua::Result<()> {
-    random::reset(lua)
+/// The math.random generator's state, to carry over to a new Lua state
+/// (Redis's generator is process-wide: SCRIPT FLUSH does not reset it).
+pub fn random_state(lua: &Lua) -> Option<u64> {
+    random::state(lua)
+}
+
+/// Restores a state taken with [`random_state`].
+pub fn set_random_state(lua: &Lua, state: u64) -> mlua::Result<()> {
+    random::set_state(lua, state)
 }
 
 /// Lua 5.1's `LUAI_MAXCSTACK`: the most stack slots a C function may use.

@@ -40,12 +40,23 @@ pub(crate) fn install(lua: &Lua, globals: &Table) -> mlua::Result<()> {
     };
     math.raw_set("random", function(lua, random)?)?;
     math.raw_set("randomseed", function(lua, randomseed)?)?;
-    reset(lua)
+    seed(lua, START_SEED)
 }
 
 /// Puts the generator back in Redis's start-up state.
-pub(crate) fn reset(lua: &Lua) -> mlua::Result<()> {
-    seed(lua, START_SEED)
+/// The generator's state (48 bits), to carry over to a new Lua state.
+pub(crate) fn state(lua: &Lua) -> Option<u64> {
+    lua.try_app_data_ref::<Rand48>()
+        .ok()
+        .flatten()
+        .map(|r| r.0.get())
+}
+
+/// Restores a state taken with [`state`].
+pub(crate) fn set_state(lua: &Lua, state: u64) -> mlua::Result<()> {
+    lua.try_set_app_data(Rand48(Cell::new(state)))
+        .map(|_| ())
+        .map_err(|_| mlua::Error::runtime("cannot set the random state"))
 }
 
 /// Sets the generator's state from a seed, creating it if needed.
@@ -67,7 +78,7 @@ fn seed(lua: &Lua, seed: i32) -> mlua::Result<()> {
 /// `redisLrand48`: steps the generator and returns its top 31 bits.
 fn draw(lua: &Lua) -> mlua::Result<i64> {
     if !matches!(lua.try_app_data_ref::<Rand48>(), Ok(Some(_))) {
-        reset(lua)?;
+        seed(lua, START_SEED)?;
     }
     let state = lua
         .try_app_data_ref::<Rand48>()
