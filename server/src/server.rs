@@ -166,7 +166,7 @@ impl Shared {
     /// script, then closes every connection and the listener.
     pub fn shutdown(&self) {
         if let Some(running) = self.running_script.lock().as_ref() {
-            running.kill.store(true, Ordering::SeqCst);
+            running.kill();
         }
         self.close_now();
     }

@@ -327,12 +327,18 @@ impl Session {
         args: &[Bytes],
         out: &mut Out,
     ) -> Result<parking_lot::MutexGuard<'s, State>, Step> {
-        if shared.running_script.lock().is_none() {
-            if let Some(mut state) = shared.state.try_lock() {
-                shared.sync_pending(&mut state);
-                return Ok(state);
-            }
+        // The common cases: the lock is free, or another command holds it
+        // for microseconds.
+        if let Some(mut state) = shared
+            .state
+            .try_lock()
+            .or_else(|| shared.state.try_lock_for(Duration::from_micros(500)))
+        {
+            shared.sync_pending(&mut state);
+            return Ok(state);
         }
+        // Held for longer: likely a long script. Wait off the worker,
+        // answering BUSY once it passes the limit.
         let mut wait = || loop {
             if let Some(spec) = spec {
                 if let Some(step) = self.busy_script(shared, spec, args, out) {
@@ -391,9 +397,7 @@ impl Session {
             if running.wrote.load(std::sync::atomic::Ordering::SeqCst) {
                 out.error(error::UNKILLABLE.text());
             } else {
-                running
-                    .kill
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                running.kill();
                 out.ok();
             }
             return Some(Step::Continue);

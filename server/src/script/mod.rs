@@ -40,6 +40,45 @@ use crate::protocol::{Out, Resp};
 /// How many Lua instructions run between two looks at the kill switch.
 const HOOK_EVERY: u32 = 100_000;
 
+/// How long a script may run on an async worker thread before it hands
+/// the worker to the runtime and goes on as a blocking thread.
+const OFFLOAD_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Per-run facts the instruction hook (which must be `'static`) reads.
+#[derive(Debug, Default)]
+struct HookState {
+    /// Raised by SCRIPT KILL or SHUTDOWN.
+    kill: AtomicBool,
+    /// When the current script started, if one runs.
+    started: parking_lot::Mutex<Option<Instant>>,
+    /// Whether the current script already left its async worker.
+    offloaded: AtomicBool,
+}
+
+/// A script that runs long must not hold an async worker: the runtime
+/// would stop accepting connections and reading clients (among them the
+/// one that would send SCRIPT KILL). Handing the worker's core over with
+/// `block_in_place` lets the script go on as a blocking thread while the
+/// runtime carries on. Short scripts — nearly all — never pay for it.
+fn offload_if_long(hook: &HookState) {
+    if hook.offloaded.load(Ordering::Relaxed) {
+        return;
+    }
+    let long = hook
+        .started
+        .lock()
+        .is_some_and(|t| t.elapsed() >= OFFLOAD_AFTER);
+    if !long {
+        return;
+    }
+    hook.offloaded.store(true, Ordering::Relaxed);
+    let multi_thread = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if multi_thread {
+        tokio::task::block_in_place(|| {});
+    }
+}
+
 /// The script being run, as other clients see it (outside the state lock):
 /// how long it has been running, whether it wrote, and its kill switch.
 #[derive(Debug)]
@@ -48,8 +87,15 @@ pub struct Running {
     pub started: Instant,
     /// Set once the script ran a write command: it can no longer be killed.
     pub wrote: AtomicBool,
-    /// Raised by SCRIPT KILL.
-    pub kill: Arc<AtomicBool>,
+    hook: Arc<HookState>,
+}
+
+impl Running {
+    /// Stops the script at its next instruction check (SCRIPT KILL,
+    /// SHUTDOWN NOSAVE).
+    pub fn kill(&self) {
+        self.hook.kill.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Flags a script declares in its `#!lua flags=…` shebang.
@@ -75,7 +121,7 @@ pub struct Engine {
     /// The real `redis` table (scripts see a read-only proxy of it).
     redis: RegistryKey,
     scripts: HashMap<String, Cached>,
-    kill: Arc<AtomicBool>,
+    hook: Arc<HookState>,
 }
 
 /// Lowercase hex SHA-1 of `data`.
@@ -116,16 +162,16 @@ impl Engine {
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
             .map_err(lua_err)?;
-        let kill = Arc::new(AtomicBool::new(false));
-        let switch = Arc::clone(&kill);
+        let hook = Arc::new(HookState::default());
+        let seen = Arc::clone(&hook);
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
             move |_, _| {
-                if switch.load(Ordering::Relaxed) {
-                    Err(mlua::Error::external(Killed))
-                } else {
-                    Ok(mlua::VmState::Continue)
+                if seen.kill.load(Ordering::Relaxed) {
+                    return Err(mlua::Error::external(Killed));
                 }
+                offload_if_long(&seen);
+                Ok(mlua::VmState::Continue)
             },
         )
         .map_err(lua_err)?;
@@ -135,7 +181,7 @@ impl Engine {
             redis: lua.create_registry_value(redis).map_err(lua_err)?,
             lua,
             scripts: HashMap::new(),
-            kill,
+            hook,
         })
     }
 
@@ -300,11 +346,14 @@ impl Engine {
             .raw_set("ARGV", string_table(lua, argv)?)
             .map_err(lua_err)?;
 
-        self.kill.store(false, Ordering::SeqCst);
+        let started = Instant::now();
+        self.hook.kill.store(false, Ordering::SeqCst);
+        self.hook.offloaded.store(false, Ordering::Relaxed);
+        *self.hook.started.lock() = Some(started);
         let running = Arc::new(Running {
-            started: Instant::now(),
+            started,
             wrote: AtomicBool::new(false),
-            kill: Arc::clone(&self.kill),
+            hook: Arc::clone(&self.hook),
         });
         *ctx.shared.running_script.lock() = Some(Arc::clone(&running));
         let resp = ctx.out.resp();
@@ -341,6 +390,7 @@ impl Engine {
             Ok(out.take())
         });
         *bridge.ctx.borrow().shared.running_script.lock() = None;
+        *self.hook.started.lock() = None;
         let reply = outcome.map_err(lua_err)?;
         let ctx = bridge.ctx.into_inner();
         if reply.first() == Some(&b'-') {
