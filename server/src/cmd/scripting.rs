@@ -17,12 +17,12 @@ const GROUP: &str = "scripting";
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("eval", -3, eval)
         .numkeys(2, false)
-        .flags(NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
+        .flags(NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
         .acl("slow scripting")
         .doc(GROUP, "2.6.0", "Runs a Lua script on the server."),
     CommandSpec::new("evalsha", -3, evalsha)
         .numkeys(2, false)
-        .flags(NOSCRIPT | SKIP_MONITOR | MAY_REPLICATE | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
+        .flags(NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
         .acl("slow scripting")
         .doc(GROUP, "2.6.0", "Runs a cached Lua script by its SHA-1."),
     CommandSpec::new("eval_ro", -3, eval_ro)

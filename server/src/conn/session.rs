@@ -286,33 +286,14 @@ impl Session {
         step
     }
 
-    /// Whether running `args` may take long (a script, an EXEC that holds
-    /// one, DEBUG SLEEP): the transport then runs it off the async worker
-    /// so that the server keeps accepting and answering other clients.
+    /// Whether running `args` is known to take long (DEBUG SLEEP): the
+    /// transport then runs it off the async worker so that the server keeps
+    /// accepting and answering other clients. Scripts need no such care:
+    /// one that runs long hands its worker over by itself (see
+    /// `script::offload_if_long`), so the short ones — nearly all — stay
+    /// on the fast path.
     pub fn may_run_long(&self, args: &[Bytes]) -> bool {
-        let Some(name) = args.first() else {
-            return false;
-        };
-        let scripted = |n: &[u8]| {
-            [
-                "eval",
-                "evalsha",
-                "eval_ro",
-                "evalsha_ro",
-                "fcall",
-                "fcall_ro",
-            ]
-            .iter()
-            .any(|s| cmd::is(n, s))
-        };
-        scripted(name)
-            || cmd::is(name, "debug")
-            || (cmd::is(name, "exec")
-                && self.multi.as_ref().is_some_and(|m| {
-                    m.queue
-                        .iter()
-                        .any(|(spec, _)| scripted(spec.name.as_bytes()))
-                }))
+        args.first().is_some_and(|name| cmd::is(name, "debug"))
     }
 
     /// Takes the state lock. While the lock is held by a long script, the

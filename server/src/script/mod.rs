@@ -22,10 +22,10 @@ pub mod convert;
 pub mod libs;
 mod loading;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -44,6 +44,10 @@ const HOOK_EVERY: u32 = 100_000;
 /// the worker to the runtime and goes on as a blocking thread.
 const OFFLOAD_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// How many times a long script tries to hand its worker over (see
+/// [`offload_if_long`]); one nearly always suffices.
+const OFFLOAD_TRIES: u32 = 5;
+
 /// Per-run facts the instruction hook (which must be `'static`) reads.
 #[derive(Debug, Default)]
 struct HookState {
@@ -51,17 +55,24 @@ struct HookState {
     kill: AtomicBool,
     /// When the current script started, if one runs.
     started: parking_lot::Mutex<Option<Instant>>,
-    /// Whether the current script already left its async worker.
-    offloaded: AtomicBool,
+    /// How many hand-overs the current script has attempted.
+    offload_tries: AtomicU32,
 }
 
-/// A script that runs long must not hold an async worker: the runtime
-/// would stop accepting connections and reading clients (among them the
-/// one that would send SCRIPT KILL). Handing the worker's core over with
-/// `block_in_place` lets the script go on as a blocking thread while the
-/// runtime carries on. Short scripts — nearly all — never pay for it.
+/// A script that runs long must not hold an async worker: tasks queued on
+/// that worker (accepting connections, reading the client that would send
+/// SCRIPT KILL) would wait for it. Short scripts — nearly all — never pay
+/// for what follows.
+///
+/// `block_in_place` moves the worker's core to a new thread, but takes it
+/// back when its closure returns if that thread has not picked it up yet;
+/// with nothing to do in the closure it would always be taken back. So
+/// the closure waits until the blocking pool has started a task queued
+/// after the hand-over (a small, bounded wait), and later hook calls try
+/// again a few times in case the new thread was still slower. Once the
+/// core has moved, the script goes on as a blocking thread.
 fn offload_if_long(hook: &HookState) {
-    if hook.offloaded.load(Ordering::Relaxed) {
+    if hook.offload_tries.load(Ordering::Relaxed) >= OFFLOAD_TRIES {
         return;
     }
     let long = hook
@@ -71,12 +82,21 @@ fn offload_if_long(hook: &HookState) {
     if !long {
         return;
     }
-    hook.offloaded.store(true, Ordering::Relaxed);
-    let multi_thread = tokio::runtime::Handle::try_current()
-        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-    if multi_thread {
-        tokio::task::block_in_place(|| {});
+    hook.offload_tries.fetch_add(1, Ordering::Relaxed);
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return;
     }
+    tokio::task::block_in_place(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        handle.spawn_blocking(move || {
+            let _ = tx.send(());
+        });
+        let _ = rx.recv_timeout(std::time::Duration::from_millis(50));
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    });
 }
 
 /// The script being run, as other clients see it (outside the state lock):
@@ -116,10 +136,13 @@ struct Cached {
 /// The Lua state of one server and its script cache.
 pub struct Engine {
     lua: Lua,
-    runner: RegistryKey,
-    hidden: RegistryKey,
+    /// `run(f, KEYS, ARGV)` from sandbox.lua: sets the globals and calls
+    /// `f` under the error handler.
+    runner: Function,
     /// The real `redis` table (scripts see a read-only proxy of it).
-    redis: RegistryKey,
+    redis: Table,
+    /// The RESP version `redis.setresp` chose for the running script (2/3).
+    script_resp: Arc<AtomicU8>,
     scripts: HashMap<String, Cached>,
     hook: Arc<HookState>,
 }
@@ -148,7 +171,8 @@ impl Engine {
         )
         .map_err(lua_err)?;
         libs::install(&lua).map_err(lua_err)?;
-        let redis = Self::redis_library(&lua).map_err(lua_err)?;
+        let script_resp = Arc::new(AtomicU8::new(2));
+        let redis = Self::redis_library(&lua, Arc::clone(&script_resp)).map_err(lua_err)?;
         let where_fn = lua
             .create_function(|lua, ()| Ok(innermost_user_frame(lua)))
             .map_err(lua_err)?;
@@ -157,7 +181,7 @@ impl Engine {
             .map_err(lua_err)?;
         let loadstring = lua.create_function(loading::loadstring).map_err(lua_err)?;
         let load = lua.create_function(loading::load).map_err(lua_err)?;
-        let (runner, hidden): (Function, Table) = lua
+        let runner: Function = lua
             .load(include_str!("sandbox.lua"))
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
@@ -176,17 +200,17 @@ impl Engine {
         )
         .map_err(lua_err)?;
         Ok(Engine {
-            runner: lua.create_registry_value(runner).map_err(lua_err)?,
-            hidden: lua.create_registry_value(hidden).map_err(lua_err)?,
-            redis: lua.create_registry_value(redis).map_err(lua_err)?,
+            runner,
+            redis,
+            script_resp,
             lua,
             scripts: HashMap::new(),
             hook,
         })
     }
 
-    /// The `redis` table without call/pcall (the sandbox adds those).
-    fn redis_library(lua: &Lua) -> mlua::Result<Table> {
+    /// The `redis` table without call/pcall (each run adds those).
+    fn redis_library(lua: &Lua, script_resp: Arc<AtomicU8>) -> mlua::Result<Table> {
         let redis = lua.create_table()?;
         redis.set("LOG_DEBUG", 0)?;
         redis.set("LOG_VERBOSE", 1)?;
@@ -257,6 +281,13 @@ impl Engine {
             })?,
         )?;
         // Redis 7.0 always replicates effects: these are accepted and inert.
+        redis.set(
+            "setresp",
+            lua.create_function(move |_, args: MultiValue| {
+                script_resp.store(setresp_arg(args)?, Ordering::Relaxed);
+                Ok(())
+            })?,
+        )?;
         redis.set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
         redis.set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
         redis.set("debug", lua.create_function(|_, _: MultiValue| Ok(()))?)?;
@@ -336,19 +367,13 @@ impl Engine {
         let read_only = read_only || cached.flags.no_writes;
         let lua = &self.lua;
         let func: Function = lua.registry_value(&cached.func).map_err(lua_err)?;
-        let hidden: Table = lua.registry_value(&self.hidden).map_err(lua_err)?;
-        let redis: Table = lua.registry_value(&self.redis).map_err(lua_err)?;
-        let runner: Function = lua.registry_value(&self.runner).map_err(lua_err)?;
-        hidden
-            .raw_set("KEYS", string_table(lua, keys)?)
-            .map_err(lua_err)?;
-        hidden
-            .raw_set("ARGV", string_table(lua, argv)?)
-            .map_err(lua_err)?;
+        let keys = string_table(lua, keys)?;
+        let argv = string_table(lua, argv)?;
+        self.script_resp.store(2, Ordering::Relaxed);
 
         let started = Instant::now();
         self.hook.kill.store(false, Ordering::SeqCst);
-        self.hook.offloaded.store(false, Ordering::Relaxed);
+        self.hook.offload_tries.store(0, Ordering::Relaxed);
         *self.hook.started.lock() = Some(started);
         let running = Arc::new(Running {
             started,
@@ -361,30 +386,29 @@ impl Engine {
         let bridge = Bridge {
             ctx: RefCell::new(ctx),
             session: RefCell::new(session),
-            script_resp: Cell::new(Resp::V2),
+            script_resp: &self.script_resp,
             read_only,
             running: &running,
         };
+        let redis = &self.redis;
         let outcome = lua.scope(|scope| {
             let call =
                 scope.create_function(|lua, args: MultiValue| bridge.call(lua, args, true))?;
             let pcall =
                 scope.create_function(|lua, args: MultiValue| bridge.call(lua, args, false))?;
-            let setresp = scope.create_function(|_, v: MultiValue| bridge.setresp(v))?;
             redis.raw_set("call", call)?;
             redis.raw_set("pcall", pcall)?;
-            redis.raw_set("setresp", setresp)?;
-            let result: MultiValue = runner.call(func)?;
+            let result: MultiValue = self.runner.call((func, keys, argv))?;
             let mut values = result.into_iter();
             let ok = matches!(values.next(), Some(Value::Boolean(true)));
             let value = values.next().unwrap_or(Value::Nil);
             let mut out = Out::new(resp);
             if ok {
-                convert::write_reply(&mut out, &value, bridge.script_resp.get());
+                convert::write_reply(&mut out, &value, bridge.resp());
             } else {
                 write_script_error(&mut out, &value, sha);
             }
-            for name in ["call", "pcall", "setresp"] {
+            for name in ["call", "pcall"] {
                 redis.raw_set(name, Value::Nil)?;
             }
             Ok(out.take())
@@ -409,7 +433,7 @@ impl Engine {
 struct Bridge<'c, 'a> {
     ctx: RefCell<&'c mut Ctx<'a>>,
     session: RefCell<Session>,
-    script_resp: Cell<Resp>,
+    script_resp: &'c AtomicU8,
     read_only: bool,
     running: &'c Running,
 }
@@ -470,7 +494,9 @@ impl Bridge<'_, '_> {
         let mut ctx = self.ctx.borrow_mut();
         let ctx = &mut **ctx;
         let mut session = self.session.borrow_mut();
-        let mut out = Out::new(self.script_resp.get());
+        let resp = self.resp();
+        session.resp = resp;
+        let mut out = Out::new(resp);
         let mut inner = Ctx {
             state: &mut *ctx.state,
             session: &mut session,
@@ -491,24 +517,30 @@ impl Bridge<'_, '_> {
         convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| format!("ERR {e}"))
     }
 
-    /// `redis.setresp(2|3)`: the RESP version of `redis.call` replies.
-    fn setresp(&self, args: MultiValue) -> mlua::Result<()> {
-        if args.len() != 1 {
-            return Err(helper_error("redis.setresp() requires one argument."));
+    /// The RESP version `redis.setresp` chose for `redis.call` replies.
+    fn resp(&self) -> Resp {
+        if self.script_resp.load(Ordering::Relaxed) == 3 {
+            Resp::V3
+        } else {
+            Resp::V2
         }
-        let n = match args.into_iter().next().unwrap_or(Value::Nil) {
-            Value::Integer(n) => n,
-            Value::Number(n) => n as i64,
-            _ => 0,
-        };
-        let resp = match n {
-            2 => Resp::V2,
-            3 => Resp::V3,
-            _ => return Err(helper_error("RESP version must be 2 or 3.")),
-        };
-        self.script_resp.set(resp);
-        self.session.borrow_mut().resp = resp;
-        Ok(())
+    }
+}
+
+/// The argument of `redis.setresp(2|3)`.
+fn setresp_arg(args: MultiValue) -> mlua::Result<u8> {
+    if args.len() != 1 {
+        return Err(helper_error("redis.setresp() requires one argument."));
+    }
+    let n = match args.into_iter().next().unwrap_or(Value::Nil) {
+        Value::Integer(n) => n,
+        Value::Number(n) => n as i64,
+        _ => 0,
+    };
+    match n {
+        2 => Ok(2),
+        3 => Ok(3),
+        _ => Err(helper_error("RESP version must be 2 or 3.")),
     }
 }
 
@@ -613,16 +645,17 @@ fn compile_message(e: &mlua::Error) -> String {
     }
 }
 
-/// `{ [1]=…, … }` of byte strings (KEYS, ARGV).
+/// `{ [1]=…, … }` of byte strings (KEYS, ARGV). UTF-8 items (nearly all)
+/// go onto the Lua stack directly; others through a string handle.
 fn string_table(lua: &Lua, items: &[Bytes]) -> Result<Table, CmdError> {
-    let t = lua
-        .create_table_with_capacity(items.len(), 0)
-        .map_err(lua_err)?;
-    for (i, item) in items.iter().enumerate() {
-        let s = lua.create_string(item).map_err(lua_err)?;
-        t.raw_set(i + 1, s).map_err(lua_err)?;
+    let mut values = Vec::with_capacity(items.len());
+    for item in items {
+        values.push(match std::str::from_utf8(item) {
+            Ok(text) => mlua::Either::Left(text),
+            Err(_) => mlua::Either::Right(lua.create_string(item).map_err(lua_err)?),
+        });
     }
-    Ok(t)
+    lua.create_sequence_from(values).map_err(lua_err)
 }
 
 /// The reply of a script that raised: `-<err> script: <sha>, on <source>:<line>.`

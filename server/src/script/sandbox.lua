@@ -17,8 +17,8 @@
 -- `call` and `pcall` the engine sets for the length of each script;
 -- `where_fn`, which finds the innermost frame of the user's script; and
 -- `normalize`, which turns an error raised from Rust back into the
--- `{err=…}` table Redis would have raised) and returns the protected-call
--- runner and the hidden globals table, where the engine puts KEYS and ARGV.
+-- `{err=…}` table Redis would have raised) and returns the runner, which
+-- sets KEYS and ARGV and calls a script under the error handler.
 --
 -- `redis.call` is a native function, as in Redis: Lua never tail-calls a
 -- native function, so `return redis.call(…)` keeps the script's frame and
@@ -195,8 +195,10 @@ local function handler(err)
   return err
 end
 
-local function run(f)
+local function run(f, keys, argv)
+  rawset_orig(hidden, "KEYS", keys)
+  rawset_orig(hidden, "ARGV", argv)
   return xpcall_orig(f, handler)
 end
 
-return run, hidden
+return run
