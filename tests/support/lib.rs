@@ -396,6 +396,7 @@ impl Pair {
 
     /// [`Pair::both`] with explicit (binary) arguments.
     pub fn both_args(&mut self, args: &[&[u8]]) -> (Vec<u8>, Vec<u8>) {
+        SENT_TO_BOTH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         (self.sim.call(args), self.real.call(args))
     }
 
@@ -459,6 +460,10 @@ impl Pair {
     }
 }
 
+/// Commands sent to both servers by this test binary so far; reported when
+/// a [`Parity`] is dropped (visible with `cargo test -- --nocapture`).
+static SENT_TO_BOTH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A redsim server and a real Redis, with one client pair to start with.
 pub struct Parity {
     /// The embedded server (system clock).
@@ -467,6 +472,15 @@ pub struct Parity {
     pub real_server: RealRedis,
     /// The first client pair.
     pub pair: Pair,
+}
+
+impl Drop for Parity {
+    fn drop(&mut self) {
+        eprintln!(
+            "parity: {} commands sent to both servers so far by this test binary",
+            SENT_TO_BOTH.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
 }
 
 impl Parity {
