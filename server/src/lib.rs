@@ -28,7 +28,8 @@
 //! # Layout
 //!
 //! * [`server`](crate::Server) — the handle: build, start, connect, shut down.
-//! * `clock` — the server clock ([`Clock`], [`ManualClock`]); nothing else
+//! * `clock` — the server clock ([`Clock`], [`ManualClock`], [`TokioClock`],
+//!   [`SkewedClock`]); nothing else
 //!   reads the time.
 //! * `db` — the keyspace: sixteen databases, values, the deadline index.
 //! * `cmd` — one file per command family, the command table, error texts.
@@ -52,7 +53,7 @@ mod script;
 mod server;
 mod state;
 
-pub use clock::{Clock, ManualClock};
+pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 

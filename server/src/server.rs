@@ -124,6 +124,12 @@ pub struct Shared {
     switches: Mutex<HashMap<ClientId, Arc<KillSwitch>>>,
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
     ticker: Notify,
+    /// Whether the clock wakes the server at its deadlines (a Tokio
+    /// clock): then `wake_at` must be kept current.
+    wake_hints: bool,
+    /// The first server-clock microsecond at which something is due (a
+    /// key to expire, a blocked client to time out); `i64::MAX` if none.
+    wake_at: AtomicI64,
     me: Weak<Shared>,
 }
 
@@ -225,7 +231,8 @@ impl Shared {
     }
 
     /// Purges what the clock's move made due. Called when a manual clock
-    /// moves, before the move returns to the test.
+    /// moves, before the move returns to the test, and when a Tokio clock
+    /// reaches the deadline in `wake_at`.
     fn on_clock_moved(&self) {
         let now = self.clock.now_millis();
         let mut state = self.state.lock();
@@ -233,12 +240,38 @@ impl Shared {
         state.purge_expired(now);
         state.blocking.expire(now);
         state.close_idle_clients(now);
+        self.refresh_wake(&state);
+    }
+
+    /// Keeps `wake_at` current for a clock that wakes the server at its
+    /// deadlines; costs nothing for other clocks. Called by whoever holds
+    /// the state lock after a change that may add an earlier deadline.
+    pub fn refresh_wake(&self, state: &State) {
+        if !self.wake_hints {
+            return;
+        }
+        // Deadlines are strict: what is due at millisecond d is due once
+        // the clock reads d + 1.
+        let next = [state.next_deadline(), state.blocking.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min()
+            .map_or(i64::MAX, |d| d.saturating_add(1).saturating_mul(1000));
+        let before = self.wake_at.swap(next, Ordering::SeqCst);
+        if next < before {
+            self.clock.wake_hint_changed();
+        }
     }
 }
 
 impl ClockListener for Shared {
     fn clock_moved(&self) {
         self.on_clock_moved();
+    }
+
+    fn next_wake_micros(&self) -> Option<i64> {
+        let at = self.wake_at.load(Ordering::SeqCst);
+        (at != i64::MAX).then_some(at)
     }
 }
 
@@ -286,8 +319,11 @@ impl Default for ServerBuilder {
 
 impl ServerBuilder {
     /// The clock the server reads (default: the system clock). Pass a
-    /// [`ManualClock`](crate::ManualClock) (or a reference to one) to
-    /// control time from the test.
+    /// [`ManualClock`](crate::ManualClock) to move time by hand, a
+    /// [`TokioClock`](crate::TokioClock) to follow `tokio::time::pause` /
+    /// `advance`, or a [`SkewedClock`](crate::SkewedClock) over either to
+    /// give this server its own offset, drift and jumps (or a reference to
+    /// any of them: clones share the time).
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self
@@ -387,6 +423,8 @@ impl ServerBuilder {
             closed: AtomicBool::new(false),
             shutdown: Notify::new(),
             ticker: Notify::new(),
+            wake_hints: self.clock.wants_wake_hints(),
+            wake_at: AtomicI64::new(i64::MAX),
             running_script: Mutex::new(None),
             mirror,
             connected: AtomicUsize::new(0),
@@ -405,7 +443,7 @@ impl ServerBuilder {
             stopped = Some(rx);
             runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx));
         }
-        if !self.clock.is_manual() {
+        if self.clock.runs_in_real_time() {
             runtime.spawn(ticker(Arc::downgrade(&shared)));
         }
         Ok(Server {
@@ -445,11 +483,12 @@ async fn ticker(shared: Weak<Shared>) {
             state.blocking.expire(now);
             state.close_idle_clients(now);
             // Deadlines are strict: a waiter times out once the clock is
-            // past its deadline, i.e. at deadline + 1 ms.
-            state
-                .blocking
-                .next_deadline()
-                .map_or(100, |d| (d + 1 - now).clamp(1, 100))
+            // past its deadline, i.e. at deadline + 1 ms. A drifting clock
+            // gets there sooner or later than real time does.
+            let rate = sh.clock.rate();
+            state.blocking.next_deadline().map_or(100, |d| {
+                ((d + 1 - now) as f64 / rate).ceil().clamp(1.0, 100.0) as i64
+            })
         };
         tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}

@@ -283,6 +283,7 @@ impl Session {
             (After::Continue, None) => Step::Continue,
         };
         crate::blocking::serve_ready(&mut state, &shared, now, now_us);
+        shared.refresh_wake(&state);
         step
     }
 
