@@ -859,14 +859,28 @@ fn a_snapshot_compares_with_an_expected_one_and_prints_readably() {
 }
 
 #[test]
-fn binary_keys_and_values_print_as_escaped_bytes() {
+fn values_print_as_escaped_text_or_bytes_and_scores_short() {
     let server = Server::start().unwrap();
     let db = server.db(0);
     db.set(b"k\xff", b"\x00\xfe");
     db.set("tab", "a\tb\"c");
+    db.zadd(
+        "z",
+        [
+            ("big", 1e300),
+            ("tenth", 0.1),
+            ("tiny", -2.5e-7),
+            ("one", 1.0),
+        ],
+    )
+    .unwrap();
     assert_eq!(
         db.snapshot().to_string(),
-        "b\"k\\xff\" => string b\"\\x00\\xfe\" (no TTL)\n\"tab\" => string \"a\\tb\\\"c\" (no TTL)\n"
+        concat!(
+            "b\"k\\xff\" => string b\"\\x00\\xfe\" (no TTL)\n",
+            "\"tab\" => string \"a\\tb\\\"c\" (no TTL)\n",
+            "\"z\" => zset {\"tiny\": -2.5e-7, \"tenth\": 0.1, \"one\": 1, \"big\": 1e300} (no TTL)\n",
+        )
     );
 }
 

@@ -335,10 +335,7 @@ impl Database {
         keys
     }
 
-    /// The number of keys. Unlike `DBSIZE`, which counts keys past their
-    /// deadline until they are purged, this counts live keys only (with a
-    /// [`ManualClock`](crate::ManualClock) the two always agree: its moves
-    /// purge at once).
+    /// The number of live keys (`DBSIZE`).
     ///
     /// ```
     /// let server = redsim::Server::start().unwrap();

@@ -55,6 +55,21 @@ impl Display for Text<'_> {
     }
 }
 
+/// A score as short as it reads back exactly: `10`, `2.5`, `1e300`
+/// (plain digits where they stay short, an exponent where they would not).
+struct Score(f64);
+
+impl Display for Score {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.abs();
+        if magnitude != 0.0 && magnitude.is_finite() && !(1e-5..1e16).contains(&magnitude) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
 /// Writes `items` between `open` and `close`, at most `limit` of them.
 fn seq<T>(
     f: &mut Formatter<'_>,
@@ -93,7 +108,7 @@ pub fn value(f: &mut Formatter<'_>, v: &Value, limit: usize) -> fmt::Result {
             Text(m, limit).fmt(f)
         }),
         Value::ZSet(items) => seq(f, ("{", "}"), items.iter(), limit, |f, (m, s)| {
-            write!(f, "{}: {s}", Text(m, limit))
+            write!(f, "{}: {}", Text(m, limit), Score(*s))
         }),
     }
 }

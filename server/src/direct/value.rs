@@ -258,6 +258,7 @@ impl fmt::Debug for Value {
 /// A key's value and TTL: one row of a [`Snapshot`], or what
 /// [`Database::entry`](super::Database::entry) reads.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Entry {
     /// What the key holds.
     pub value: Value,
