@@ -2,12 +2,12 @@
 //! without a client and without the protocol.
 //!
 //! [`Server::db`] gives a [`Database`] handle on one numbered database.
-//! Through it a test writes strings, hashes, lists, sets and sorted sets,
-//! sets and clears TTLs, deletes and flushes ([`write`](Database::set) side);
-//! reads values back as typed Rust values, TTLs as [`Ttl`], types as
-//! [`KeyType`] and whole databases as a [`Snapshot`] (read side); and checks
-//! a key in one line with the `assert_*` methods, whose panic messages show
-//! what the key actually holds.
+//! Through it a test seeds strings, hashes, lists, sets and sorted sets,
+//! sets and clears TTLs, deletes and flushes; reads values back as typed
+//! Rust values ([`Value`]), TTLs as [`Ttl`], types as [`KeyType`] and whole
+//! databases as a [`Snapshot`]; and checks a key in one line with the
+//! `assert_*` methods, whose panic messages show what the key actually
+//! holds. Refusals are [`DirectError`]s.
 //!
 //! ```
 //! use std::time::Duration;
@@ -179,10 +179,7 @@ impl Database {
         let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
         let spec = crate::cmd::resolve(&args).map_err(|e| DirectError::Refused(e.text().into()))?;
         let Some(handler) = spec.handler else {
-            return Err(DirectError::Refused(format!(
-                "redsim: {} is not a command the direct API runs",
-                spec.name
-            )));
+            unreachable!("redsim bug: the direct API ran the container {}", spec.name);
         };
         let shared = &*self.shared;
         let mut state = shared.state.lock();
@@ -236,12 +233,14 @@ impl Database {
     /// The count an integer-replying write answered.
     fn run_count(&self, kind: Option<KeyType>, args: &[&[u8]]) -> Result<i64, DirectError> {
         let reply = self.run(kind, args)?;
-        crate::protocol::reply::integer(&reply).ok_or_else(|| {
-            DirectError::Refused(format!(
-                "redsim: unexpected reply {:?}",
+        match crate::protocol::reply::integer(&reply) {
+            Some(n) => Ok(n),
+            None => unreachable!(
+                "redsim bug: {:?} answered {:?}, not an integer",
+                String::from_utf8_lossy(args[0]),
                 String::from_utf8_lossy(&reply)
-            ))
-        })
+            ),
+        }
     }
 
     /// Unwraps the outcome of a write that cannot be refused (SET without

@@ -158,8 +158,8 @@ fn bytes(b: impl AsRef<[u8]>) -> Bytes {
 
 impl Value {
     /// A string value.
-    pub fn string(bytes_: impl AsRef<[u8]>) -> Value {
-        Value::String(bytes(bytes_))
+    pub fn string(value: impl AsRef<[u8]>) -> Value {
+        Value::String(bytes(value))
     }
 
     /// A list value, head first.
