@@ -32,6 +32,8 @@
 //!   [`SkewedClock`]); nothing else
 //!   reads the time.
 //! * `db` — the keyspace: sixteen databases, values, the deadline index.
+//! * [`direct`] — the test's own handle on the keyspace ([`Server::db`]):
+//!   seed, inspect and assert without a client.
 //! * `cmd` — one file per command family, the command table, error texts.
 //! * `protocol` — RESP2/RESP3: request decoding, reply encoding.
 //! * `conn` — the per-client session and the two transports (TCP and the
@@ -45,6 +47,7 @@ mod cmd;
 mod config;
 mod conn;
 mod db;
+pub mod direct;
 mod glob;
 mod num;
 mod protocol;
@@ -55,6 +58,7 @@ mod state;
 
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
+pub use direct::Database;
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 
 /// The README's Rust examples, compiled and run as doc tests so that the

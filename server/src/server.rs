@@ -565,6 +565,11 @@ impl Server {
         &self.shared.clock
     }
 
+    /// What every connection shares, for the crate's other handles.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Waits until the server has been shut down (by [`Server::shutdown`],
     /// or by a client's `SHUTDOWN`).
     pub async fn closed(&self) {

@@ -321,6 +321,8 @@ pub enum Caller {
     Unblocked,
     /// From a Lua script (`redis.call`): blocking commands do not block.
     Script,
+    /// From the test's direct API ([`crate::direct`]): no client, never blocks.
+    Direct,
 }
 
 /// What the connection must do after the reply.

@@ -316,6 +316,14 @@ pub fn frame_len(buf: &[u8]) -> Option<usize> {
     }
 }
 
+/// The value of a whole integer reply (`:n\r\n`), `None` for any other
+/// reply: how in-crate callers that run a command for themselves (the
+/// direct API) read the count it answered, without a client's parser.
+pub fn integer(reply: &[u8]) -> Option<i64> {
+    let body = reply.strip_prefix(b":")?.strip_suffix(b"\r\n")?;
+    crate::num::parse_i64(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,6 +372,21 @@ mod tests {
         let first = frame_len(&bytes).unwrap();
         assert_eq!(&bytes[first..], b":7\r\n");
         assert_eq!(frame_len(&bytes[..first - 1]), None);
+    }
+
+    #[test]
+    fn integer_replies_read_back() {
+        assert_eq!(
+            integer(&enc(Resp::V2, |o| o.int(-42)).into_bytes()),
+            Some(-42)
+        );
+        assert_eq!(
+            integer(&enc(Resp::V3, |o| o.int(i64::MAX)).into_bytes()),
+            Some(i64::MAX)
+        );
+        assert_eq!(integer(b"+OK\r\n"), None);
+        assert_eq!(integer(b":1"), None);
+        assert_eq!(integer(b"$1\r\n1\r\n"), None);
     }
 
     #[test]
