@@ -1,6 +1,47 @@
 //! # redsim-lock
 //!
-//! Distributed locks and cache patterns on the `redis` crate, proven safe
-//! on the embedded [redsim](https://docs.rs/redsim) server and working
-//! unchanged against real Redis. The locks arrive with issue 6; this crate
-//! is the place they will live.
+//! Distributed locks and cache patterns on the `redis` crate, generic over
+//! any `redis::aio::ConnectionLike + Clone + Send + Sync` connection: they
+//! run unchanged against real Redis and against the embedded
+//! [redsim](https://docs.rs/redsim) server, where tests control the clock
+//! and inject faults to show what each lock survives.
+//!
+//! * [`Lock`] — one server: `SET NX PX` with a random 128-bit token,
+//!   owner-checked release and extend in Lua, retries with jittered
+//!   backoff, optional fencing tokens and a clock-skew guard.
+//! * [`Guard`] — a held lock: validity on the monotonic clock, optional
+//!   auto-renew watchdog, a [`Guard::lost`] signal and [`Guard::run`] to
+//!   cancel a critical section when the lock is lost.
+//! * [`ReentrantLock`] — the same owner handle may lock again (hold counts
+//!   in a hash).
+//! * [`MultiLock`] — several keys, all or nothing.
+//! * [`Redlock`] — a majority of independent servers, with fencing across
+//!   the quorum.
+//! * [`fencing`] — the resource side: accept a write only with a token at
+//!   least the highest seen.
+//! * [`DistributedLock`] — the interface all kinds share.
+//!
+//! Every lock measures validity on Tokio's clock, so a test under
+//! `tokio::time::pause()` with a redsim `TokioClock` server moves the
+//! lock's deadlines and the server's TTLs together.
+//!
+//! # Layout
+//!
+//! * `lock/` — the lock kinds, their guard and watchdog, scripts, options.
+//! * [`retry`] — backoff with full jitter (pure, unit-tested).
+//! * [`cluster`] — hash tags and key slots.
+//! * `error` — [`LockError`] and [`LostReason`].
+
+mod error;
+mod lock;
+mod token;
+
+pub mod cluster;
+pub mod retry;
+
+pub use error::{LockError, LostReason};
+pub use lock::{
+    DistributedLock, Guard, Lock, LockOptions, MultiLock, Redlock, ReentrantLock, ReentrantOwner,
+    SkewAction, SkewGuard, fencing,
+};
+pub use retry::RetryPolicy;

@@ -210,6 +210,7 @@ impl Database {
             ready_key: None,
         });
         crate::blocking::serve_ready(&mut state, shared, now, now_us);
+        shared.refresh_wake(&state);
         match result {
             Ok(()) => Ok(out.take()),
             Err(e) if e.code() == "WRONGTYPE" => {

@@ -1,0 +1,155 @@
+//! The acquire loop every lock kind shares: attempts spaced by the retry
+//! policy within the acquire deadline, each bounded by the operation
+//! timeout, with what a lost reply needs — the next attempt recognises a
+//! lock the lost one took, and a cancelled acquire releases what it may
+//! hold.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::{Instant, timeout};
+
+use super::guard::{Ops, release_detached};
+use crate::LockError;
+use crate::error::{is_transient, may_have_run};
+
+/// The outcome of one attempt.
+pub(crate) enum Attempt {
+    /// Taken (or found already ours), with its fencing token if any.
+    Acquired { fence: Option<u64> },
+    /// Another owner holds it (definitively: nothing of ours is there).
+    Held { retry_after: Option<Duration> },
+}
+
+/// What an acquisition produced: the fencing token and when the request
+/// that took (or last confirmed) the lock was sent.
+pub(crate) struct Taken {
+    pub fence: Option<u64>,
+    pub sent: Instant,
+}
+
+/// Releases, when dropped armed, a lock an attempt may have taken without
+/// our hearing of it: the acquire future was dropped mid-request, or gave
+/// up after a lost reply.
+pub(crate) struct Pending {
+    ops: Arc<dyn Ops>,
+    token: Arc<str>,
+    armed: bool,
+    cleanup: bool,
+}
+
+impl Pending {
+    pub(crate) fn new(ops: Arc<dyn Ops>, token: Arc<str>) -> Self {
+        Pending {
+            ops,
+            token,
+            armed: false,
+            cleanup: true,
+        }
+    }
+
+    /// For a lock whose release is not idempotent per attempt (a reentrant
+    /// hold count): an unheard attempt is left to the TTL rather than
+    /// undone, which could undo an older hold of the same owner.
+    pub(crate) fn without_cleanup(ops: Arc<dyn Ops>, token: Arc<str>) -> Self {
+        let mut pending = Pending::new(ops, token);
+        pending.cleanup = false;
+        pending
+    }
+
+    /// Hands responsibility to a guard: nothing to clean up.
+    pub(crate) fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.armed && self.cleanup {
+            release_detached(Arc::clone(&self.ops), Arc::clone(&self.token));
+        }
+    }
+}
+
+/// Runs `attempt` (told whether an earlier attempt may have taken the
+/// lock unheard) until it acquires, per the options: once if `once`, else
+/// with the retry policy's delays until the acquire deadline.
+pub(crate) async fn acquire_loop<F, Fut>(
+    pending: &mut Pending,
+    once: bool,
+    attempt_timeout: Duration,
+    mut attempt: F,
+) -> Result<Taken, LockError>
+where
+    F: FnMut(bool) -> Fut,
+    Fut: Future<Output = Result<Attempt, LockError>>,
+{
+    let ops = Arc::clone(&pending.ops);
+    let options = ops.options();
+    options.check()?;
+    let name = ops.name().to_string();
+    let start = Instant::now();
+    let deadline = start + options.acquire_timeout;
+    let mut delays = options.retry.delays();
+    let mut attempts = 0u32;
+    loop {
+        attempts += 1;
+        // Armed before sending: if this future is dropped while the
+        // request is in flight, the lock may be ours.
+        let possibly_held = pending.armed;
+        pending.armed = true;
+        let sent = Instant::now();
+        let error = match timeout(attempt_timeout, attempt(possibly_held)).await {
+            Ok(Ok(Attempt::Acquired { fence })) => {
+                pending.disarm();
+                return Ok(Taken { fence, sent });
+            }
+            Ok(Ok(Attempt::Held { retry_after })) => {
+                pending.armed = false;
+                if once {
+                    return Err(LockError::Contended { name, retry_after });
+                }
+                None
+            }
+            Ok(Err(LockError::Redis { source, .. })) => {
+                // An error reply: Redis did not run it.
+                pending.armed = possibly_held || may_have_run(&source);
+                if !is_transient(&source) || once {
+                    return Err(LockError::redis(&name, source));
+                }
+                Some(source)
+            }
+            Ok(Err(e)) => {
+                pending.armed = possibly_held;
+                return Err(e);
+            }
+            Err(_) => {
+                let e = redis::RedisError::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no reply within {attempt_timeout:?}"),
+                ));
+                if once {
+                    return Err(LockError::OpTimeout {
+                        name,
+                        after: attempt_timeout,
+                    });
+                }
+                Some(e)
+            }
+        };
+        let give_up = |last_error| LockError::Timeout {
+            name: name.clone(),
+            attempts,
+            elapsed: start.elapsed(),
+            last_error,
+        };
+        let Some(delay) = delays.next() else {
+            return Err(give_up(error));
+        };
+        if Instant::now() + delay >= deadline {
+            return Err(give_up(error));
+        }
+        tokio::time::sleep(delay).await;
+    }
+}

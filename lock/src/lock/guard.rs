@@ -1,0 +1,410 @@
+//! [`Guard`]: a held lock — its token, fencing token and validity deadline,
+//! its renewal watchdog and its lost-lock signal — for every lock kind.
+//!
+//! Validity is measured on the monotonic clock (`tokio::time::Instant`):
+//! a lock acquired (or renewed) by a request sent at `t` is valid until
+//! `t + ttl − drift`, whatever the wall clock does. Because it is Tokio's
+//! clock, tests drive it with `tokio::time::pause` and `advance`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, timeout};
+
+use crate::error::may_have_run;
+use crate::{LockError, LockOptions, LostReason};
+
+/// A boxed, sendable future (what [`Ops`] returns).
+pub(crate) type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a guard needs from its lock kind: renew and release by token.
+pub(crate) trait Ops: Send + Sync + 'static {
+    /// The lock's name (for errors).
+    fn name(&self) -> &str;
+    /// The lock's options.
+    fn options(&self) -> &LockOptions;
+    /// Extends the lock held with `token` by the TTL: `Ok(true)` if it was
+    /// held with that token, `Ok(false)` if not.
+    fn extend<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>>;
+    /// Releases the lock held with `token`: `Ok(true)` if it was held with
+    /// that token, `Ok(false)` if not.
+    fn release<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>>;
+}
+
+/// The state a guard shares with its watchdog and its lost signals.
+struct Shared {
+    valid_until: Mutex<Instant>,
+    state: watch::Sender<Held>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Held {
+    Yes,
+    Lost(LostReason),
+    Released,
+}
+
+impl Shared {
+    fn valid_until(&self) -> Instant {
+        *self.valid_until.lock()
+    }
+
+    fn renewed(&self, until: Instant) {
+        let mut v = self.valid_until.lock();
+        if until > *v {
+            *v = until;
+        }
+    }
+
+    fn lose(&self, reason: LostReason) {
+        self.state.send_if_modified(|s| {
+            if *s == Held::Yes {
+                *s = Held::Lost(reason);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    fn release(&self) {
+        self.state.send_replace(Held::Released);
+    }
+
+    fn lost_reason(&self) -> Option<LostReason> {
+        match *self.state.borrow() {
+            Held::Lost(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// A held lock. Release it with [`Guard::release`] to learn whether it was
+/// still held; dropping it releases it in a background task (bounded by
+/// the options' release timeout), or leaves it to its TTL outside a Tokio
+/// runtime.
+///
+/// While it lives, [`Guard::lost`] resolves if the lock is lost: Redis
+/// says another owner holds it, renewals keep failing, or — with or without
+/// renewal — its validity deadline passes.
+#[must_use = "dropping a guard releases the lock"]
+pub struct Guard {
+    ops: Arc<dyn Ops>,
+    token: Arc<str>,
+    fence: Option<u64>,
+    shared: Arc<Shared>,
+    watchdog: Option<JoinHandle<()>>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("name", &self.ops.name())
+            .field("token", &self.token)
+            .field("fencing_token", &self.fence)
+            .field("remaining", &self.remaining())
+            .field("state", &*self.shared.state.borrow())
+            .finish()
+    }
+}
+
+impl Guard {
+    /// A guard for a lock acquired with `token` by a request sent at
+    /// `sent`; starts the watchdog if the options ask for renewal.
+    pub(crate) fn new(
+        ops: Arc<dyn Ops>,
+        token: Arc<str>,
+        fence: Option<u64>,
+        valid_until: Instant,
+    ) -> Guard {
+        let (state, _) = watch::channel(Held::Yes);
+        let shared = Arc::new(Shared {
+            valid_until: Mutex::new(valid_until),
+            state,
+        });
+        let watchdog = ops.options().renew_interval().map(|interval| {
+            let max_failures = ops.options().renew.and_then(|r| r.max_failures);
+            tokio::spawn(watchdog(
+                Arc::clone(&ops),
+                Arc::clone(&token),
+                Arc::clone(&shared),
+                interval,
+                max_failures,
+            ))
+        });
+        Guard {
+            ops,
+            token,
+            fence,
+            shared,
+            watchdog,
+            finished: false,
+        }
+    }
+
+    /// The lock's name.
+    pub fn name(&self) -> &str {
+        self.ops.name()
+    }
+
+    /// The random token that marks this owner in Redis.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The fencing token issued with the lock (strictly increasing per lock
+    /// name), if the lock was asked for one.
+    pub fn fencing_token(&self) -> Option<u64> {
+        self.fence
+    }
+
+    /// Until when the lock is valid, on the monotonic (Tokio) clock.
+    pub fn valid_until(&self) -> Instant {
+        self.shared.valid_until()
+    }
+
+    /// The validity left (zero once past).
+    pub fn remaining(&self) -> Duration {
+        self.valid_until().saturating_duration_since(Instant::now())
+    }
+
+    /// Whether the lock is still held as far as this process knows: not
+    /// lost and within its validity.
+    pub fn is_valid(&self) -> bool {
+        self.shared.lost_reason().is_none() && Instant::now() < self.valid_until()
+    }
+
+    /// Resolves when the lock is lost, with the reason: Redis answered a
+    /// renewal with another owner, renewals kept failing (when
+    /// [`LockOptions::renew_give_up_after`] is set), or the validity
+    /// deadline passed — which it does, without auto-renew, at `ttl −
+    /// drift` after acquiring. Never resolves once the guard is released.
+    /// The future owns what it needs: select on it beside the work.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), redsim_lock::LockError> {
+    /// use std::time::Duration;
+    /// use redsim_lock::{Lock, LockOptions, LostReason};
+    ///
+    /// let server = redsim::Server::builder().clock(redsim::TokioClock::new()).start().unwrap();
+    /// let options = LockOptions::new().ttl(Duration::from_secs(1));
+    /// let guard = Lock::with_options(server.connection(), "job", options).acquire().await?;
+    /// // No renewal: the lock is lost at its validity deadline.
+    /// assert_eq!(guard.lost().await, LostReason::Expired);
+    /// # Ok(()) }
+    /// ```
+    pub fn lost(&self) -> impl Future<Output = LostReason> + Send + 'static {
+        let shared = Arc::clone(&self.shared);
+        async move {
+            let mut rx = shared.state.subscribe();
+            loop {
+                let held = *rx.borrow_and_update();
+                match held {
+                    Held::Lost(r) => return r,
+                    Held::Released => std::future::pending::<()>().await,
+                    Held::Yes => {}
+                }
+                let until = shared.valid_until();
+                tokio::select! {
+                    changed = rx.changed() => {
+                        if changed.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    () = tokio::time::sleep_until(until) => {
+                        if Instant::now() >= shared.valid_until() {
+                            shared.lose(LostReason::Expired);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs `work` while the lock is held, and cancels it (drops it) if
+    /// the lock is lost first.
+    ///
+    /// # Errors
+    /// [`LockError::Lost`] when the lock was lost before `work` finished.
+    pub async fn run<F: Future>(&self, work: F) -> Result<F::Output, LockError> {
+        let lost = self.lost();
+        tokio::select! {
+            biased;
+            reason = lost => Err(LockError::Lost { name: self.name().to_string(), reason }),
+            out = work => Ok(out),
+        }
+    }
+
+    /// Extends the lock by its TTL now (the watchdog does this by itself
+    /// with auto-renew).
+    ///
+    /// # Errors
+    /// [`LockError::Lost`] when Redis says this owner no longer holds it;
+    /// a Redis error or [`LockError::OpTimeout`] when the renewal failed
+    /// (the lock may still be held until its deadline).
+    pub async fn extend(&self) -> Result<(), LockError> {
+        let options = self.ops.options();
+        let sent = Instant::now();
+        match timeout(options.op_timeout, self.ops.extend(&self.token)).await {
+            Ok(Ok(true)) => {
+                self.shared.renewed(sent + options.ttl - options.drift());
+                Ok(())
+            }
+            Ok(Ok(false)) => {
+                self.shared.lose(LostReason::NotOwner);
+                Err(self.lost_error(LostReason::NotOwner))
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(LockError::OpTimeout {
+                name: self.name().to_string(),
+                after: options.op_timeout,
+            }),
+        }
+    }
+
+    /// Releases the lock.
+    ///
+    /// If the reply is lost (the connection fails after sending), the
+    /// release is asked again: a second "not held" answer then means the
+    /// first one deleted it, provided the lock was within its validity
+    /// when the first was sent — so a lost reply is neither a double
+    /// release nor a false alarm.
+    ///
+    /// # Errors
+    /// [`LockError::Lost`] when the lock was no longer held by this owner
+    /// (it expired or was taken: the critical section may have overlapped
+    /// another holder's); a Redis error or [`LockError::OpTimeout`] when
+    /// Redis could not be asked (the TTL clears the key).
+    pub async fn release(mut self) -> Result<(), LockError> {
+        self.finished = true;
+        if let Some(w) = self.watchdog.take() {
+            w.abort();
+        }
+        let lost_before = self.shared.lost_reason();
+        let valid_at_send = lost_before.is_none() && Instant::now() < self.valid_until();
+        self.shared.release();
+        let options = self.ops.options();
+        let first = timeout(options.op_timeout, self.ops.release(&self.token)).await;
+        let unknown = match first {
+            Ok(Ok(true)) => return Ok(()),
+            Ok(Ok(false)) => return Err(self.not_held(valid_at_send, lost_before)),
+            Ok(Err(LockError::Redis { source, .. })) if may_have_run(&source) => {
+                LockError::redis(self.name(), source)
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => LockError::OpTimeout {
+                name: self.name().to_string(),
+                after: options.op_timeout,
+            },
+        };
+        match timeout(options.op_timeout, self.ops.release(&self.token)).await {
+            Ok(Ok(true)) => Ok(()),
+            Ok(Ok(false)) if valid_at_send => Ok(()),
+            Ok(Ok(false)) => Err(self.not_held(false, lost_before)),
+            _ => Err(unknown),
+        }
+    }
+
+    fn not_held(&self, valid_at_send: bool, lost_before: Option<LostReason>) -> LockError {
+        let reason = lost_before.unwrap_or(if valid_at_send {
+            LostReason::NotOwner
+        } else {
+            LostReason::Expired
+        });
+        self.lost_error(reason)
+    }
+
+    fn lost_error(&self, reason: LostReason) -> LockError {
+        LockError::Lost {
+            name: self.name().to_string(),
+            reason,
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(w) = self.watchdog.take() {
+            w.abort();
+        }
+        if self.finished {
+            return;
+        }
+        self.shared.release();
+        release_detached(Arc::clone(&self.ops), Arc::clone(&self.token));
+    }
+}
+
+/// Releases in a background task with the options' release timeout, if
+/// there is a Tokio runtime to run it on; otherwise the TTL clears the key.
+pub(crate) fn release_detached(ops: Arc<dyn Ops>, token: Arc<str>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let limit = ops.options().release_timeout;
+    runtime.spawn(async move {
+        if timeout(limit, ops.release(&token)).await.is_err() {
+            tracing::debug!(lock = ops.name(), "release on drop timed out");
+        }
+    });
+}
+
+/// Renews every `interval` while the guard lives; a failed renewal is
+/// retried sooner; the lock is declared lost when Redis names another
+/// owner, after `max_failures` failures in a row if set, and in any case
+/// at the validity deadline.
+async fn watchdog(
+    ops: Arc<dyn Ops>,
+    token: Arc<str>,
+    shared: Arc<Shared>,
+    interval: Duration,
+    max_failures: Option<u32>,
+) {
+    let options = ops.options().clone();
+    let retry_after_failure = (interval / 4).max(Duration::from_millis(1));
+    let mut failures = 0u32;
+    let mut next = Instant::now() + interval;
+    loop {
+        let deadline = shared.valid_until();
+        tokio::time::sleep_until(next.min(deadline)).await;
+        let now = Instant::now();
+        if now >= shared.valid_until() {
+            shared.lose(LostReason::Expired);
+            return;
+        }
+        if now < next {
+            // Woken by an old deadline that a manual extend moved.
+            continue;
+        }
+        let budget = options
+            .op_timeout
+            .min(shared.valid_until().saturating_duration_since(now));
+        match timeout(budget, ops.extend(&token)).await {
+            Ok(Ok(true)) => {
+                failures = 0;
+                shared.renewed(now + options.ttl - options.drift());
+                next = now + interval;
+            }
+            Ok(Ok(false)) => {
+                shared.lose(LostReason::NotOwner);
+                return;
+            }
+            Ok(Err(_)) | Err(_) => {
+                failures += 1;
+                tracing::debug!(lock = ops.name(), failures, "renewal failed");
+                if max_failures.is_some_and(|max| failures >= max) {
+                    shared.lose(LostReason::RenewalsFailed);
+                    return;
+                }
+                next = Instant::now() + retry_after_failure;
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! [`LockOptions`]: TTL, retries, renewal, drift, timeouts, fencing and the
+//! clock-skew guard, shared by every lock kind.
+
+use std::time::Duration;
+
+use crate::retry::RetryPolicy;
+
+/// How a lock behaves. Start from [`LockOptions::new`] (or `default()`)
+/// and change what you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use redsim_lock::{LockOptions, RetryPolicy};
+///
+/// let options = LockOptions::new()
+///     .ttl(Duration::from_secs(10))
+///     .acquire_timeout(Duration::from_secs(2))
+///     .retry(RetryPolicy::backoff(Duration::from_millis(5), Duration::from_millis(200)))
+///     .auto_renew()
+///     .fencing(true);
+/// assert_eq!(options.renew_interval(), Some(Duration::from_secs(10) / 3));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LockOptions {
+    pub(crate) ttl: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) acquire_timeout: Duration,
+    pub(crate) renew: Option<Renew>,
+    pub(crate) drift_factor: f64,
+    pub(crate) op_timeout: Duration,
+    pub(crate) release_timeout: Duration,
+    pub(crate) fencing: bool,
+    pub(crate) skew_guard: Option<SkewGuard>,
+}
+
+/// Automatic renewal settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Renew {
+    /// Between renewals; `None`: a third of the TTL.
+    pub interval: Option<Duration>,
+    /// Consecutive failed renewals after which the lock counts as lost
+    /// before its deadline; `None`: only the deadline decides.
+    pub max_failures: Option<u32>,
+}
+
+/// What to do when the server's clock and the local clock disagree by
+/// more than a bound at acquire time (the design notes' `ClockSafeLock`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SkewGuard {
+    pub(crate) bound: Duration,
+    pub(crate) action: SkewAction,
+}
+
+/// See [`SkewGuard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkewAction {
+    /// Release the lock and fail with [`LockError::ClockSkew`](crate::LockError::ClockSkew).
+    Refuse,
+    /// Keep the lock with its validity shortened by twice the skew: a
+    /// clock that is off by that much may be stepped by as much again
+    /// while the lock is held.
+    Shrink,
+}
+
+impl Default for LockOptions {
+    fn default() -> Self {
+        LockOptions {
+            ttl: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            acquire_timeout: Duration::from_secs(10),
+            renew: None,
+            drift_factor: 0.01,
+            op_timeout: Duration::from_secs(1),
+            release_timeout: Duration::from_secs(1),
+            fencing: false,
+            skew_guard: None,
+        }
+    }
+}
+
+impl LockOptions {
+    /// The defaults: TTL 30 s, retries with [`RetryPolicy::default`] for up
+    /// to 10 s, no auto-renew, drift factor 0.01, 1 s per Redis call, 1 s
+    /// for a release on drop, no fencing token, no skew guard.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How long the key lives without renewal.
+    #[must_use]
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// How to space attempts while the lock is held by someone else.
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How long `acquire` keeps trying before [`LockError::Timeout`](crate::LockError::Timeout).
+    #[must_use]
+    pub fn acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// Renews the lock in the background every third of its TTL while the
+    /// guard lives, and signals loss (see [`Guard::lost`](crate::Guard::lost)).
+    #[must_use]
+    pub fn auto_renew(mut self) -> Self {
+        self.renew = Some(Renew {
+            interval: None,
+            max_failures: None,
+        });
+        self
+    }
+
+    /// Renews every `interval` instead of a third of the TTL.
+    #[must_use]
+    pub fn renew_every(mut self, interval: Duration) -> Self {
+        let max_failures = self.renew.and_then(|r| r.max_failures);
+        self.renew = Some(Renew {
+            interval: Some(interval),
+            max_failures,
+        });
+        self
+    }
+
+    /// Counts the lock as lost after `n` renewals in a row fail, even
+    /// before its validity deadline (which counts it lost in any case).
+    #[must_use]
+    pub fn renew_give_up_after(mut self, n: u32) -> Self {
+        let interval = self.renew.and_then(|r| r.interval);
+        self.renew = Some(Renew {
+            interval,
+            max_failures: Some(n.max(1)),
+        });
+        self
+    }
+
+    /// The clock drift allowed for, as a fraction of the TTL (plus 2 ms),
+    /// subtracted from every validity: 0.01 by default, as Redlock's paper.
+    #[must_use]
+    pub fn drift_factor(mut self, factor: f64) -> Self {
+        self.drift_factor = factor.max(0.0);
+        self
+    }
+
+    /// How long one Redis call may take before it counts as failed.
+    #[must_use]
+    pub fn op_timeout(mut self, timeout: Duration) -> Self {
+        self.op_timeout = timeout;
+        self
+    }
+
+    /// How long a release started by dropping a guard may take.
+    #[must_use]
+    pub fn release_timeout(mut self, timeout: Duration) -> Self {
+        self.release_timeout = timeout;
+        self
+    }
+
+    /// Whether acquiring issues a fencing token (an extra counter key and
+    /// a script instead of a plain `SET NX PX`).
+    #[must_use]
+    pub fn fencing(mut self, on: bool) -> Self {
+        self.fencing = on;
+        self
+    }
+
+    /// Compares the server's TIME with the local clock at acquire time and
+    /// acts when they differ by more than `bound`.
+    #[must_use]
+    pub fn skew_guard(mut self, bound: Duration, action: SkewAction) -> Self {
+        self.skew_guard = Some(SkewGuard { bound, action });
+        self
+    }
+
+    /// The TTL.
+    pub fn ttl_value(&self) -> Duration {
+        self.ttl
+    }
+
+    /// The interval between renewals, if auto-renew is on.
+    pub fn renew_interval(&self) -> Option<Duration> {
+        self.renew.map(|r| r.interval.unwrap_or(self.ttl / 3))
+    }
+
+    /// The drift allowance subtracted from every validity: `ttl × factor +
+    /// 2 ms`.
+    pub fn drift(&self) -> Duration {
+        self.ttl.mul_f64(self.drift_factor) + Duration::from_millis(2)
+    }
+
+    /// The TTL in whole milliseconds (at least 1), as sent to Redis.
+    pub(crate) fn ttl_ms(&self) -> u64 {
+        u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+    }
+
+    pub(crate) fn check(&self) -> Result<(), crate::LockError> {
+        if self.ttl < Duration::from_millis(1) {
+            return Err(crate::LockError::InvalidOptions(
+                "the TTL must be at least 1 ms".into(),
+            ));
+        }
+        if self.op_timeout.is_zero() {
+            return Err(crate::LockError::InvalidOptions(
+                "the operation timeout must not be zero".into(),
+            ));
+        }
+        Ok(())
+    }
+}
