@@ -91,7 +91,9 @@ pub enum LockError {
     },
     /// The server's clock differs from the local clock by more than the
     /// configured bound.
-    #[error("server clock differs from the local clock by {skew:?} (bound {bound:?}) on lock {name:?}")]
+    #[error(
+        "server clock differs from the local clock by {skew:?} (bound {bound:?}) on lock {name:?}"
+    )]
     ClockSkew {
         /// The lock's name.
         name: String,

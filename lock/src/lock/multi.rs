@@ -118,7 +118,9 @@ where
         let ops = &self.ops;
         ops.options.check()?;
         if ops.keys.is_empty() {
-            return Err(LockError::InvalidOptions("a multi-key lock needs keys".into()));
+            return Err(LockError::InvalidOptions(
+                "a multi-key lock needs keys".into(),
+            ));
         }
         let token: Arc<str> = crate::token::new().into();
         let dyn_ops: Arc<dyn Ops> = self.ops.clone();
@@ -133,17 +135,15 @@ where
         }
         let sent = tokio::time::Instant::now();
         let mut conn = ops.conn.clone();
-        let replies: Result<Vec<Option<String>>, _> = tokio::time::timeout(
-            ops.options.op_timeout,
-            pipe.query_async(&mut conn),
-        )
-        .await
-        .unwrap_or_else(|_| {
-            Err(redis::RedisError::from(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "pipelined acquire timed out",
-            )))
-        });
+        let replies: Result<Vec<Option<String>>, _> =
+            tokio::time::timeout(ops.options.op_timeout, pipe.query_async(&mut conn))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(redis::RedisError::from(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "pipelined acquire timed out",
+                    )))
+                });
         match replies {
             Ok(r) if r.iter().all(Option::is_some) => {
                 let valid_until = sent + ops.options.ttl - ops.options.drift();
@@ -165,7 +165,9 @@ where
 
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
         if self.ops.keys.is_empty() {
-            return Err(LockError::InvalidOptions("a multi-key lock needs keys".into()));
+            return Err(LockError::InvalidOptions(
+                "a multi-key lock needs keys".into(),
+            ));
         }
         let token: Arc<str> = crate::token::new().into();
         let dyn_ops: Arc<dyn Ops> = self.ops.clone();

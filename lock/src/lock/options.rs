@@ -198,7 +198,9 @@ impl LockOptions {
 
     /// The TTL in whole milliseconds (at least 1), as sent to Redis.
     pub(crate) fn ttl_ms(&self) -> u64 {
-        u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+        u64::try_from(self.ttl.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1)
     }
 
     pub(crate) fn check(&self) -> Result<(), crate::LockError> {

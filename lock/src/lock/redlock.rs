@@ -190,8 +190,8 @@ where
                 _ => None,
             })
             .collect();
-        let validity_left = started + self.options.ttl - self.options.drift()
-            > tokio::time::Instant::now();
+        let validity_left =
+            started + self.options.ttl - self.options.drift() > tokio::time::Instant::now();
         if granted.len() >= self.quorum() && validity_left {
             let fence = if self.options.fencing {
                 match self.write_back_fence(token, &granted).await {
@@ -273,7 +273,11 @@ where
 
     /// Raises the counter of every granting node to the largest token
     /// they issued; the token, if a majority confirmed it.
-    async fn write_back_fence(&self, _token: &str, granted: &[(usize, Option<u64>)]) -> Option<u64> {
+    async fn write_back_fence(
+        &self,
+        _token: &str,
+        granted: &[(usize, Option<u64>)],
+    ) -> Option<u64> {
         let fence = granted.iter().filter_map(|(_, f)| *f).max()?;
         let raised = join_all(granted.iter().map(|(i, _)| {
             let mut node = self.nodes[*i].clone();
@@ -317,8 +321,11 @@ where
                 if with_ttl {
                     invocation.arg(self.options.ttl_ms());
                 }
-                match timeout(self.options.op_timeout, invocation.invoke_async::<i64>(&mut node))
-                    .await
+                match timeout(
+                    self.options.op_timeout,
+                    invocation.invoke_async::<i64>(&mut node),
+                )
+                .await
                 {
                     Ok(r) => r,
                     Err(_) => Err(timed_out(self.options.op_timeout)),
@@ -327,7 +334,10 @@ where
         }))
         .await;
         let yes = answers.iter().filter(|a| matches!(a, Ok(1))).count();
-        let no = answers.iter().filter(|a| matches!(a, Ok(n) if *n != 1)).count();
+        let no = answers
+            .iter()
+            .filter(|a| matches!(a, Ok(n) if *n != 1))
+            .count();
         let error = answers.into_iter().find_map(Result::err);
         (yes, no, error)
     }

@@ -160,7 +160,13 @@ where
         let ops = &self.ops;
         let limit = ops.options.op_timeout;
         let Taken { sent, .. } =
-            acquire_loop(&mut pending, once, limit, |_| async move { ops.attempt().await }).await?;
+            acquire_loop(
+                &mut pending,
+                once,
+                limit,
+                |_| async move { ops.attempt().await },
+            )
+            .await?;
         let valid_until = sent + ops.options.ttl - ops.options.drift();
         Ok(Guard::new(dyn_ops, token, None, valid_until))
     }
