@@ -20,6 +20,8 @@
 //! * [`fencing`] — the resource side: accept a write only with a token at
 //!   least the highest seen.
 //! * [`DistributedLock`] — the interface all kinds share.
+//! * [`cache`] — cache-aside with jitter, single-flight and negative
+//!   caching; a Bloom filter on SETBIT/GETBIT.
 //!
 //! Every lock measures validity on Tokio's clock, so a test under
 //! `tokio::time::pause()` with a redsim `TokioClock` server moves the
@@ -28,6 +30,7 @@
 //! # Layout
 //!
 //! * `lock/` — the lock kinds, their guard and watchdog, scripts, options.
+//! * `cache/` — cache-aside, single-flight, Bloom filter.
 //! * [`retry`] — backoff with full jitter (pure, unit-tested).
 //! * [`cluster`] — hash tags and key slots.
 //! * `error` — [`LockError`] and [`LostReason`].
@@ -36,6 +39,7 @@ mod error;
 mod lock;
 mod token;
 
+pub mod cache;
 pub mod cluster;
 pub mod retry;
 
