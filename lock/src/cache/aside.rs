@@ -168,7 +168,7 @@ struct Inner<C> {
 }
 
 /// What a lookup found.
-enum Found<T> {
+enum Lookup<T> {
     Value(T),
     NotFound,
     Miss,
@@ -222,9 +222,9 @@ where
         key: &str,
     ) -> Result<Option<Option<T>>, CacheError> {
         Ok(match self.lookup(key).await? {
-            Found::Value(v) => Some(Some(v)),
-            Found::NotFound => Some(None),
-            Found::Miss => None,
+            Lookup::Value(v) => Some(Some(v)),
+            Lookup::NotFound => Some(None),
+            Lookup::Miss => None,
         })
     }
 
@@ -276,9 +276,9 @@ where
         Fut: Future<Output = Result<Option<T>, E>>,
     {
         match self.lookup(key).await.map_err(widen)? {
-            Found::Value(v) => return Ok(Some(v)),
-            Found::NotFound => return Ok(None),
-            Found::Miss => {}
+            Lookup::Value(v) => return Ok(Some(v)),
+            Lookup::NotFound => return Ok(None),
+            Lookup::Miss => {}
         }
         if !self.inner.options.single_flight {
             return self.load(key, ttl, loader).await.map(|(v, _)| v);
@@ -383,11 +383,11 @@ where
         Ok((loaded, outcome))
     }
 
-    async fn lookup<T: DeserializeOwned>(&self, key: &str) -> Result<Found<T>, CacheError> {
+    async fn lookup<T: DeserializeOwned>(&self, key: &str) -> Result<Lookup<T>, CacheError> {
         Ok(match self.lookup_raw(key).await? {
-            Some(bytes) if bytes.first() == Some(&VALUE) => Found::Value(decode(&bytes[1..])?),
-            Some(bytes) if bytes.as_slice() == [NOT_FOUND] => Found::NotFound,
-            _ => Found::Miss,
+            Some(bytes) if bytes.first() == Some(&VALUE) => Lookup::Value(decode(&bytes[1..])?),
+            Some(bytes) if bytes.as_slice() == [NOT_FOUND] => Lookup::NotFound,
+            _ => Lookup::Miss,
         })
     }
 
