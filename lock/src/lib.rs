@@ -49,3 +49,9 @@ pub use lock::{
     SkewAction, SkewGuard, fencing,
 };
 pub use retry::RetryPolicy;
+
+/// The README's Rust examples (both crates'), compiled and run as doc
+/// tests so that the first page a newcomer reads stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

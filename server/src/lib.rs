@@ -60,9 +60,3 @@ pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use direct::Database;
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
-
-/// The README's Rust examples, compiled and run as doc tests so that the
-/// first page a newcomer reads stays true.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeExamples;
