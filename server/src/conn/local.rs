@@ -224,8 +224,64 @@ fn invalid_request() -> RedisError {
     ))
 }
 
+/// The `redis` crate's value of one reply. The shapes nearly every
+/// command answers with (status, integer, bulk, nil, arrays of them) are
+/// read directly, as the crate's parser reads them; anything else —
+/// errors above all, whose kinds must be exactly the crate's — goes
+/// through the crate's parser.
 fn parse(reply: &[u8]) -> RedisResult<Value> {
-    redis::parse_redis_value(reply)
+    match parse_common(reply, 0) {
+        Some((value, rest)) if rest.is_empty() => Ok(value),
+        _ => redis::parse_redis_value(reply),
+    }
+}
+
+/// Reads one reply of a common shape from the front of `buf`; `None` for
+/// any other shape (or malformed input, which the server never writes).
+fn parse_common(buf: &[u8], depth: usize) -> Option<(Value, &[u8])> {
+    let end = buf.windows(2).position(|w| w == b"\r\n")?;
+    let (line, rest) = (&buf[1..end], &buf[end + 2..]);
+    match buf.first()? {
+        b'+' => {
+            let text = std::str::from_utf8(line).ok()?;
+            let value = if text == "OK" {
+                Value::Okay
+            } else {
+                Value::SimpleString(text.to_string())
+            };
+            Some((value, rest))
+        }
+        b':' => Some((
+            Value::Int(std::str::from_utf8(line).ok()?.parse().ok()?),
+            rest,
+        )),
+        b'$' => {
+            let len: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
+            if len < 0 {
+                return Some((Value::Nil, rest));
+            }
+            let len = usize::try_from(len).ok()?;
+            let data = rest.get(..len)?;
+            let after = rest.get(len..)?.strip_prefix(b"\r\n")?;
+            Some((Value::BulkString(data.to_vec()), after))
+        }
+        b'*' if depth < 32 => {
+            let len: i64 = std::str::from_utf8(line).ok()?.parse().ok()?;
+            if len < 0 {
+                return Some((Value::Nil, rest));
+            }
+            let mut items = Vec::with_capacity(usize::try_from(len).ok()?.min(1024));
+            let mut rest = rest;
+            for _ in 0..len {
+                let (item, after) = parse_common(rest, depth + 1)?;
+                items.push(item);
+                rest = after;
+            }
+            Some((Value::Array(items), rest))
+        }
+        b'_' if line.is_empty() => Some((Value::Nil, rest)),
+        _ => None,
+    }
 }
 
 /// Keeps `count` replies after `offset`, the way `redis::Connection` does
@@ -333,5 +389,41 @@ impl redis::ConnectionLike for LocalConnection {
 
     fn is_open(&self) -> bool {
         !self.inner.closed.load(Ordering::SeqCst) && !self.inner.shared.is_closed()
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::*;
+
+    #[test]
+    fn common_shapes_read_as_the_crates_parser_reads_them() {
+        let samples: &[&[u8]] = &[
+            b"+OK\r\n",
+            b"+PONG\r\n",
+            b"+QUEUED\r\n",
+            b":0\r\n",
+            b":-42\r\n",
+            b":9223372036854775807\r\n",
+            b"$-1\r\n",
+            b"$0\r\n\r\n",
+            b"$5\r\nhe\r\no\r\n",
+            b"$3\r\n\xff\x00\x80\r\n",
+            b"*-1\r\n",
+            b"*0\r\n",
+            b"*3\r\n$1\r\na\r\n:1\r\n$-1\r\n",
+            b"*2\r\n*1\r\n+OK\r\n*0\r\n",
+            b"_\r\n",
+            b"-ERR no\r\n",
+            b"*2\r\n+OK\r\n-WRONGTYPE x\r\n",
+            b"%1\r\n+a\r\n:1\r\n",
+            b",1.5\r\n",
+            b"#t\r\n",
+        ];
+        for s in samples {
+            let ours = parse(s).map_err(|e| e.to_string());
+            let theirs = redis::parse_redis_value(s).map_err(|e| e.to_string());
+            assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(s));
+        }
     }
 }

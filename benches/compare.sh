@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Side-by-side throughput and memory: redsim-server (release build) and
+# redis-server on loopback, measured by the same redis-benchmark in one run.
+#
+#   benches/compare.sh                 # everything (a few minutes)
+#   ROUNDS=1 N1=100000 benches/compare.sh   # quicker, noisier
+#
+# For each command and pipeline depth it alternates the two servers ROUNDS
+# times and keeps each one's best run, then prints requests per second and
+# the ratio redsim / redis, and the geometric mean of the ratios per depth.
+# Last, it loads 1 M small keys into each (SET key:N with a 3-byte value,
+# through redis-cli --pipe) and compares resident memory (VmRSS).
+#
+# Needs: redis-server, redis-benchmark, redis-cli (Debian/Ubuntu:
+# apt-get install -y redis-server), python3, a Rust toolchain.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-2}
+CLIENTS=${CLIENTS:-50}
+N1=${N1:-200000}        # requests per run at -P 1
+N16=${N16:-2000000}     # requests per run at -P 16
+KEYS=${KEYS:-1000000}   # keys loaded for the memory comparison
+TESTS=${TESTS:-set,get,incr,lpush,rpop,sadd,hset,zadd,mset}
+
+for tool in redis-server redis-benchmark redis-cli python3; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y redis-server python3)"; exit 1; }
+done
+
+cargo build --release --quiet --bin redsim-server
+REDSIM=target/release/redsim-server
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start"; exit 1; }
+
+SIM_PORT=$(free_port); REAL_PORT=$(free_port)
+TMP=$(mktemp -d)
+cleanup() { kill "$SIM_PID" "$REAL_PID" 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 & REAL_PID=$!
+wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
+
+REAL_VERSION=$(redis-cli -p "$REAL_PORT" info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}')
+echo "machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
+echo "redis-server $REAL_VERSION vs redsim-server (release), $CLIENTS clients, best of $ROUNDS alternating runs"
+echo
+
+# rps <port> <pipeline> <n> <args…>: requests per second of one run.
+rps() {
+    local port=$1 pipe=$2 n=$3; shift 3
+    redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipe" -r 100000 -q "$@" 2>/dev/null \
+        | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}'
+}
+
+SCRIPT='if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end'
+SIM_SHA=$(redis-cli -p "$SIM_PORT" script load "$SCRIPT")
+REAL_SHA=$(redis-cli -p "$REAL_PORT" script load "$SCRIPT")
+
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
+
+printf '%-8s %4s %14s %14s %7s\n' command -P redsim redis ratio
+for pipe in 1 16; do
+    n=$N1; [ "$pipe" = 16 ] && n=$N16
+    logsum=0; count=0
+    for t in ${TESTS//,/ } evalsha; do
+        sims=(); reals=()
+        for _ in $(seq "$ROUNDS"); do
+            if [ "$t" = evalsha ]; then
+                sims+=("$(rps "$SIM_PORT" "$pipe" "$n" EVALSHA "$SIM_SHA" 1 lock:__rand_int__ token)")
+                reals+=("$(rps "$REAL_PORT" "$pipe" "$n" EVALSHA "$REAL_SHA" 1 lock:__rand_int__ token)")
+            else
+                sims+=("$(rps "$SIM_PORT" "$pipe" "$n" -t "$t")")
+                reals+=("$(rps "$REAL_PORT" "$pipe" "$n" -t "$t")")
+            fi
+        done
+        s=$(best "${sims[@]}"); r=$(best "${reals[@]}")
+        ratio=$(python3 -c "print(f'{$s/$r:.2f}')")
+        printf '%-8s %4s %14s %14s %7s\n' "$t" "$pipe" "$s" "$r" "$ratio"
+        logsum=$(python3 -c "import math; print($logsum + math.log($s/$r))"); count=$((count + 1))
+    done
+    printf '%-8s %4s %14s %14s %7s\n' geomean "$pipe" "" "" "$(python3 -c "import math; print(f'{math.exp($logsum/$count):.2f}')")"
+done
+
+echo
+# Memory: the same 1 M SETs into each, through redis-cli --pipe.
+python3 - "$KEYS" >"$TMP/load.resp" <<'EOF'
+import sys
+out = sys.stdout
+for i in range(int(sys.argv[1])):
+    k = f"key:{i}"
+    out.write(f"*3\r\n$3\r\nSET\r\n${len(k)}\r\n{k}\r\n$3\r\nval\r\n")
+EOF
+# Fresh processes: what the benchmarks left in each allocator is not data.
+kill "$SIM_PID" "$REAL_PID"; wait "$SIM_PID" "$REAL_PID" 2>/dev/null || true
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >>"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >>"$TMP/redis.log" 2>&1 & REAL_PID=$!
+wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+sim_before=$(rss_kb "$SIM_PID"); real_before=$(rss_kb "$REAL_PID")
+redis-cli -p "$SIM_PORT" --pipe <"$TMP/load.resp" >/dev/null
+redis-cli -p "$REAL_PORT" --pipe <"$TMP/load.resp" >/dev/null
+sim_keys=$(redis-cli -p "$SIM_PORT" dbsize); real_keys=$(redis-cli -p "$REAL_PORT" dbsize)
+sim_rss=$(rss_kb "$SIM_PID"); real_rss=$(rss_kb "$REAL_PID")
+printf 'RSS with %s keys: redsim %s MB (%s before), redis %s MB (%s before), ratio %s\n' \
+    "$sim_keys/$real_keys" "$((sim_rss / 1024))" "$((sim_before / 1024))" \
+    "$((real_rss / 1024))" "$((real_before / 1024))" \
+    "$(python3 -c "print(f'{$sim_rss/$real_rss:.2f}')")"
