@@ -231,7 +231,7 @@ fn invalid_request() -> RedisError {
 /// through the crate's parser.
 fn parse(reply: &[u8]) -> RedisResult<Value> {
     match parse_common(reply, 0) {
-        Some((value, rest)) if rest.is_empty() => Ok(value),
+        Some((value, [])) => Ok(value),
         _ => redis::parse_redis_value(reply),
     }
 }
