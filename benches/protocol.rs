@@ -6,7 +6,7 @@
 
 use bytes::BytesMut;
 use criterion::{Criterion, Throughput, criterion_main};
-use redsim::bench_internals::{Limits, Out, RequestDecoder, Resp};
+use redsim::internals::{Limits, Out, RequestDecoder, Resp};
 
 fn multibulk_pipeline(n: usize) -> Vec<u8> {
     let mut v = Vec::new();

@@ -61,9 +61,5 @@ pub use conn::LocalConnection;
 pub use direct::Database;
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 
-/// Internals exposed for the benchmarks in `benches/` (RESP decoding and
-/// encoding); not a stable API.
 #[doc(hidden)]
-pub mod bench_internals {
-    pub use crate::protocol::{Limits, Out, RequestDecoder, Resp};
-}
+pub mod internals;
