@@ -35,6 +35,9 @@
 //! * `protocol` — RESP2/RESP3: request decoding, reply encoding.
 //! * `conn` — the per-client session and the two transports (TCP and the
 //!   in-process [`LocalConnection`]).
+//! * `fault` — what a test does to a server: fault rules ([`Rule`],
+//!   [`Server::fault`]), pause / resume, partition / heal, restart, power
+//!   off / on, and the command [`Journal`].
 //! * `state`, `config`, `num`, `glob` — the locked server state, CONFIG
 //!   parameters, Redis's number formats, glob patterns.
 
@@ -44,6 +47,7 @@ mod cmd;
 mod config;
 mod conn;
 mod db;
+mod fault;
 mod glob;
 mod num;
 mod protocol;
@@ -54,6 +58,9 @@ mod state;
 
 pub use clock::{Clock, ManualClock};
 pub use conn::LocalConnection;
+pub use fault::{
+    FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors,
+};
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 
 /// The README's Rust examples, compiled and run as doc tests so that the

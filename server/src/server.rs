@@ -125,6 +125,8 @@ pub struct Shared {
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
     ticker: Notify,
     me: Weak<Shared>,
+    /// Fault rules, pauses, partitions, power, and the command journal.
+    pub faults: crate::fault::Faults,
 }
 
 impl Shared {
@@ -178,9 +180,21 @@ impl Shared {
     fn close_now(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.shutdown.notify_waiters();
+        self.kill_clients();
+    }
+
+    /// Drops every connection (shutdown, restart, power off).
+    pub fn kill_clients(&self) {
         for switch in self.switches.lock().values() {
             switch.kill();
         }
+    }
+
+    /// Zeroes the counters a process restart zeroes.
+    pub fn reset_counters(&self) {
+        self.net_input.store(0, Ordering::Relaxed);
+        self.net_output.store(0, Ordering::Relaxed);
+        self.rejected.store(0, Ordering::Relaxed);
     }
 
     /// Registers a new client: at once if the state is free, else at the
@@ -227,12 +241,15 @@ impl Shared {
     /// Purges what the clock's move made due. Called when a manual clock
     /// moves, before the move returns to the test.
     fn on_clock_moved(&self) {
-        let now = self.clock.now_millis();
+        let now_us = self.clock.now_micros();
+        let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
         self.sync_pending(&mut state);
         state.purge_expired(now);
         state.blocking.expire(now);
         state.close_idle_clients(now);
+        drop(state);
+        self.faults.tick(now_us);
     }
 }
 
@@ -267,6 +284,7 @@ pub struct ServerBuilder {
     listen: bool,
     runtime: Option<Handle>,
     config: Vec<(String, String)>,
+    pub(crate) journal: Option<usize>,
 }
 
 impl Default for ServerBuilder {
@@ -280,6 +298,7 @@ impl Default for ServerBuilder {
             listen: true,
             runtime: None,
             config: Vec::new(),
+            journal: None,
         }
     }
 }
@@ -371,6 +390,7 @@ impl ServerBuilder {
             config.set_port(a.port());
         }
         let mirror = Mirror::of(&config);
+        let faults = crate::fault::Faults::new(self.seed, config.clone(), self.journal);
         let mut state = State::new(self.seed, config, self.clock.now_millis());
         state.port = addr.map_or(0, |a| a.port());
         state.executable = std::env::current_exe()
@@ -394,6 +414,7 @@ impl ServerBuilder {
             pending: Mutex::new(Pending::default()),
             switches: Mutex::new(HashMap::new()),
             me: me.clone(),
+            faults,
         });
         let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         self.clock.subscribe(listener_weak);
@@ -403,7 +424,8 @@ impl ServerBuilder {
             let l = tokio::net::TcpListener::from_std(l)?;
             let (tx, rx) = std::sync::mpsc::channel::<()>();
             stopped = Some(rx);
-            runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx));
+            let epoch = shared.faults.listen_epoch();
+            runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx, epoch));
         }
         if !self.clock.is_manual() {
             runtime.spawn(ticker(Arc::downgrade(&shared)));
@@ -446,10 +468,16 @@ async fn ticker(shared: Weak<Shared>) {
             state.close_idle_clients(now);
             // Deadlines are strict: a waiter times out once the clock is
             // past its deadline, i.e. at deadline + 1 ms.
-            state
+            let blocked = state
                 .blocking
                 .next_deadline()
-                .map_or(100, |d| (d + 1 - now).clamp(1, 100))
+                .map_or(100, |d| (d + 1 - now).clamp(1, 100));
+            drop(state);
+            // Fault delays and CLIENT PAUSE end when the clock reaches them.
+            let now_us = sh.clock.now_micros();
+            sh.faults.tick(now_us).map_or(blocked, |d| {
+                blocked.min((d - now_us).div_euclid(1000).clamp(1, 100))
+            })
         };
         tokio::select! {
             () = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
@@ -469,8 +497,9 @@ async fn ticker(shared: Weak<Shared>) {
 /// assert_eq!(v, "hello");
 /// ```
 pub struct Server {
-    shared: Arc<Shared>,
-    stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    pub(crate) shared: Arc<Shared>,
+    /// Dropped by the accept loop with its listener (the port is free).
+    pub(crate) stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
 
 impl Server {
@@ -540,16 +569,7 @@ impl Server {
 
     fn close(&self) {
         self.shared.close();
-        // Wait (briefly) for the listener to be gone, so that the port is
-        // free when this returns — unless we are on the very runtime that
-        // must drop it, where waiting could only delay it.
-        if let Some(rx) = self.stopped.lock().take() {
-            let on_runtime =
-                Handle::try_current().is_ok_and(|h| h.id() == self.shared.runtime.id());
-            if !on_runtime {
-                let _ = rx.recv_timeout(Duration::from_secs(1));
-            }
-        }
+        self.wait_listener_gone();
     }
 }
 
