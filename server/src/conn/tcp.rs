@@ -35,6 +35,9 @@ pub async fn accept_loop(
     epoch: u64,
 ) {
     let _stopped = stopped;
+    // Declared after `_stopped`, so dropped before it: the port is free
+    // by the time a waiting power-off or shutdown hears of it.
+    let listener = listener;
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,

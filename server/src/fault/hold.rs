@@ -32,17 +32,18 @@ impl Gauge {
         *self.count.lock()
     }
 
-    fn add(&self) {
-        *self.count.lock() += 1;
-        self.changed();
-    }
-
-    fn sub(&self) {
-        {
-            let mut n = self.count.lock();
-            *n = n.saturating_sub(1);
+    /// Moves several gauges by one at once: whoever sees one of them move
+    /// sees the others moved too. Callers lock them in one order (a
+    /// release's before a rule's), so this cannot deadlock.
+    fn adjust(gauges: &[Arc<Gauge>], up: bool) {
+        let mut counts: Vec<_> = gauges.iter().map(|g| g.count.lock()).collect();
+        for n in &mut counts {
+            **n = if up { **n + 1 } else { n.saturating_sub(1) };
         }
-        self.changed();
+        drop(counts);
+        for g in gauges {
+            g.changed();
+        }
     }
 
     fn changed(&self) {
@@ -91,9 +92,7 @@ impl Slot {
     /// A new waiting slot for `client`'s command, counted in `gauges`.
     pub fn new(client: ClientId, gauges: Vec<Arc<Gauge>>) -> (Arc<Slot>, Until) {
         let (tx, rx) = oneshot::channel();
-        for g in &gauges {
-            g.add();
-        }
+        Gauge::adjust(&gauges, true);
         let slot = Arc::new(Slot {
             tx: Mutex::new(Some(tx)),
             gauges,
@@ -111,9 +110,7 @@ impl Slot {
         let Some(tx) = self.tx.lock().take() else {
             return false;
         };
-        for g in &self.gauges {
-            g.sub();
-        }
+        Gauge::adjust(&self.gauges, false);
         let _ = tx.send(());
         true
     }
@@ -125,9 +122,7 @@ impl Slot {
 
     fn cancel(&self) {
         if self.tx.lock().take().is_some() {
-            for g in &self.gauges {
-                g.sub();
-            }
+            Gauge::adjust(&self.gauges, false);
         }
     }
 }
