@@ -60,7 +60,6 @@ pub(super) enum Gate {
 #[derive(Debug)]
 pub(super) struct Pending {
     draft: Option<Draft>,
-    client_name: Option<Vec<u8>>,
     db: usize,
     fault: Option<Injected>,
 }
@@ -167,10 +166,20 @@ impl Session {
         let deliver = pending.fault != Some(Injected::DropAfter);
         if let Some(draft) = pending.draft {
             let shared = std::sync::Arc::clone(&self.shared);
+            // The command that answered (a push, CLIENT UNBLOCK) journals
+            // itself before it releases the state: waiting for the state
+            // once puts this entry after that one.
+            let sync = || drop(shared.state.lock());
+            let multi_thread = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            if multi_thread {
+                tokio::task::block_in_place(sync);
+            } else {
+                sync();
+            }
             shared.faults.journal.record(Record {
                 draft,
                 client: self.id,
-                client_name: pending.client_name.as_deref(),
                 db: pending.db,
                 time_us: shared.clock.now_micros(),
                 reply: Some(&reply),
@@ -199,32 +208,19 @@ impl Session {
             fault,
             now_us,
         } = ran;
-        let client_name = || {
-            state
-                .as_ref()
-                .and_then(|s| s.clients.get(&self.id))
-                .and_then(|c| c.name.clone())
-        };
         match step {
             Step::Wait(_) => {}
             Step::Blocked(_) => {
                 if draft.is_some() || fault.is_some() {
-                    self.pending = Some(Pending {
-                        client_name: draft.as_ref().and(client_name()),
-                        draft,
-                        db,
-                        fault,
-                    });
+                    self.pending = Some(Pending { draft, db, fault });
                 }
             }
             Step::Continue | Step::Close | Step::Drop => {
                 let dropped = matches!(step, Step::Drop);
                 if let Some(draft) = draft {
-                    let name = client_name();
                     shared.faults.journal.record(Record {
                         draft,
                         client: self.id,
-                        client_name: name.as_deref(),
                         db,
                         time_us: now_us,
                         reply: reply_at.map(|at| &out.as_bytes()[at..]),

@@ -173,9 +173,9 @@ impl Session {
             return Step::Continue;
         }
         let shared = Arc::clone(&self.shared);
-        let draft = shared.faults.journal.draft(&args);
+        let mut draft = shared.faults.journal.draft(&args);
         let db = self.db;
-        let ran = self.run_locked(&shared, args, out, prior);
+        let ran = self.run_locked(&shared, args, out, prior, &mut draft);
         self.finish(&shared, ran, draft, db, out)
     }
 
@@ -185,6 +185,7 @@ impl Session {
         args: Vec<Bytes>,
         out: &mut Out,
         prior: Prior,
+        draft: &mut Option<crate::fault::Draft>,
     ) -> Ran<'s> {
         let mark = out.len();
         let answered = |step, state, fault, now_us| Ran {
@@ -211,6 +212,9 @@ impl Session {
                 }
             }
             out.ok();
+            if let (Some(d), Some(state)) = (draft.as_mut(), shared.state.try_lock()) {
+                d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+            }
             return answered(Step::Close, None, prior.fault, now_us);
         }
         let resolved = cmd::resolve(&args);
@@ -228,6 +232,10 @@ impl Session {
         };
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
+        if let Some(d) = draft {
+            // The name it had when it sent the command, before any SETNAME.
+            d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+        }
         if self.kill.is_killed() {
             // Killed while waiting for the lock (a restart, a partition):
             // as a closed socket, it runs nothing more.

@@ -69,7 +69,7 @@ pub struct JournalEntry {
     pub seq: u64,
     /// CLIENT ID of the sender.
     pub client: u64,
-    /// Its name (CLIENT SETNAME) when the command ran.
+    /// Its name (CLIENT SETNAME) when it sent the command.
     pub client_name: Option<String>,
     /// The selected database when the command ran.
     pub db: usize,
@@ -236,13 +236,14 @@ impl fmt::Display for Journal {
 #[derive(Debug)]
 pub(crate) struct Draft {
     pub args: Vec<Bytes>,
+    /// The client's name as the command arrived (filled in under the lock).
+    pub client_name: Option<Vec<u8>>,
 }
 
 /// Everything recorded about a finished command, but its sequence number.
 pub(crate) struct Record<'a> {
     pub draft: Draft,
     pub client: u64,
-    pub client_name: Option<&'a [u8]>,
     pub db: usize,
     pub time_us: i64,
     pub reply: Option<&'a [u8]>,
@@ -296,6 +297,7 @@ impl JournalLog {
     pub fn draft(&self, args: &[Bytes]) -> Option<Draft> {
         self.is_on().then(|| Draft {
             args: args.to_vec(),
+            client_name: None,
         })
     }
 
@@ -310,7 +312,9 @@ impl JournalLog {
             seq: ring.next_seq,
             client: r.client,
             client_name: r
+                .draft
                 .client_name
+                .as_deref()
                 .map(|n| String::from_utf8_lossy(n).into_owned()),
             db: r.db,
             time_us: r.time_us,
@@ -344,9 +348,9 @@ mod tests {
         log.record(Record {
             draft: Draft {
                 args: vec![Bytes::from_static(arg.as_bytes())],
+                client_name: Some(b"w".to_vec()),
             },
             client: 1,
-            client_name: Some(b"w"),
             db: 0,
             time_us: 45_296_000_007,
             reply: Some(b"+PONG\r\n"),
