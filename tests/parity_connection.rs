@@ -151,3 +151,31 @@ fn resp3_hello_switches_reply_types() {
     p.pair.resp3();
     p.run_all(&["PING", "ECHO x", "GET nosuchkey", "CONFIG GET maxclients"]);
 }
+
+#[test]
+fn client_pause_and_unpause_replies_and_errors() {
+    let mut p = parity!();
+    p.run_all(&[
+        "CLIENT PAUSE",
+        "CLIENT PAUSE abc",
+        "CLIENT PAUSE -1",
+        "CLIENT PAUSE 1.5",
+        "CLIENT PAUSE 99999999999999999999",
+        "CLIENT PAUSE 10 foo",
+        "client pause 10 write extra",
+        "CLIENT PAUSE 10 WRITE extra",
+        "CLIENT PAUSE 0",
+        "CLIENT PAUSE 0 all",
+        "CLIENT UNPAUSE x",
+        // A write pause holds neither reads nor the unpause itself.
+        "CLIENT PAUSE 100000 write",
+        "GET k",
+        "PING",
+        "CLIENT UNPAUSE",
+        "SET k v",
+        "CLIENT PAUSE 9223372036854775807 WRITE",
+        "CLIENT UNPAUSE",
+        "SET k w",
+        "COMMAND INFO client|pause client|unpause",
+    ]);
+}

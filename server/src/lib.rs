@@ -38,6 +38,9 @@
 //! * `protocol` — RESP2/RESP3: request decoding, reply encoding.
 //! * `conn` — the per-client session and the two transports (TCP and the
 //!   in-process [`LocalConnection`]).
+//! * `fault` — what a test does to a server: fault rules ([`Rule`],
+//!   [`Server::fault`]), pause / resume, partition / heal, restart, power
+//!   off / on, and the command [`Journal`].
 //! * `state`, `config`, `num`, `glob` — the locked server state, CONFIG
 //!   parameters, Redis's number formats, glob patterns.
 
@@ -48,6 +51,7 @@ mod config;
 mod conn;
 mod db;
 pub mod direct;
+mod fault;
 mod glob;
 mod num;
 mod protocol;
@@ -59,6 +63,9 @@ mod state;
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use direct::Database;
+pub use fault::{
+    FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors,
+};
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 
 #[doc(hidden)]

@@ -131,6 +131,8 @@ pub struct Shared {
     /// key to expire, a blocked client to time out); `i64::MAX` if none.
     wake_at: AtomicI64,
     me: Weak<Shared>,
+    /// Fault rules, pauses, partitions, power, and the command journal.
+    pub faults: crate::fault::Faults,
 }
 
 impl Shared {
@@ -184,9 +186,21 @@ impl Shared {
     fn close_now(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.shutdown.notify_waiters();
+        self.kill_clients();
+    }
+
+    /// Drops every connection (shutdown, restart, power off).
+    pub fn kill_clients(&self) {
         for switch in self.switches.lock().values() {
             switch.kill();
         }
+    }
+
+    /// Zeroes the counters a process restart zeroes.
+    pub fn reset_counters(&self) {
+        self.net_input.store(0, Ordering::Relaxed);
+        self.net_output.store(0, Ordering::Relaxed);
+        self.rejected.store(0, Ordering::Relaxed);
     }
 
     /// Registers a new client: at once if the state is free, else at the
@@ -234,18 +248,26 @@ impl Shared {
     /// moves, before the move returns to the test, and when a Tokio clock
     /// reaches the deadline in `wake_at`.
     fn on_clock_moved(&self) {
-        let now = self.clock.now_millis();
+        let now_us = self.clock.now_micros();
+        let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
         self.sync_pending(&mut state);
         state.purge_expired(now);
         state.blocking.expire(now);
         state.close_idle_clients(now);
-        self.refresh_wake(&state);
+        drop(state);
+        self.faults.tick(now_us);
+        if self.wake_hints {
+            let state = self.state.lock();
+            self.refresh_wake(&state);
+        }
     }
 
     /// Keeps `wake_at` current for a clock that wakes the server at its
     /// deadlines; costs nothing for other clocks. Called by whoever holds
-    /// the state lock after a change that may add an earlier deadline.
+    /// the state lock after a change that may add an earlier deadline
+    /// (a key's expiry, a blocked client's timeout, a fault's delay or a
+    /// CLIENT PAUSE on the server clock).
     pub fn refresh_wake(&self, state: &State) {
         if !self.wake_hints {
             return;
@@ -257,6 +279,8 @@ impl Shared {
             .flatten()
             .min()
             .map_or(i64::MAX, |d| d.saturating_add(1).saturating_mul(1000));
+        // Fault timers are in microseconds and due once reached.
+        let next = self.faults.next_deadline().map_or(next, |d| next.min(d));
         let before = self.wake_at.swap(next, Ordering::SeqCst);
         if next < before {
             self.clock.wake_hint_changed();
@@ -300,6 +324,7 @@ pub struct ServerBuilder {
     listen: bool,
     runtime: Option<Handle>,
     config: Vec<(String, String)>,
+    pub(crate) journal: Option<usize>,
 }
 
 impl Default for ServerBuilder {
@@ -313,6 +338,7 @@ impl Default for ServerBuilder {
             listen: true,
             runtime: None,
             config: Vec::new(),
+            journal: None,
         }
     }
 }
@@ -407,6 +433,7 @@ impl ServerBuilder {
             config.set_port(a.port());
         }
         let mirror = Mirror::of(&config);
+        let faults = crate::fault::Faults::new(self.seed, config.clone(), self.journal);
         let mut state = State::new(self.seed, config, self.clock.now_millis());
         state.port = addr.map_or(0, |a| a.port());
         state.executable = std::env::current_exe()
@@ -432,6 +459,7 @@ impl ServerBuilder {
             pending: Mutex::new(Pending::default()),
             switches: Mutex::new(HashMap::new()),
             me: me.clone(),
+            faults,
         });
         let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         self.clock.subscribe(listener_weak);
@@ -441,7 +469,8 @@ impl ServerBuilder {
             let l = tokio::net::TcpListener::from_std(l)?;
             let (tx, rx) = std::sync::mpsc::channel::<()>();
             stopped = Some(rx);
-            runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx));
+            let epoch = shared.faults.listen_epoch();
+            runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx, epoch));
         }
         if self.clock.runs_in_real_time() {
             runtime.spawn(ticker(Arc::downgrade(&shared)));
@@ -486,8 +515,16 @@ async fn ticker(shared: Weak<Shared>) {
             // past its deadline, i.e. at deadline + 1 ms. A drifting clock
             // gets there sooner or later than real time does.
             let rate = sh.clock.rate();
-            state.blocking.next_deadline().map_or(100, |d| {
-                ((d + 1 - now) as f64 / rate).ceil().clamp(1.0, 100.0) as i64
+            let real_ms = |clock_ms: i64| (clock_ms as f64 / rate).ceil().clamp(1.0, 100.0) as i64;
+            let blocked = state
+                .blocking
+                .next_deadline()
+                .map_or(100, |d| real_ms(d + 1 - now));
+            drop(state);
+            // Fault delays and CLIENT PAUSE end when the clock reaches them.
+            let now_us = sh.clock.now_micros();
+            sh.faults.tick(now_us).map_or(blocked, |d| {
+                blocked.min(real_ms((d - now_us).div_euclid(1000)))
             })
         };
         tokio::select! {
@@ -508,8 +545,9 @@ async fn ticker(shared: Weak<Shared>) {
 /// assert_eq!(v, "hello");
 /// ```
 pub struct Server {
-    shared: Arc<Shared>,
-    stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+    pub(crate) shared: Arc<Shared>,
+    /// Dropped by the accept loop with its listener (the port is free).
+    pub(crate) stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
 }
 
 impl Server {
@@ -584,16 +622,7 @@ impl Server {
 
     fn close(&self) {
         self.shared.close();
-        // Wait (briefly) for the listener to be gone, so that the port is
-        // free when this returns — unless we are on the very runtime that
-        // must drop it, where waiting could only delay it.
-        if let Some(rx) = self.stopped.lock().take() {
-            let on_runtime =
-                Handle::try_current().is_ok_and(|h| h.id() == self.shared.runtime.id());
-            if !on_runtime {
-                let _ = rx.recv_timeout(Duration::from_secs(1));
-            }
-        }
+        self.wait_listener_gone();
     }
 }
 

@@ -92,6 +92,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
         .doc(CONN, "5.0.0", "Unblocks a client blocked by a blocking command from a different connection."),
+    super::pause::PAUSE,
+    super::pause::UNPAUSE,
     CommandSpec::new("client|no-evict", 3, client_no_evict)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
@@ -451,7 +453,8 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        let blocked = ctx.state.blocking.is_blocked(c.id);
+        let blocked =
+            ctx.state.blocking.is_blocked(c.id) || ctx.shared.faults.is_paused(c.id);
         text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
         text.push('\n');
     }
@@ -640,10 +643,14 @@ fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Return information about client connections.",
             "NO-EVICT (ON|OFF)",
             "    Accepted for compatibility.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend clients' commands for <timeout> milliseconds of the server clock.",
             "SETINFO <LIB-NAME|LIB-VER> <value>",
             "    Record the client library name or version.",
             "SETNAME <name>",
             "    Name the current connection.",
+            "UNPAUSE",
+            "    Resume the clients paused by CLIENT PAUSE.",
         ],
     );
     Ok(())

@@ -100,10 +100,6 @@ fixed_errors! {
     WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
     /// EXEC after a queueing error.
     EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
-    /// EVALSHA of a script not in the cache.
-    NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
-    /// Any command but the allowed few while a script runs past the limit.
-    BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
     /// SCRIPT KILL of a script that has written.
     UNKILLABLE = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
     /// HELLO with an unsupported protocol version.
@@ -205,6 +201,11 @@ fixed_errors! {
     WEIGHT_NOT_FLOAT = "ERR weight value is not a float";
 }
 
+/// EVALSHA of a script not in the cache.
+pub const NOSCRIPT: CmdError = CmdError::fixed(fault_texts::NOSCRIPT);
+/// Any command but the allowed few while a script runs past the limit.
+pub const BUSY: CmdError = CmdError::fixed(fault_texts::BUSY);
+
 /// `ERR wrong number of arguments for '<cmd>' command`.
 pub fn wrong_arity(full_name: &str) -> CmdError {
     CmdError::owned(format!(
@@ -296,4 +297,31 @@ pub fn value_between(min: i64, max: i64) -> CmdError {
     CmdError::owned(format!(
         "ERR value is out of range, value must between {min} and {max}"
     ))
+}
+
+/// Errors of a server in trouble, for fault rules to answer with (public
+/// as `redsim::errors`): byte for byte as Redis 7.0 sends them.
+pub mod fault_texts {
+    /// The dataset is still loading (after a restart).
+    pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+    /// A write sent to a read-only replica (after a failover).
+    pub const READONLY: &str = "READONLY You can't write against a read only replica.";
+    /// A replica lost its master and does not serve stale data.
+    pub const MASTERDOWN: &str =
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+    /// `maxmemory` reached under a no-eviction policy.
+    pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+    /// EVALSHA of a script the server does not have.
+    pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
+    /// A script runs past `lua-time-limit`.
+    pub const BUSY: &str =
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    /// `min-replicas-to-write` not met.
+    pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+    /// A failed background save stops writes.
+    pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    /// The cluster is down.
+    pub const CLUSTERDOWN: &str = "CLUSTERDOWN The cluster is down";
+    /// A multi-key command during the resharding of its slot.
+    pub const TRYAGAIN: &str = "TRYAGAIN Multiple keys request during rehashing of slot";
 }

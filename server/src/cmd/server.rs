@@ -823,7 +823,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
                 state.clients.len(),
                 state.config.maxclients(),
-                state.blocking.len(),
+                // Clients a pause holds count as blocked, as in Redis.
+                state.blocking.len() + ctx.shared.faults.paused_clients(),
             );
         }
         "memory" => {

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use bytes::{Bytes, BytesMut};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
-use crate::conn::{Peer, Session, Step};
+use crate::conn::{Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
 use crate::server::Shared;
 
@@ -57,19 +57,23 @@ struct Inner {
     session: tokio::sync::Mutex<Session>,
     /// The selected database, readable without the session lock (`get_db`).
     db: AtomicI64,
-    /// Set after QUIT, CLIENT KILL or server shutdown.
+    /// Set after QUIT, CLIENT KILL, a dropped connection or server shutdown.
     closed: AtomicBool,
+    /// Taken while the server was powered off: it never connected.
+    refused: bool,
 }
 
 impl LocalConnection {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let session = Session::open(&shared, Peer::Local);
+        let refused = shared.faults.is_off();
         LocalConnection {
             inner: Arc::new(Inner {
                 shared,
                 session: tokio::sync::Mutex::new(session),
                 db: AtomicI64::new(0),
-                closed: AtomicBool::new(false),
+                closed: AtomicBool::new(refused),
+                refused,
             }),
         }
     }
@@ -116,33 +120,62 @@ impl LocalConnection {
         let mut session = self.inner.session.lock().await;
         let mut replies = Vec::with_capacity(requests.len());
         for args in requests {
+            if self.inner.refused {
+                return Err(refused());
+            }
             if self.is_dropped(&session) {
                 return Err(dropped());
             }
             let mut out = Out::new(session.resp);
-            let step = session.execute(args, &mut out);
-            self.inner.db.store(session.db as i64, Ordering::Relaxed);
-            match step {
-                Step::Continue => replies.push(out.take()),
-                Step::Close => {
-                    replies.push(out.take());
-                    self.inner.closed.store(true, Ordering::SeqCst);
-                }
-                Step::Blocked(rx) => {
-                    let kill = std::sync::Arc::clone(&session.kill);
-                    let reply = tokio::select! {
-                        reply = rx => reply.ok(),
-                        () = kill.killed() => None,
-                        () = self.inner.shared.closed() => None,
-                    };
-                    match reply {
-                        Some(bytes) => replies.push(bytes),
-                        None => return Err(dropped()),
+            let mut step = session.execute(args, &mut out);
+            loop {
+                self.inner.db.store(session.db as i64, Ordering::Relaxed);
+                match step {
+                    Step::Continue => replies.push(out.take()),
+                    Step::Close => {
+                        replies.push(out.take());
+                        self.inner.closed.store(true, Ordering::SeqCst);
+                    }
+                    // As a socket closed by the server: this and every later
+                    // request fail.
+                    Step::Drop => {
+                        self.inner.closed.store(true, Ordering::SeqCst);
+                        return Err(dropped());
+                    }
+                    Step::Blocked(rx) => {
+                        let reply = self.wait(&session, rx).await.and_then(Result::ok);
+                        match reply.map(|bytes| session.unblocked(bytes)) {
+                            Some(Some(bytes)) => replies.push(bytes),
+                            Some(None) => {
+                                self.inner.closed.store(true, Ordering::SeqCst);
+                                return Err(dropped());
+                            }
+                            None => return Err(dropped()),
+                        }
+                    }
+                    Step::Wait(Wait { mut until, resume }) => {
+                        if self.wait(&session, until.done()).await != Some(true) {
+                            return Err(dropped());
+                        }
+                        step = session.resume(resume, &mut out);
+                        continue;
                     }
                 }
+                break;
             }
         }
         Ok(replies)
+    }
+
+    /// Waits for `until` unless the connection is killed or the server
+    /// shuts down meanwhile (`None`).
+    async fn wait<F: Future>(&self, session: &Session, until: F) -> Option<F::Output> {
+        let kill = Arc::clone(&session.kill);
+        tokio::select! {
+            done = until => Some(done),
+            () = kill.killed() => None,
+            () = self.inner.shared.closed() => None,
+        }
     }
 
     fn is_dropped(&self, session: &Session) -> bool {
@@ -166,6 +199,15 @@ fn dropped() -> RedisError {
     RedisError::from(io::Error::new(
         io::ErrorKind::ConnectionReset,
         "redsim: connection closed by server",
+    ))
+}
+
+/// The error of a connection taken while the server was powered off, as a
+/// refused connect would give.
+fn refused() -> RedisError {
+    RedisError::from(io::Error::new(
+        io::ErrorKind::ConnectionRefused,
+        "redsim: server powered off",
     ))
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Both transports own a session and hand it each decoded request; the
 //! session resolves the command, applies Redis's checks in Redis's order
-//! (unknown command, arity, authentication, MULTI queueing), takes the state
-//! lock, and runs the command. Nothing here knows about sockets.
+//! (unknown command, arity, authentication, the fault layer's verdict,
+//! MULTI queueing), takes the state lock, and runs the command. Nothing
+//! here knows about sockets.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +14,9 @@ use bytes::Bytes;
 
 use tokio::sync::oneshot;
 
+use super::gate::{Gate, Pending, Prior, Ran, Resume, Wait};
 use crate::cmd::{self, After, Caller, CmdError, CommandSpec, Ctx, error, flags};
+use crate::fault::Injected;
 use crate::protocol::{Out, Resp};
 use crate::server::Shared;
 use crate::state::{ClientId, ClientInfo, KillSwitch, State};
@@ -40,8 +43,15 @@ pub enum Step {
     /// Write the reply, then close (QUIT, protocol errors, CLIENT KILL of
     /// itself).
     Close,
-    /// The command blocked: its reply will arrive on this channel.
+    /// The command blocked: its reply will arrive on this channel (hand
+    /// it to [`Session::unblocked`] before delivering it).
     Blocked(oneshot::Receiver<Vec<u8>>),
+    /// The command must wait (a fault's delay or hang, a pause): await
+    /// the wait, then [`Session::resume`] it.
+    Wait(Wait),
+    /// Close the connection without this command's reply (a fault dropped
+    /// it): replies to earlier commands still go out.
+    Drop,
 }
 
 /// A transaction being queued between MULTI and EXEC.
@@ -69,10 +79,13 @@ pub struct Session {
     pub kill: Arc<KillSwitch>,
     /// Pub/sub messages from other clients, for the transport to write.
     pub outbox: Arc<crate::pubsub::Outbox>,
-    shared: Arc<Shared>,
+    pub(super) shared: Arc<Shared>,
     /// Whether this session is in the client registry (and must leave it
     /// on drop); false for the stand-ins that serve blocked clients.
     registered: bool,
+    /// What to do with the reply of the command blocked now (journal it,
+    /// drop it), when there is anything to do.
+    pub(super) pending: Option<Pending>,
 }
 
 impl Session {
@@ -122,6 +135,7 @@ impl Session {
             outbox,
             shared: Arc::clone(shared),
             registered: true,
+            pending: None,
         }
     }
 
@@ -138,6 +152,7 @@ impl Session {
             outbox: Arc::new(crate::pubsub::Outbox::default()),
             shared: shared.self_arc(),
             registered: false,
+            pending: None,
         }
     }
 
@@ -148,18 +163,62 @@ impl Session {
 
     /// Runs one request and writes its reply into `out`.
     pub fn execute(&mut self, args: Vec<Bytes>, out: &mut Out) -> Step {
-        let shared = Arc::clone(&self.shared);
+        self.run(args, out, Prior::default())
+    }
+
+    /// Runs a request, given what the fault layer did to it before it
+    /// waited, and journals it.
+    pub(super) fn run(&mut self, args: Vec<Bytes>, out: &mut Out, prior: Prior) -> Step {
         if args.is_empty() {
             return Step::Continue;
         }
+        let shared = Arc::clone(&self.shared);
+        let mut draft = shared.faults.journal.draft(&args);
+        let db = self.db;
+        let ran = self.run_locked(&shared, args, out, prior, &mut draft);
+        self.finish(&shared, ran, draft, db, out)
+    }
+
+    fn run_locked<'s>(
+        &mut self,
+        shared: &'s Shared,
+        args: Vec<Bytes>,
+        out: &mut Out,
+        prior: Prior,
+        draft: &mut Option<crate::fault::Draft>,
+    ) -> Ran<'s> {
+        let mark = out.len();
+        let answered = |step, state, fault, now_us| Ran {
+            step,
+            state,
+            reply_at: Some(mark),
+            fault,
+            now_us,
+        };
         // Redis 7.0 answers QUIT before looking anything up: even
-        // unauthenticated, even inside MULTI.
+        // unauthenticated, even inside MULTI; only a pause holds it.
         if cmd::is(&args[0], "quit") {
+            let now_us = shared.clock.now_micros();
+            if shared.faults.is_armed() {
+                if let Some(until) = shared.faults.decide_quit(self.id, now_us) {
+                    let resume = Resume { args, prior };
+                    return Ran {
+                        step: Step::Wait(Wait { until, resume }),
+                        state: None,
+                        reply_at: None,
+                        fault: prior.fault,
+                        now_us,
+                    };
+                }
+            }
             out.ok();
-            return Step::Close;
+            if let (Some(d), Some(state)) = (draft.as_mut(), shared.state.try_lock()) {
+                d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+            }
+            return answered(Step::Close, None, prior.fault, now_us);
         }
         let resolved = cmd::resolve(&args);
-        let mut state = match self.lock_state(&shared, resolved.as_ref().ok().copied(), &args, out)
+        let mut state = match self.lock_state(shared, resolved.as_ref().ok().copied(), &args, out)
         {
             Ok(state) => state,
             Err(step) => {
@@ -168,16 +227,31 @@ impl Session {
                     // a script is busy, as Redis answers them.
                     out.error(e.text());
                 }
-                return step;
+                return answered(step, None, prior.fault, shared.clock.now_micros());
             }
         };
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
+        if let Some(d) = draft {
+            // The name it had when it sent the command, before any SETNAME.
+            d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+        }
+        if self.kill.is_killed() {
+            // Killed while waiting for the lock (a restart, a partition):
+            // as a closed socket, it runs nothing more.
+            return Ran {
+                step: Step::Drop,
+                state: Some(state),
+                reply_at: None,
+                fault: prior.fault,
+                now_us,
+            };
+        }
         let spec = match resolved {
             Ok(spec) => spec,
             Err(e) => {
                 self.reject(&mut state, out, None, e);
-                return Step::Continue;
+                return answered(Step::Continue, Some(state), prior.fault, now_us);
             }
         };
         // CLIENT SETINFO is Redis 7.2's; redsim accepts it because clients
@@ -190,14 +264,14 @@ impl Session {
         {
             let e = error::unknown_subcommand(&args[1], "client");
             self.reject(&mut state, out, None, e);
-            return Step::Continue;
+            return answered(Step::Continue, Some(state), prior.fault, now_us);
         }
         if !self.authenticated && !spec.has(flags::NO_AUTH) {
             if state.config.requirepass().is_none() {
                 self.authenticated = true;
             } else {
                 self.reject(&mut state, out, Some(spec), error::NOAUTH);
-                return Step::Continue;
+                return answered(Step::Continue, Some(state), prior.fault, now_us);
             }
         }
         if self.resp == Resp::V2
@@ -210,8 +284,46 @@ impl Session {
                 Some(spec),
                 error::subscribed_context(spec.name),
             );
-            return Step::Continue;
+            return answered(Step::Continue, Some(state), prior.fault, now_us);
         }
+        let mut fault = prior.fault;
+        if shared.faults.is_armed() {
+            match self.gate(shared, &mut state, spec, &args, prior, now_us) {
+                Gate::Run(f) => fault = f,
+                Gate::Reply(text) => {
+                    self.reject(&mut state, out, Some(spec), CmdError::owned(text));
+                    return answered(Step::Continue, Some(state), Some(Injected::Error), now_us);
+                }
+                Gate::Wait(until, prior) => {
+                    let resume = Resume { args, prior };
+                    return Ran {
+                        step: Step::Wait(Wait { until, resume }),
+                        state: Some(state),
+                        reply_at: None,
+                        fault: prior.fault,
+                        now_us,
+                    };
+                }
+                Gate::Drop(f) => {
+                    return Ran {
+                        step: Step::Drop,
+                        state: Some(state),
+                        reply_at: None,
+                        fault: f,
+                        now_us,
+                    };
+                }
+            }
+        }
+        // Execute, then drop the reply: the effects stay, the client never
+        // learns of them.
+        let then = |step| {
+            if fault == Some(Injected::DropAfter) {
+                Step::Drop
+            } else {
+                step
+            }
+        };
         if let Some(multi) = &mut self.multi {
             if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset") {
                 if spec.has(flags::NO_MULTI) {
@@ -221,7 +333,7 @@ impl Session {
                         Some(spec),
                         CmdError::fixed("ERR Command not allowed inside a transaction"),
                     );
-                    return Step::Continue;
+                    return answered(then(Step::Continue), Some(state), fault, now_us);
                 }
                 multi.queue.push((spec, args));
                 let queued = multi.queue.len() as i64;
@@ -229,7 +341,7 @@ impl Session {
                     c.multi = queued;
                 }
                 out.simple("QUEUED");
-                return Step::Continue;
+                return answered(then(Step::Continue), Some(state), fault, now_us);
             }
         }
         if state.next_deadline().is_some_and(|deadline| deadline < now) {
@@ -243,11 +355,10 @@ impl Session {
             c.last_cmd = spec.name;
         }
         state.current_client = Some(self.id);
-        let mark = out.len();
         let mut ctx = Ctx {
             state: &mut state,
             session: self,
-            shared: &shared,
+            shared,
             args: &args,
             out,
             now,
@@ -261,30 +372,44 @@ impl Session {
         let after = ctx.after;
         let block = ctx.block.take();
         state.current_client = None;
+        let mut reply_at = mark;
         if !state.current_pushes.is_empty() {
             // Messages this command caused for its own client go ahead of
             // its reply, where Redis writes them.
             let pushes = std::mem::take(&mut state.current_pushes);
             out.insert(mark, &pushes);
+            reply_at += pushes.len();
         }
         if let Some(c) = state.clients.get_mut(&self.id) {
             c.db = self.db;
             c.resp = self.resp;
         }
+        let named_away = self.named_into_partition(shared, &state, spec);
         let step = match (after, block) {
-            (After::Close, _) => Step::Close,
+            _ if named_away => {
+                fault = Some(Injected::Partition);
+                Step::Drop
+            }
+            (After::Close, _) => then(Step::Close),
             (After::Continue, Some(request)) => {
                 let rx = state
                     .blocking
                     .add(self.id, self.db, self.resp, spec, args, request);
                 shared.blocking_changed();
+                // A dropped reply is dropped when it comes (`unblocked`).
                 Step::Blocked(rx)
             }
-            (After::Continue, None) => Step::Continue,
+            (After::Continue, None) => then(Step::Continue),
         };
-        crate::blocking::serve_ready(&mut state, &shared, now, now_us);
+        crate::blocking::serve_ready(&mut state, shared, now, now_us);
         shared.refresh_wake(&state);
-        step
+        Ran {
+            step,
+            state: Some(state),
+            reply_at: Some(reply_at),
+            fault,
+            now_us,
+        }
     }
 
     /// Whether running `args` is known to take long (DEBUG SLEEP): the

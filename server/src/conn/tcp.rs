@@ -4,7 +4,8 @@
 //! request in it, and writes all their replies with one write: a pipeline
 //! of a hundred commands costs one read and one write, not a hundred. A
 //! protocol error is answered with Redis's text and closes the connection,
-//! as Redis does; nothing else does.
+//! as Redis does; otherwise only the fault layer closes one (a dropped
+//! command, a partition, a restart or power cut: see [`crate::fault`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,9 +15,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use tokio::sync::oneshot;
-
-use crate::conn::{Peer, Session, Step};
+use crate::conn::{Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
 use crate::pubsub::Outbox;
 use crate::server::Shared;
@@ -25,19 +24,25 @@ use crate::state::KillSwitch;
 /// Bytes read per `read` call at most; also the initial buffer size.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Accepts connections until the server shuts down. `stopped` is dropped
-/// when the listener is, which tells a waiting `Server::shutdown` that the
-/// port is free.
+/// Accepts connections until the server shuts down, or is powered off
+/// (the listener generation `epoch` ends). `stopped` is dropped when the
+/// listener is, which tells a waiting `Server::shutdown` that the port is
+/// free.
 pub async fn accept_loop(
     shared: Arc<Shared>,
     listener: TcpListener,
     stopped: std::sync::mpsc::Sender<()>,
+    epoch: u64,
 ) {
     let _stopped = stopped;
+    // Declared after `_stopped`, so dropped before it: the port is free
+    // by the time a waiting power-off or shutdown hears of it.
+    let listener = listener;
     loop {
         let accepted = tokio::select! {
             r = listener.accept() => r,
             () = shared.closed() => return,
+            () = shared.faults.listening_ended(epoch) => return,
         };
         let (stream, peer) = match accepted {
             Ok(a) => a,
@@ -135,30 +140,16 @@ async fn serve(
                     } else {
                         session.execute(args, &mut out)
                     };
-                    match step {
-                        Step::Continue => {}
-                        Step::Close => {
-                            close = true;
-                            break;
-                        }
-                        Step::Blocked(rx) => {
-                            // Replies to the commands before it go out now,
-                            // as Redis writes them while the client waits.
-                            if !out.is_empty() {
-                                if stream.write_all(out.as_bytes()).await.is_err() {
-                                    close = true;
-                                    break;
-                                }
-                                out.clear();
-                            }
-                            match wait_blocked(&mut stream, &mut input, rx, &kill, &outbox).await {
-                                Some(reply) => out.raw(&reply),
-                                None => {
-                                    close = true;
-                                    break;
-                                }
-                            }
-                        }
+                    let mut conn = Conn {
+                        stream: &mut stream,
+                        input: &mut input,
+                        out: &mut out,
+                        kill: &kill,
+                        outbox: &outbox,
+                    };
+                    if !conn.follow(&mut session, step).await {
+                        close = true;
+                        break;
                     }
                     if session.is_killed() {
                         close = true;
@@ -194,37 +185,94 @@ async fn serve(
     tracing::debug!(client = session.id, "disconnected");
 }
 
-/// Waits for a blocked command's reply. Meanwhile it keeps reading (and
-/// buffering) what the client sends, so that a client that hangs up while
-/// blocked is noticed at once — and leaves the line — rather than later
-/// being handed data it can no longer receive. `None` when the client went
-/// away or was killed.
-async fn wait_blocked(
-    stream: &mut TcpStream,
-    input: &mut BytesMut,
-    mut rx: oneshot::Receiver<Vec<u8>>,
-    kill: &KillSwitch,
-    outbox: &Outbox,
-) -> Option<Vec<u8>> {
-    loop {
-        if input.capacity() - input.len() < READ_CHUNK / 2 {
-            input.reserve(READ_CHUNK);
-        }
-        tokio::select! {
-            reply = &mut rx => return reply.ok(),
-            read = stream.read_buf(input) => match read {
-                Ok(0) | Err(_) => return None,
-                Ok(_) => {}
-            },
-            // A RESP3 client can be subscribed and blocked at once: its
-            // messages keep flowing.
-            () = outbox.ready() => {
-                let pending = outbox.take();
-                if !pending.is_empty() && stream.write_all(&pending).await.is_err() {
-                    return None;
+/// What a connection task lends to the handling of one command's step.
+struct Conn<'a> {
+    stream: &'a mut TcpStream,
+    input: &'a mut BytesMut,
+    out: &'a mut Out,
+    kill: &'a KillSwitch,
+    outbox: &'a Outbox,
+}
+
+impl Conn<'_> {
+    /// Carries a command's step through to its reply, waiting where it
+    /// blocks or is held, and running it again after a wait. False when
+    /// the connection must close (once what is in `out` is written: the
+    /// replies to the commands before it, and this one's unless dropped).
+    async fn follow(&mut self, session: &mut Session, mut step: Step) -> bool {
+        loop {
+            match step {
+                Step::Continue => return true,
+                Step::Close | Step::Drop => return false,
+                Step::Blocked(rx) => {
+                    if !self.flush().await {
+                        return false;
+                    }
+                    let Some(Ok(reply)) = self.wait(rx).await else {
+                        return false;
+                    };
+                    return match session.unblocked(reply) {
+                        Some(reply) => {
+                            self.out.raw(&reply);
+                            true
+                        }
+                        None => false,
+                    };
+                }
+                Step::Wait(Wait { mut until, resume }) => {
+                    if !self.flush().await {
+                        return false;
+                    }
+                    if self.wait(until.done()).await != Some(true) {
+                        return false;
+                    }
+                    step = session.resume(resume, self.out);
                 }
             }
-            () = kill.killed() => return None,
+        }
+    }
+
+    /// Writes the replies so far: those before a command that waits go out
+    /// now, as Redis writes them while the client waits.
+    async fn flush(&mut self) -> bool {
+        if self.out.is_empty() {
+            return true;
+        }
+        if self.stream.write_all(self.out.as_bytes()).await.is_err() {
+            return false;
+        }
+        self.out.clear();
+        true
+    }
+
+    /// Waits for `until` (a blocked command's reply, the end of a delay or
+    /// a pause). Meanwhile it keeps reading (and buffering) what the client
+    /// sends, so that a client that hangs up while waiting is noticed at
+    /// once — and leaves the line — rather than later being handed data it
+    /// can no longer receive. `None` when the client went away or was
+    /// killed.
+    async fn wait<F: Future>(&mut self, until: F) -> Option<F::Output> {
+        let mut until = std::pin::pin!(until);
+        loop {
+            if self.input.capacity() - self.input.len() < READ_CHUNK / 2 {
+                self.input.reserve(READ_CHUNK);
+            }
+            tokio::select! {
+                done = &mut until => return Some(done),
+                read = self.stream.read_buf(self.input) => match read {
+                    Ok(0) | Err(_) => return None,
+                    Ok(_) => {}
+                },
+                // A RESP3 client can be subscribed and waiting at once: its
+                // messages keep flowing.
+                () = self.outbox.ready() => {
+                    let pending = self.outbox.take();
+                    if !pending.is_empty() && self.stream.write_all(&pending).await.is_err() {
+                        return None;
+                    }
+                }
+                () = self.kill.killed() => return None,
+            }
         }
     }
 }

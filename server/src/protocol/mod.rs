@@ -2,8 +2,10 @@
 //!
 //! [`request`] decodes what clients send (multibulk and inline, with
 //! Redis's limits and error texts); [`reply`] encodes replies for RESP2 or
-//! RESP3. Nothing outside this module writes protocol bytes.
+//! RESP3; [`render`] shows replies as text for people. Nothing outside this
+//! module writes protocol bytes.
 
+pub mod render;
 pub mod reply;
 pub mod request;
 

@@ -320,6 +320,11 @@ impl Engine {
         self.scripts.contains_key(sha)
     }
 
+    /// The shebang flags of the cached script with this (lowercase) SHA-1.
+    pub fn flags(&self, sha: &str) -> Option<ScriptFlags> {
+        self.scripts.get(sha).map(|c| c.flags)
+    }
+
     /// Compiles and caches `body` (if not cached yet); returns its SHA-1.
     pub fn load(&mut self, body: &[u8]) -> Result<String, CmdError> {
         let sha = sha1_hex(body);
@@ -679,6 +684,12 @@ fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
         msg.push_str(&format!(" script: {sha}, on {source}:{line}."));
     }
     out.error(&msg);
+}
+
+/// The flags a script body declares; none for a body whose shebang is
+/// invalid (it will fail to load anyway).
+pub fn shebang_flags(body: &[u8]) -> ScriptFlags {
+    parse_shebang(body).unwrap_or_default()
 }
 
 /// Parses a `#!lua [flags=a,b]` first line, as Redis 7.0 does.

@@ -1,0 +1,240 @@
+//! Where the fault layer meets the session: deciding a command's fate
+//! before it runs, running it again after a wait, dropping a reply, and
+//! journaling what happened.
+//!
+//! The registry (`crate::fault`) decides; this module turns its decision
+//! into the [`Step`] the transports follow, so that TCP and the in-process
+//! connection apply every fault the same way. It does not wait itself:
+//! waiting is the transports' (they own the connection's other duties
+//! meanwhile, such as noticing a hang-up).
+
+use bytes::Bytes;
+
+use super::session::{Session, Step};
+use crate::cmd::CommandSpec;
+use crate::fault::{Call, Decision, Draft, Injected, Record, Until, pause_holds};
+use crate::protocol::Out;
+use crate::server::Shared;
+use crate::state::State;
+
+/// A command that must wait before it runs: the transport awaits
+/// [`Until::done`], then hands `resume` back to [`Session::resume`].
+#[derive(Debug)]
+pub struct Wait {
+    /// What to wait for.
+    pub until: Until,
+    /// What to run afterwards.
+    pub resume: Resume,
+}
+
+/// A command that waited, to be run again.
+#[derive(Debug)]
+pub struct Resume {
+    pub(super) args: Vec<Bytes>,
+    pub(super) prior: Prior,
+}
+
+/// What the fault layer already did to a command before it waited.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Prior {
+    /// The rules were applied: running it again must not apply them twice.
+    pub rules_done: bool,
+    /// The fault applied so far, for the journal.
+    pub fault: Option<Injected>,
+}
+
+/// The fault layer's verdict on one command, as the session acts on it.
+pub(super) enum Gate {
+    /// Run it (`Some(DropAfter)`: then drop the connection, not replying).
+    Run(Option<Injected>),
+    /// Answer this error instead.
+    Reply(String),
+    /// Wait, then run it again with what was done so far.
+    Wait(Until, Prior),
+    /// Drop the connection without running it.
+    Drop(Option<Injected>),
+}
+
+/// A blocked command's fate once it is answered: journal it, and drop the
+/// reply if the fault said so.
+#[derive(Debug)]
+pub(super) struct Pending {
+    draft: Option<Draft>,
+    db: usize,
+    fault: Option<Injected>,
+}
+
+/// How a request ended, for [`Session::finish`].
+pub(super) struct Ran<'s> {
+    pub step: Step,
+    /// Held until the command is journaled, so that the journal's order is
+    /// the order commands ran in.
+    pub state: Option<parking_lot::MutexGuard<'s, State>>,
+    /// Where this command's reply starts in the buffer, if it wrote one.
+    pub reply_at: Option<usize>,
+    pub fault: Option<Injected>,
+    pub now_us: i64,
+}
+
+impl Session {
+    /// Asks the fault registry about a command that passed Redis's own
+    /// checks and is about to be queued or run.
+    pub(super) fn gate(
+        &self,
+        shared: &Shared,
+        state: &mut State,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        prior: Prior,
+        now_us: i64,
+    ) -> Gate {
+        let client = state.clients.get(&self.id);
+        let call = Call {
+            spec,
+            args,
+            client: self.id,
+            name: client.and_then(|c| c.name.as_deref()),
+            db: self.db,
+        };
+        let queued = self.multi.as_ref().map_or(&[][..], |m| &m.queue[..]);
+        let decision = shared.faults.decide(
+            &call,
+            |mode| pause_holds(mode, spec, args, queued, state),
+            prior.rules_done,
+            now_us,
+            &shared.runtime,
+        );
+        match decision {
+            Decision::Run(fault) => Gate::Run(fault.or(prior.fault)),
+            Decision::Reply(text) => Gate::Reply(text),
+            Decision::Drop(fault) => Gate::Drop(fault),
+            Decision::Wait {
+                until,
+                fault,
+                rules_done,
+                timer,
+            } => {
+                if timer {
+                    shared.blocking_changed();
+                    shared.refresh_wake(state);
+                }
+                if let Some(c) = state.clients.get_mut(&self.id) {
+                    // CLIENT LIST shows what a waiting client waits to run.
+                    c.last_cmd = spec.name;
+                }
+                Gate::Wait(
+                    until,
+                    Prior {
+                        rules_done,
+                        fault: fault.or(prior.fault),
+                    },
+                )
+            }
+        }
+    }
+
+    /// Whether the command just run gave the client a partitioned name
+    /// (CLIENT SETNAME, HELLO … SETNAME): it is cut off before the reply.
+    pub(super) fn named_into_partition(
+        &self,
+        shared: &Shared,
+        state: &State,
+        spec: &CommandSpec,
+    ) -> bool {
+        matches!(spec.name, "client|setname" | "hello")
+            && shared.faults.is_armed()
+            && shared.faults.is_partitioned(
+                state
+                    .clients
+                    .get(&self.id)
+                    .and_then(|c| c.name.as_deref()),
+            )
+    }
+
+    /// Runs again a command that waited ([`Step::Wait`]), without applying
+    /// the fault rules a second time (a pause still holds it).
+    pub fn resume(&mut self, resume: Resume, out: &mut Out) -> Step {
+        self.run(resume.args, out, resume.prior)
+    }
+
+    /// A blocked command's reply has arrived: journals it, and returns the
+    /// reply to deliver, or `None` when the connection must be dropped
+    /// instead (the command's fault said to drop its reply).
+    pub fn unblocked(&mut self, reply: Vec<u8>) -> Option<Vec<u8>> {
+        let Some(pending) = self.pending.take() else {
+            return Some(reply);
+        };
+        let deliver = pending.fault != Some(Injected::DropAfter);
+        if let Some(draft) = pending.draft {
+            let shared = std::sync::Arc::clone(&self.shared);
+            // The command that answered (a push, CLIENT UNBLOCK) journals
+            // itself before it releases the state: waiting for the state
+            // once puts this entry after that one.
+            let sync = || drop(shared.state.lock());
+            let multi_thread = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            if multi_thread {
+                tokio::task::block_in_place(sync);
+            } else {
+                sync();
+            }
+            shared.faults.journal.record(Record {
+                draft,
+                client: self.id,
+                db: pending.db,
+                time_us: shared.clock.now_micros(),
+                reply: Some(&reply),
+                fault: pending.fault,
+                delivered: deliver,
+            });
+        }
+        deliver.then_some(reply)
+    }
+
+    /// Ends a request: takes a dropped reply out of the buffer, journals
+    /// the command (or keeps it for later, if it blocked), and releases
+    /// the state.
+    pub(super) fn finish(
+        &mut self,
+        shared: &Shared,
+        ran: Ran<'_>,
+        draft: Option<Draft>,
+        db: usize,
+        out: &mut Out,
+    ) -> Step {
+        let Ran {
+            step,
+            state,
+            reply_at,
+            fault,
+            now_us,
+        } = ran;
+        match step {
+            Step::Wait(_) => {}
+            Step::Blocked(_) => {
+                if draft.is_some() || fault.is_some() {
+                    self.pending = Some(Pending { draft, db, fault });
+                }
+            }
+            Step::Continue | Step::Close | Step::Drop => {
+                let dropped = matches!(step, Step::Drop);
+                if let Some(draft) = draft {
+                    shared.faults.journal.record(Record {
+                        draft,
+                        client: self.id,
+                        db,
+                        time_us: now_us,
+                        reply: reply_at.map(|at| &out.as_bytes()[at..]),
+                        fault,
+                        delivered: !dropped,
+                    });
+                }
+                if let (true, Some(at)) = (dropped, reply_at) {
+                    out.truncate(at);
+                }
+            }
+        }
+        drop(state);
+        step
+    }
+}
