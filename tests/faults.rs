@@ -71,7 +71,10 @@ fn spawn(mut con: Con, args: &[&str]) -> JoinHandle<(Con, RedisResult<Value>)> {
 
 fn assert_dropped(r: RedisResult<Value>, via: Via) {
     let e = r.expect_err("the connection should have been dropped");
-    assert!(e.is_connection_dropped(), "{via:?}: not a dropped connection: {e:?}");
+    assert!(
+        e.is_connection_dropped(),
+        "{via:?}: not a dropped connection: {e:?}"
+    );
 }
 
 #[test]
@@ -91,13 +94,20 @@ fn error_verdicts_reply_with_any_text_and_the_redis_kind_over_both_transports() 
             let e = run(&mut con, &["SET", "k", "v"]).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Server(kind), "{via:?} {text}");
             let (code, detail) = text.split_once(' ').unwrap();
-            assert_eq!((e.code(), e.detail()), (Some(code), Some(detail)), "{via:?}");
+            assert_eq!(
+                (e.code(), e.detail()),
+                (Some(code), Some(detail)),
+                "{via:?}"
+            );
         }
         // Nothing ran, and the connection goes on.
         assert_eq!(get(&mut con, "k"), None);
     }
     // The texts are Redis's own.
-    assert_eq!(errors::OOM, "OOM command not allowed when used memory > 'maxmemory'.");
+    assert_eq!(
+        errors::OOM,
+        "OOM command not allowed when used memory > 'maxmemory'."
+    );
 }
 
 #[test]
@@ -111,7 +121,10 @@ fn set_error_answers_every_command_until_cleared() {
             assert_eq!(e.detail(), Some("injected failure"), "{via:?} {args:?}");
         }
         server.set_error(None);
-        assert_eq!(run(&mut con, &["PING"]).unwrap(), Value::SimpleString("PONG".into()));
+        assert_eq!(
+            run(&mut con, &["PING"]).unwrap(),
+            Value::SimpleString("PONG".into())
+        );
     }
 }
 
@@ -142,7 +155,10 @@ fn a_delay_in_real_time_passes_without_the_server_clock_moving() {
         let mut con = connect(&server, via);
         let rule = server.fault(Rule::command("PING").delay_real(Duration::from_millis(30)));
         let started = Instant::now();
-        assert_eq!(run(&mut con, &["PING"]).unwrap(), Value::SimpleString("PONG".into()));
+        assert_eq!(
+            run(&mut con, &["PING"]).unwrap(),
+            Value::SimpleString("PONG".into())
+        );
         assert!(started.elapsed() >= Duration::from_millis(30), "{via:?}");
         assert_eq!((rule.hits(), rule.held()), (1, 0));
     }
@@ -174,7 +190,11 @@ fn drop_after_leaves_the_write_applied_while_the_client_sees_a_dropped_connectio
         let r = run(&mut con, &["SET", "lock:a", "token", "NX", "PX", "30000"]);
         assert_dropped(r, via);
         // The ambiguous case: the client does not know, but the lock is taken.
-        assert_eq!(get(&mut other, "lock:a").as_deref(), Some("token"), "{via:?}");
+        assert_eq!(
+            get(&mut other, "lock:a").as_deref(),
+            Some("token"),
+            "{via:?}"
+        );
         assert_eq!(rule.hits(), 1);
         cmd(&["DEL", "lock:a"]).exec(&mut *other).unwrap();
     }
@@ -339,10 +359,22 @@ fn key_patterns_match_key_arguments_including_eval_keys() {
         let mut con = connect(&server, via);
         let refused = |con: &mut Con, args: &[&str]| run(con, args).is_err();
         assert!(refused(&mut con, &["SET", "lock:a", "1"]), "{via:?}");
-        assert!(!refused(&mut con, &["SET", "other", "lock:a"]), "{via:?}: a value is no key");
-        assert!(refused(&mut con, &["MSET", "x", "1", "lock:b", "2"]), "{via:?}");
-        assert!(refused(&mut con, &["EVAL", "return 1", "1", "lock:c"]), "{via:?}");
-        assert!(!refused(&mut con, &["EVAL", "return 1", "0", "lock:c"]), "{via:?}: ARGV is no key");
+        assert!(
+            !refused(&mut con, &["SET", "other", "lock:a"]),
+            "{via:?}: a value is no key"
+        );
+        assert!(
+            refused(&mut con, &["MSET", "x", "1", "lock:b", "2"]),
+            "{via:?}"
+        );
+        assert!(
+            refused(&mut con, &["EVAL", "return 1", "1", "lock:c"]),
+            "{via:?}"
+        );
+        assert!(
+            !refused(&mut con, &["EVAL", "return 1", "0", "lock:c"]),
+            "{via:?}: ARGV is no key"
+        );
         assert!(!refused(&mut con, &["PING"]), "{via:?}");
     }
 }
@@ -350,7 +382,11 @@ fn key_patterns_match_key_arguments_including_eval_keys() {
 #[test]
 fn client_name_patterns_match_named_clients_only() {
     let server = Server::start().unwrap();
-    let _rule = server.fault(Rule::command("GET").client("worker-*").error("ERR not for workers"));
+    let _rule = server.fault(
+        Rule::command("GET")
+            .client("worker-*")
+            .error("ERR not for workers"),
+    );
     for via in BOTH {
         let mut worker = connect(&server, via);
         let mut hello = connect(&server, via);
@@ -404,8 +440,14 @@ fn rules_are_tried_in_installation_order_and_the_first_verdict_that_is_not_pass_
     let first = server.fault(Rule::command("GET").key("a*").error("ERR first"));
     let second = server.fault(Rule::command("GET").error("ERR second"));
     let mut con = connect(&server, Via::Local);
-    assert_eq!(run(&mut con, &["GET", "ab"]).unwrap_err().detail(), Some("first"));
-    assert_eq!(run(&mut con, &["GET", "b"]).unwrap_err().detail(), Some("second"));
+    assert_eq!(
+        run(&mut con, &["GET", "ab"]).unwrap_err().detail(),
+        Some("first")
+    );
+    assert_eq!(
+        run(&mut con, &["GET", "b"]).unwrap_err().detail(),
+        Some("second")
+    );
     // A passing rule counts what it sees and lets later rules decide.
     assert_eq!((probe.hits(), first.hits(), second.hits()), (2, 1, 1));
 }
@@ -418,7 +460,9 @@ fn dropping_the_guard_removes_the_rule_and_keep_does_not() {
     assert!(run(&mut con, &["PING"]).is_err());
     drop(guard);
     assert!(run(&mut con, &["PING"]).is_ok());
-    server.fault(Rule::command("ECHO").error("ERR forever")).keep();
+    server
+        .fault(Rule::command("ECHO").error("ERR forever"))
+        .keep();
     assert!(run(&mut con, &["ECHO", "x"]).is_err());
 }
 
@@ -435,7 +479,10 @@ fn transaction_commands_are_matched_as_they_are_queued() {
             .set("t", 1)
             .incr("u", 1)
             .query(&mut *con);
-        assert_eq!(r.unwrap_err().kind(), ErrorKind::Server(ServerErrorKind::ExecAbort));
+        assert_eq!(
+            r.unwrap_err().kind(),
+            ErrorKind::Server(ServerErrorKind::ExecAbort)
+        );
         drop(refused);
         assert_eq!(get(&mut con, "u"), None, "{via:?}");
 
@@ -458,7 +505,10 @@ fn commands_run_by_scripts_are_not_matched() {
     let server = Server::start().unwrap();
     let _rule = server.fault(Rule::command("SET").error(errors::READONLY));
     let mut con = connect(&server, Via::Tcp);
-    let r = run(&mut con, &["EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "k"]);
+    let r = run(
+        &mut con,
+        &["EVAL", "return redis.call('SET', KEYS[1], 'v')", "1", "k"],
+    );
     assert_eq!(r.unwrap(), Value::Okay);
     assert_eq!(get(&mut con, "k").as_deref(), Some("v"));
 }
@@ -508,11 +558,18 @@ fn the_journal_tells_which_fault_hit_which_command() {
     worker.join().unwrap().1.unwrap();
     assert_dropped(run(&mut con, &["DEL", "n"]), Via::Local);
     let journal = server.journal();
-    let faults: Vec<_> = journal.iter().map(|e| (e.command(), e.fault, e.delivered)).collect();
+    let faults: Vec<_> = journal
+        .iter()
+        .map(|e| (e.command(), e.fault, e.delivered))
+        .collect();
     assert_eq!(
         faults,
         [
-            ("INCR".to_string(), Some(Injected::Delay(Duration::from_millis(10))), true),
+            (
+                "INCR".to_string(),
+                Some(Injected::Delay(Duration::from_millis(10))),
+                true
+            ),
             ("DEL".to_string(), Some(Injected::DropBefore), false),
         ],
         "{journal}"

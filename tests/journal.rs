@@ -84,8 +84,19 @@ fn entries_carry_the_raw_reply_and_typed_fields() {
     let journal = server.journal();
     let lrange = &journal[1];
     assert_eq!(lrange.command(), "LRANGE");
-    assert_eq!(lrange.args, [b"LRANGE".to_vec(), b"l".to_vec(), b"0".to_vec(), b"-1".to_vec()]);
-    assert_eq!(lrange.reply.as_deref(), Some(&b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"[..]));
+    assert_eq!(
+        lrange.args,
+        [
+            b"LRANGE".to_vec(),
+            b"l".to_vec(),
+            b"0".to_vec(),
+            b"-1".to_vec()
+        ]
+    );
+    assert_eq!(
+        lrange.reply.as_deref(),
+        Some(&b"*2\r\n$1\r\na\r\n$1\r\nb\r\n"[..])
+    );
     assert_eq!(lrange.reply_text().as_deref(), Some("[\"a\", \"b\"]"));
     assert_eq!(lrange.time(), UNIX_EPOCH + Duration::from_secs(NOON));
     assert!(lrange.delivered && lrange.fault.is_none() && !lrange.is_error());
@@ -98,7 +109,9 @@ fn a_blocked_command_is_recorded_when_it_is_answered() {
     let mut waiter = server.connection();
     let mut pusher = server.connection();
     let blocked = thread::spawn(move || {
-        cmd(&["BLPOP", "q", "0"]).query::<Vec<String>>(&mut waiter).unwrap()
+        cmd(&["BLPOP", "q", "0"])
+            .query::<Vec<String>>(&mut waiter)
+            .unwrap()
     });
     let started = Instant::now();
     loop {
@@ -125,8 +138,21 @@ fn a_blocked_command_is_recorded_when_it_is_answered() {
 fn transactions_are_recorded_as_queued_and_scripts_as_one_command() {
     let (server, _clock) = server_at_noon(100);
     let mut con = server.connection();
-    let _: () = redis::pipe().atomic().set("a", 1).incr("a", 1).query(&mut con).unwrap();
-    run(&mut con, &["EVAL", "redis.call('SET', KEYS[1], 'x') return redis.call('GET', KEYS[1])", "1", "b"]);
+    let _: () = redis::pipe()
+        .atomic()
+        .set("a", 1)
+        .incr("a", 1)
+        .query(&mut con)
+        .unwrap();
+    run(
+        &mut con,
+        &[
+            "EVAL",
+            "redis.call('SET', KEYS[1], 'x') return redis.call('GET', KEYS[1])",
+            "1",
+            "b",
+        ],
+    );
     let lines: Vec<String> = server
         .journal()
         .iter()
@@ -177,7 +203,11 @@ fn the_ring_keeps_the_newest_entries_and_says_how_many_it_forgot() {
     assert_eq!(journal.forgotten(), 2);
     let seqs: Vec<u64> = journal.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [3, 4, 5]);
-    assert!(journal.to_string().starts_with("(2 older entries forgotten)\n#3 "));
+    assert!(
+        journal
+            .to_string()
+            .starts_with("(2 older entries forgotten)\n#3 ")
+    );
     // Shrinking keeps the newest.
     server.set_journal(Some(1));
     assert_eq!(server.journal()[0].seq, 5);

@@ -62,7 +62,10 @@ fn named(server: &Server, via: Via, name: &str) -> Con {
 
 fn assert_dropped(r: RedisResult<Value>, what: &str) {
     let e = r.expect_err(what);
-    assert!(e.is_connection_dropped(), "{what}: not a dropped connection: {e:?}");
+    assert!(
+        e.is_connection_dropped(),
+        "{what}: not a dropped connection: {e:?}"
+    );
 }
 
 fn info_field(con: &mut Con, section: &str, field: &str) -> String {
@@ -88,7 +91,10 @@ fn pause_holds_every_command_until_resume() {
         assert!(server.journal().is_empty(), "{via:?}: ran while paused");
         server.resume();
         assert_eq!(set.join().unwrap().unwrap(), Value::Okay);
-        assert_eq!(ping.join().unwrap().unwrap(), Value::SimpleString("PONG".into()));
+        assert_eq!(
+            ping.join().unwrap().unwrap(),
+            Value::SimpleString("PONG".into())
+        );
         assert_eq!(server.paused_clients(), 0);
         assert_eq!(server.journal().len(), 2);
         server.set_journal(None);
@@ -166,7 +172,12 @@ fn client_pause_write_holds_a_write_as_it_is_queued_and_exec_of_a_write() {
     let mut reads = connect(&server, Via::Local);
     run(&mut admin, &["CLIENT", "PAUSE", "100000", "WRITE"]).unwrap();
     // A read-only transaction goes through.
-    let r: Vec<Option<String>> = redis::pipe().atomic().get("a").get("b").query(&mut *reads).unwrap();
+    let r: Vec<Option<String>> = redis::pipe()
+        .atomic()
+        .get("a")
+        .get("b")
+        .query(&mut *reads)
+        .unwrap();
     assert_eq!(r, [None, None]);
     // A write is held when it is queued.
     let writer = thread::spawn({
@@ -192,7 +203,10 @@ fn client_pause_ends_when_the_server_clock_passes_its_timeout() {
         clock.advance(Duration::from_millis(999));
         assert_eq!(server.paused_clients(), 1, "{via:?}: ended early");
         clock.advance(Duration::from_millis(1));
-        assert_eq!(ping.join().unwrap().unwrap(), Value::SimpleString("PONG".into()));
+        assert_eq!(
+            ping.join().unwrap().unwrap(),
+            Value::SimpleString("PONG".into())
+        );
         assert_eq!(server.paused_clients(), 0);
     }
 }
@@ -208,7 +222,11 @@ fn overlapping_client_pauses_keep_the_stricter_mode_and_the_later_end() {
     let ping = spawn(pinger, &["PING"]);
     assert!(server.wait_paused_clients(1, SAFETY));
     clock.advance(Duration::from_millis(60));
-    assert_eq!(server.paused_clients(), 1, "ALL must last until the later end");
+    assert_eq!(
+        server.paused_clients(),
+        1,
+        "ALL must last until the later end"
+    );
     clock.advance(Duration::from_millis(40));
     ping.join().unwrap().unwrap();
 }
@@ -224,7 +242,10 @@ fn paused_clients_show_as_blocked_in_info_and_client_list() {
     assert_eq!(info_field(&mut admin, "clients", "blocked_clients"), "1");
     let list: String = cmd(&["CLIENT", "LIST"]).query(&mut *admin).unwrap();
     let line = list.lines().find(|l| l.contains("name=writer ")).unwrap();
-    assert!(line.contains(" flags=b ") && line.contains(" cmd=set "), "{line}");
+    assert!(
+        line.contains(" flags=b ") && line.contains(" cmd=set "),
+        "{line}"
+    );
     run(&mut admin, &["CLIENT", "UNPAUSE"]).unwrap();
     set.join().unwrap().unwrap();
 }
@@ -247,8 +268,11 @@ async fn pause_and_resume_from_async_code() {
     let server = Server::start().unwrap();
     let mut con = server.connection();
     server.pause();
-    let ping = tokio::spawn(async move { redis::cmd("PING").query_async::<String>(&mut con).await });
-    tokio::time::timeout(SAFETY, server.until_paused_clients(1)).await.unwrap();
+    let ping =
+        tokio::spawn(async move { redis::cmd("PING").query_async::<String>(&mut con).await });
+    tokio::time::timeout(SAFETY, server.until_paused_clients(1))
+        .await
+        .unwrap();
     server.resume();
     assert_eq!(ping.await.unwrap().unwrap(), "PONG");
 }
@@ -270,9 +294,15 @@ fn partition_closes_only_the_named_clients_until_healed() {
         // A new client is cut off as soon as it takes the name.
         let mut newcomer = connect(&server, via);
         run(&mut newcomer, &["PING"]).unwrap();
-        assert_dropped(run(&mut newcomer, &["CLIENT", "SETNAME", "worker-3"]), "worker-3");
+        assert_dropped(
+            run(&mut newcomer, &["CLIENT", "SETNAME", "worker-3"]),
+            "worker-3",
+        );
         let mut hello = connect(&server, via);
-        assert_dropped(run(&mut hello, &["HELLO", "2", "SETNAME", "worker-4"]), "worker-4");
+        assert_dropped(
+            run(&mut hello, &["HELLO", "2", "SETNAME", "worker-4"]),
+            "worker-4",
+        );
 
         server.heal("worker-*");
         let mut back = named(&server, via, "worker-1");
@@ -309,8 +339,14 @@ fn restart_loses_data_config_and_scripts_and_takes_a_new_run_id() {
         let mut con = connect(&server, via);
         let before = run_id(&mut con);
         run(&mut con, &["SET", "k", "v"]).unwrap();
-        run(&mut con, &["CONFIG", "SET", "maxmemory-policy", "noeviction"]).unwrap();
-        let sha: String = cmd(&["SCRIPT", "LOAD", "return 7"]).query(&mut *con).unwrap();
+        run(
+            &mut con,
+            &["CONFIG", "SET", "maxmemory-policy", "noeviction"],
+        )
+        .unwrap();
+        let sha: String = cmd(&["SCRIPT", "LOAD", "return 7"])
+            .query(&mut *con)
+            .unwrap();
         clock.advance(Duration::from_secs(100));
         assert_eq!(info_field(&mut con, "server", "uptime_in_seconds"), "100");
 
@@ -320,10 +356,19 @@ fn restart_loses_data_config_and_scripts_and_takes_a_new_run_id() {
         assert_ne!(run_id(&mut con), before, "{via:?}");
         assert_eq!(info_field(&mut con, "server", "uptime_in_seconds"), "0");
         assert_eq!(get(&mut con, "k"), None, "{via:?}");
-        let policy: Vec<String> = cmd(&["CONFIG", "GET", "maxmemory-policy"]).query(&mut *con).unwrap();
-        assert_eq!(policy[1], "allkeys-lru", "{via:?}: back to the startup configuration");
+        let policy: Vec<String> = cmd(&["CONFIG", "GET", "maxmemory-policy"])
+            .query(&mut *con)
+            .unwrap();
+        assert_eq!(
+            policy[1], "allkeys-lru",
+            "{via:?}: back to the startup configuration"
+        );
         let e = run(&mut con, &["EVALSHA", &sha, "0"]).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Server(ServerErrorKind::NoScript), "{via:?}");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Server(ServerErrorKind::NoScript),
+            "{via:?}"
+        );
     }
 }
 
@@ -344,7 +389,9 @@ fn restart_ends_waits_and_subscriptions() {
         server.restart();
         assert_dropped(blpop.join().unwrap(), "blocked client");
         let mut fresh = connect(&server, via);
-        let subscribers: i64 = cmd(&["PUBLISH", "news", "hello"]).query(&mut *fresh).unwrap();
+        let subscribers: i64 = cmd(&["PUBLISH", "news", "hello"])
+            .query(&mut *fresh)
+            .unwrap();
         assert_eq!(subscribers, 0, "{via:?}");
         assert_eq!(info_field(&mut fresh, "clients", "blocked_clients"), "0");
     }
@@ -359,7 +406,13 @@ fn a_client_library_reconnects_after_a_restart_on_the_same_port() {
     server.restart();
     assert!(redis::cmd("PING").query::<String>(&mut con).is_err());
     let mut con = client.get_connection().unwrap();
-    assert_eq!(redis::cmd("GET").arg("k").query::<Option<String>>(&mut con).unwrap(), None);
+    assert_eq!(
+        redis::cmd("GET")
+            .arg("k")
+            .query::<Option<String>>(&mut con)
+            .unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -372,10 +425,16 @@ fn power_off_drops_everyone_and_power_on_brings_the_data_back_on_the_same_port()
         let before = run_id(&mut con);
         server.power_off();
         assert_dropped(run(&mut con, &["PING"]), "powered off");
-        assert!(std::net::TcpStream::connect(addr).is_err(), "still listening");
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "still listening"
+        );
         let mut refused = server.connection();
         let e = cmd(&["PING"]).query::<String>(&mut refused).unwrap_err();
-        assert!(e.is_connection_refusal() && e.is_connection_dropped(), "{e:?}");
+        assert!(
+            e.is_connection_refusal() && e.is_connection_dropped(),
+            "{e:?}"
+        );
         assert!(server.client().get_connection().is_err());
 
         server.power_on().unwrap();

@@ -63,9 +63,7 @@ mod state;
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use direct::Database;
-pub use fault::{
-    FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors,
-};
+pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
 pub use server::{DEFAULT_SEED, Server, ServerBuilder};
 
 #[doc(hidden)]

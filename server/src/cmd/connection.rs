@@ -453,8 +453,7 @@ fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        let blocked =
-            ctx.state.blocking.is_blocked(c.id) || ctx.shared.faults.is_paused(c.id);
+        let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.shared.faults.is_paused(c.id);
         text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
         text.push('\n');
     }

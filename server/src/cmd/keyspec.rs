@@ -25,7 +25,12 @@ impl CommandSpec {
             }
             let first = nk.at + 1;
             let last = first.saturating_add(count).min(args.len());
-            keys.extend(args.get(first..last).unwrap_or_default().iter().map(|k| &k[..]));
+            keys.extend(
+                args.get(first..last)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|k| &k[..]),
+            );
             return keys;
         }
         let (first, last, step) = self.keys;

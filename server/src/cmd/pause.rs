@@ -33,8 +33,9 @@ pub const UNPAUSE: CommandSpec = CommandSpec::new("client|unpause", 2, client_un
 /// `CLIENT PAUSE timeout [WRITE | ALL]` — `timeout` in milliseconds of the
 /// server clock.
 fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
-    let timeout = crate::num::parse_i64(ctx.arg(2))
-        .ok_or(CmdError::fixed("ERR timeout is not an integer or out of range"))?;
+    let timeout = crate::num::parse_i64(ctx.arg(2)).ok_or(CmdError::fixed(
+        "ERR timeout is not an integer or out of range",
+    ))?;
     if timeout < 0 {
         return Err(error::TIMEOUT_NEGATIVE);
     }

@@ -143,12 +143,9 @@ impl Session {
     ) -> bool {
         matches!(spec.name, "client|setname" | "hello")
             && shared.faults.is_armed()
-            && shared.faults.is_partitioned(
-                state
-                    .clients
-                    .get(&self.id)
-                    .and_then(|c| c.name.as_deref()),
-            )
+            && shared
+                .faults
+                .is_partitioned(state.clients.get(&self.id).and_then(|c| c.name.as_deref()))
     }
 
     /// Runs again a command that waited ([`Step::Wait`]), without applying

@@ -218,8 +218,7 @@ impl Session {
             return answered(Step::Close, None, prior.fault, now_us);
         }
         let resolved = cmd::resolve(&args);
-        let mut state = match self.lock_state(shared, resolved.as_ref().ok().copied(), &args, out)
-        {
+        let mut state = match self.lock_state(shared, resolved.as_ref().ok().copied(), &args, out) {
             Ok(state) => state,
             Err(step) => {
                 if let Err(e) = &resolved {

@@ -252,9 +252,11 @@ impl Faults {
                 });
                 wait(until, Injected::DelayReal(by), false)
             }
-            Verdict::Hang(release) => {
-                wait(release.hold(call.client, &counters.held), Injected::Hang, false)
-            }
+            Verdict::Hang(release) => wait(
+                release.hold(call.client, &counters.held),
+                Injected::Hang,
+                false,
+            ),
         }
     }
 

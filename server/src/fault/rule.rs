@@ -203,7 +203,10 @@ impl Rule {
     /// probability) accept this command.
     fn accepts(&self, call: &Call<'_>) -> bool {
         if !self.commands.is_empty()
-            && !self.commands.iter().any(|c| names_command(c, call.spec.name))
+            && !self
+                .commands
+                .iter()
+                .any(|c| names_command(c, call.spec.name))
         {
             return false;
         }

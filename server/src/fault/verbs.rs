@@ -266,7 +266,8 @@ impl Server {
     /// it, where waiting could only delay it.
     pub(crate) fn wait_listener_gone(&self) {
         if let Some(rx) = self.stopped.lock().take() {
-            let on_runtime = Handle::try_current().is_ok_and(|h| h.id() == self.shared.runtime.id());
+            let on_runtime =
+                Handle::try_current().is_ok_and(|h| h.id() == self.shared.runtime.id());
             if !on_runtime {
                 let _ = rx.recv_timeout(Duration::from_secs(1));
             }
