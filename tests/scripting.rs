@@ -203,3 +203,139 @@ fn scripts_read_the_server_clock() {
         .unwrap();
     assert_eq!(t, vec!["1000000".to_string(), "0".to_string()]);
 }
+
+/// Lowercase hex SHA-1, as SCRIPT LOAD returns it.
+fn redsim_sha1(body: &str) -> String {
+    redis::Script::new(body).get_hash().to_owned()
+}
+
+/// Runs `script` with no keys and returns its error text.
+fn script_error(con: &mut redis::Connection, script: &str) -> String {
+    let err = redis::cmd("EVAL")
+        .arg(script)
+        .arg(0)
+        .query::<redis::Value>(con)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ERR"), "{err}");
+    err.detail().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn memory_bombs_fail_the_script_not_the_server() {
+    let server = Server::builder()
+        .lua_memory_limit(16 << 20)
+        .start()
+        .unwrap();
+    let mut con = server.client().get_connection().unwrap();
+    redis::cmd("SET")
+        .arg("kept")
+        .arg("v")
+        .exec(&mut con)
+        .unwrap();
+    let bombs = [
+        // One huge string.
+        "return #string.rep('x', 1024 * 1024 * 1024)",
+        // Doubling until it no longer fits.
+        "local s = 'x' while true do s = s .. s end",
+        // A table that never stops growing.
+        "local t = {} local i = 0 while true do i = i + 1 t[i] = string.rep('y', 100) .. i end",
+        // Many strings held from a coroutine's stack.
+        "local t = {} for i = 1, 1e9 do t[#t + 1] = tostring(i) .. string.rep('z', 64) end",
+    ];
+    for bomb in bombs {
+        let err = script_error(&mut con, bomb);
+        let sha = redsim_sha1(bomb);
+        assert_eq!(
+            err,
+            format!("Error running script f_{sha}, not enough memory"),
+            "{bomb}"
+        );
+        // The connection, the data and the scripting engine still work, and
+        // the heap is back near where it started.
+        let n: i64 = redis::cmd("EVAL")
+            .arg("return #redis.call('get', KEYS[1])")
+            .arg(1)
+            .arg("kept")
+            .query(&mut con)
+            .unwrap();
+        assert_eq!(n, 1);
+        let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
+        let lua: usize = info
+            .lines()
+            .find_map(|l| l.strip_prefix("used_memory_lua:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert!(lua < 4 << 20, "{bomb}: Lua still holds {lua} bytes");
+    }
+}
+
+#[test]
+fn sandbox_escapes_are_refused() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    for (script, expected) in [
+        (
+            "return os.execute('true')",
+            "attempt to call field 'execute'",
+        ),
+        (
+            "return io.open('/etc/passwd')",
+            "nonexistent global variable 'io'",
+        ),
+        (
+            "return require('os')",
+            "nonexistent global variable 'require'",
+        ),
+        (
+            "return dofile('/etc/passwd')",
+            "nonexistent global variable 'dofile'",
+        ),
+        (
+            "return loadfile('/etc/passwd')",
+            "nonexistent global variable 'loadfile'",
+        ),
+        (
+            "return package.loadlib('libc.so.6', 'system')",
+            "nonexistent global variable 'package'",
+        ),
+        (
+            "return debug.getinfo(1)",
+            "nonexistent global variable 'debug'",
+        ),
+        ("x = 1", "Attempt to modify a readonly table"),
+        ("redis.call = nil", "Attempt to modify a readonly table"),
+        ("string.rep = nil", "Attempt to modify a readonly table"),
+    ] {
+        let err = redis::cmd("EVAL")
+            .arg(script)
+            .arg(0)
+            .query::<redis::Value>(&mut con)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "{script}: {err}");
+    }
+    // Bytecode never loads: loadstring returns nil and a message.
+    let dumped: Vec<redis::Value> = redis::cmd("EVAL")
+        .arg("return {loadstring(string.dump(function() return 1 end))}")
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert!(
+        matches!(dumped.first(), None | Some(redis::Value::Nil)),
+        "{dumped:?}"
+    );
+    // Unbounded recursion is a script error, not a crash.
+    let err = redis::cmd("EVAL")
+        .arg("local function f(n) return f(n + 1) + 1 end return f(1)")
+        .arg(0)
+        .query::<redis::Value>(&mut con)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("stack overflow"), "{err}");
+    assert_eq!(
+        redis::cmd("PING").query::<String>(&mut con).unwrap(),
+        "PONG"
+    );
+}

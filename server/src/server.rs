@@ -325,6 +325,7 @@ pub struct ServerBuilder {
     runtime: Option<Handle>,
     config: Vec<(String, String)>,
     pub(crate) journal: Option<usize>,
+    lua_memory_limit: usize,
 }
 
 impl Default for ServerBuilder {
@@ -339,6 +340,7 @@ impl Default for ServerBuilder {
             runtime: None,
             config: Vec::new(),
             journal: None,
+            lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
         }
     }
 }
@@ -393,6 +395,28 @@ impl ServerBuilder {
         self
     }
 
+    /// The most memory the Lua heap of this server's scripts may hold
+    /// (default 512 MiB, the largest string Redis stores). A script that
+    /// needs more fails with `not enough memory` and the server goes on;
+    /// the heap is collected and the next script runs normally. Redis sets
+    /// no such bound: it is there so that a runaway script (`string.rep` of
+    /// a huge count, a table that never stops growing) fails the test
+    /// instead of taking the test process down with it.
+    ///
+    /// ```
+    /// let server = redsim::Server::builder().lua_memory_limit(8 << 20).start().unwrap();
+    /// let mut con = server.connection();
+    /// let bomb = "return #string.rep('x', 64 * 1024 * 1024)";
+    /// let err = redis::cmd("EVAL").arg(bomb).arg(0).query::<i64>(&mut con).unwrap_err();
+    /// assert!(err.to_string().contains("not enough memory"), "{err}");
+    /// let ok: i64 = redis::cmd("EVAL").arg("return #string.rep('x', 1000)").arg(0).query(&mut con).unwrap();
+    /// assert_eq!(ok, 1000);
+    /// ```
+    pub fn lua_memory_limit(mut self, bytes: usize) -> Self {
+        self.lua_memory_limit = bytes;
+        self
+    }
+
     /// Sets a configuration parameter at start, as `CONFIG SET` would.
     pub fn config(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.config.push((name.into(), value.into()));
@@ -436,6 +460,7 @@ impl ServerBuilder {
         let faults = crate::fault::Faults::new(self.seed, config.clone(), self.journal);
         let mut state = State::new(self.seed, config, self.clock.now_millis());
         state.port = addr.map_or(0, |a| a.port());
+        state.lua_memory_limit = self.lua_memory_limit;
         state.executable = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default();

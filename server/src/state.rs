@@ -176,6 +176,8 @@ pub struct State {
     /// `math.random`'s state kept across SCRIPT FLUSH (which drops the
     /// engine) until the next engine is created.
     pub script_random: Option<u64>,
+    /// Bytes the Lua heap may hold ([`crate::ServerBuilder::lua_memory_limit`]).
+    pub lua_memory_limit: usize,
 }
 
 impl State {
@@ -205,6 +207,7 @@ impl State {
             current_pushes: Vec::new(),
             scripting: None,
             script_random: None,
+            lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
         }
     }
 

@@ -95,7 +95,7 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 /// start, so servers that never script never pay for one).
 fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
     if ctx.state.scripting.is_none() {
-        let engine = Engine::new()?;
+        let engine = Engine::new(ctx.state.lua_memory_limit)?;
         if let Some(state) = ctx.state.script_random.take() {
             engine.set_random_state(state)?;
         }

@@ -290,6 +290,7 @@ impl Server {
         let seed = state.rng.u64(..);
         let mut fresh = State::new(seed, shared.faults.startup.clone(), now);
         fresh.port = state.port;
+        fresh.lua_memory_limit = state.lua_memory_limit;
         fresh.executable = std::mem::take(&mut state.executable);
         if keep_data {
             fresh.dbs = std::mem::take(&mut state.dbs);

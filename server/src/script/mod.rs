@@ -145,6 +145,8 @@ pub struct Engine {
     script_resp: Arc<AtomicU8>,
     scripts: HashMap<String, Cached>,
     hook: Arc<HookState>,
+    /// The heap's bound, in bytes.
+    memory_limit: usize,
 }
 
 /// Lowercase hex SHA-1 of `data`.
@@ -158,18 +160,24 @@ pub fn sha1_hex(data: &[u8]) -> String {
     hex
 }
 
+/// The default bound of a server's Lua heap: the largest string Redis
+/// stores (`proto-max-bulk-len`).
+pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
+
 fn lua_err(e: mlua::Error) -> CmdError {
     CmdError::owned(format!("ERR {e}"))
 }
 
 impl Engine {
-    /// A fresh, sandboxed Lua state.
-    pub fn new() -> Result<Engine, CmdError> {
+    /// A fresh, sandboxed Lua state whose heap may hold `memory_limit`
+    /// bytes.
+    pub fn new(memory_limit: usize) -> Result<Engine, CmdError> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS,
             LuaOptions::default(),
         )
         .map_err(lua_err)?;
+        lua.set_memory_limit(memory_limit).map_err(lua_err)?;
         libs::install(&lua).map_err(lua_err)?;
         let script_resp = Arc::new(AtomicU8::new(2));
         let redis = Self::redis_library(&lua, Arc::clone(&script_resp)).map_err(lua_err)?;
@@ -206,6 +214,7 @@ impl Engine {
             lua,
             scripts: HashMap::new(),
             hook,
+            memory_limit,
         })
     }
 
@@ -420,7 +429,15 @@ impl Engine {
         });
         *bridge.ctx.borrow().shared.running_script.lock() = None;
         *self.hook.started.lock() = None;
-        let reply = outcome.map_err(lua_err)?;
+        // A script that ran into the memory limit leaves its garbage behind:
+        // collect it now, or the next script would find the heap full.
+        if self.lua.used_memory() > self.memory_limit / 2 {
+            let _ = self.lua.gc_collect();
+        }
+        let reply = outcome.map_err(|e| match e {
+            mlua::Error::MemoryError(m) => CmdError::owned(bare_error(sha, &m)),
+            e => lua_err(e),
+        })?;
         let ctx = bridge.ctx.into_inner();
         if reply.first() == Some(&b'-') {
             // Error replies count in errorstats like any error.
@@ -664,6 +681,15 @@ fn string_table(lua: &Lua, items: &[Bytes]) -> Result<Table, CmdError> {
 }
 
 /// The reply of a script that raised: `-<err> script: <sha>, on <source>:<line>.`
+/// Redis's text for a script error that is not an `{err=…}` table.
+fn bare_error(sha: &str, msg: &str) -> String {
+    let mut end = msg.len().min(100);
+    while !msg.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("ERR Error running script f_{sha}, {}", &msg[..end])
+}
+
 fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
     let (msg, source, line) = match value {
         Value::Table(t) => (
@@ -677,7 +703,10 @@ fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
                 .map(|s| s.to_string_lossy()),
             t.raw_get::<Option<i64>>("line").ok().flatten(),
         ),
-        other => (Some(format!("ERR {}", convert::display(other))), None, None),
+        // Only what bypasses the error handler (a memory error, an error
+        // in the handler itself) arrives as a bare value: Redis names the
+        // function and keeps 100 bytes of the message.
+        other => (Some(bare_error(sha, &convert::display(other))), None, None),
     };
     let mut msg = msg.unwrap_or_else(|| "ERR unknown error".into());
     if let (Some(source), Some(line)) = (source, line) {
