@@ -386,6 +386,19 @@ impl Config {
         self.num(PROTO_MAX_BULK_LEN)
     }
 
+    /// The hard limit of `client-output-buffer-limit pubsub`, in bytes
+    /// (0: none).
+    pub fn pubsub_output_hard_limit(&self) -> usize {
+        let Some(Value::Text(text)) = self.values.get(OUTPUT_BUFFER_LIMIT) else {
+            return 0;
+        };
+        split_args(text)
+            .chunks(4)
+            .find(|group| group[0].eq_ignore_ascii_case(b"pubsub"))
+            .and_then(|group| group.get(1).and_then(|hard| memtoull(hard)))
+            .map_or(0, |hard| usize::try_from(hard).unwrap_or(usize::MAX))
+    }
+
     /// `maxclients`.
     pub fn maxclients(&self) -> u64 {
         self.num(MAXCLIENTS) as u64

@@ -99,6 +99,11 @@ pub fn fuzz_dispatch(server: &crate::Server, data: &[u8]) {
             con = server.connection();
         }
     }
+    assert_eq!(
+        crate::conn::PANICS_CAUGHT.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "a command panicked (caught by the server; see its message above)"
+    );
     let mut check = server.connection();
     let pong: String = redis::cmd("PING")
         .query(&mut check)

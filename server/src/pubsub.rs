@@ -21,10 +21,6 @@ use crate::glob;
 use crate::protocol::Out;
 use crate::state::{ClientId, State};
 
-/// Longest backlog of undelivered messages a client may have before it is
-/// disconnected (`client-output-buffer-limit pubsub 32mb`, the hard limit).
-pub const OUTBOX_HARD_LIMIT: usize = 32 * 1024 * 1024;
-
 /// Messages waiting to be written to one client.
 #[derive(Debug, Default)]
 pub struct Outbox {
@@ -33,11 +29,12 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Appends encoded bytes; false when the backlog passed the hard limit
-    /// (the caller then disconnects the client, as Redis does).
-    pub fn push(&self, bytes: &[u8]) -> bool {
+    /// Appends encoded bytes; false when the backlog would pass
+    /// `hard_limit` bytes (0: no limit; the caller then disconnects the
+    /// client, as Redis does past `client-output-buffer-limit pubsub`).
+    pub fn push(&self, bytes: &[u8], hard_limit: usize) -> bool {
         let mut buf = self.buf.lock();
-        if buf.len() + bytes.len() > OUTBOX_HARD_LIMIT {
+        if hard_limit > 0 && buf.len() + bytes.len() > hard_limit {
             return false;
         }
         buf.extend_from_slice(bytes);
@@ -192,6 +189,11 @@ impl State {
             }
         }
         let count = deliveries.len();
+        let limit = if count > 0 {
+            self.config.pubsub_output_hard_limit()
+        } else {
+            0
+        };
         for (client, pattern) in deliveries {
             let Some(info) = self.clients.get(&client) else {
                 continue;
@@ -212,7 +214,7 @@ impl State {
                     out.bulk(message);
                 }
             }
-            self.deliver(client, out.as_bytes());
+            self.deliver(client, out.as_bytes(), limit);
         }
         count
     }
@@ -220,18 +222,20 @@ impl State {
     /// Hands encoded push bytes to a client: into the running command's
     /// reply stream if it is the current client, else into its outbox
     /// (disconnecting it if the outbox is full).
-    fn deliver(&mut self, client: ClientId, bytes: &[u8]) {
+    fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: usize) {
         if self.current_client == Some(client) {
             self.current_pushes.extend_from_slice(bytes);
             return;
         }
         if let Some(info) = self.clients.get(&client) {
-            if !info.outbox.push(bytes) {
+            if !info.outbox.push(bytes, limit) {
                 tracing::warn!(
                     client,
                     "closing client over the pub/sub output buffer limit"
                 );
                 info.kill.kill();
+                // Gone for publishers at once, not when its task notices.
+                self.unsubscribe_all(client);
             }
         }
     }

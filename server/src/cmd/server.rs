@@ -674,7 +674,7 @@ fn command_help(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
-/// `DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG JMAP`
+/// `DEBUG SLEEP seconds | DEBUG OBJECT key | DEBUG SET-ACTIVE-EXPIRE 0|1 | DEBUG JMAP | DEBUG PANIC`
 ///
 /// Redis 7.0 refuses DEBUG unless `enable-debug-command` allows it;
 /// redsim is a test server and always allows it.
@@ -702,6 +702,10 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             idle
         );
         ctx.out.simple(&text);
+    } else if is(sub, "panic") && ctx.argc() == 2 {
+        // Redis dies here; redsim's command panics, which the server
+        // catches like any panic in a command (the client gets an error).
+        panic!("DEBUG PANIC");
     } else if (is(sub, "set-active-expire") && ctx.argc() == 3)
         || is(sub, "jmap")
         || is(sub, "quicklist-packed-threshold")
@@ -719,6 +723,8 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
                 "    Stop the server for <seconds> (decimals allowed).",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    Accepted; expiry here is exact.",
+                "PANIC",
+                "    Panic inside the command: redsim catches it and replies with an error.",
             ],
         );
     } else {

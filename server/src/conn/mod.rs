@@ -7,6 +7,7 @@
 mod gate;
 mod local;
 mod session;
+pub(crate) use session::PANICS_CAUGHT;
 pub mod tcp;
 
 pub use gate::Wait;

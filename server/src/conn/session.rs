@@ -554,15 +554,39 @@ impl Drop for Session {
     }
 }
 
+/// Panics caught in commands since the process started (a bug in redsim
+/// each time; the fuzz harness checks it stays at zero).
+pub static PANICS_CAUGHT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Runs `spec` in `ctx`: the handler's reply, or its error in place of
 /// whatever it had written. Counts INFO commandstats and errorstats.
+///
+/// A panic in the handler (a bug in redsim) is caught here: the client
+/// gets an error naming the command, and the server and its other clients
+/// go on. What the command changed before it panicked stays changed.
 pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
     let Some(handler) = spec.handler else {
         return;
     };
     let mark = ctx.out.len();
     let started = Instant::now();
-    let result = handler(ctx);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(ctx)))
+        .unwrap_or_else(|panic| {
+            PANICS_CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // A script interrupted by the panic is not running any more.
+            *ctx.shared.running_script.lock() = None;
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_owned());
+            tracing::error!(target: "redsim", command = spec.name, "command panicked: {what}");
+            Err(crate::cmd::error::CmdError::owned(format!(
+                "ERR redsim internal error: '{}' panicked ({}); please report it",
+                spec.name,
+                what.replace(['\r', '\n'], " ")
+            )))
+        });
     let usec = started.elapsed().as_micros() as u64;
     let stats = &mut ctx.state.stats;
     stats.commands_processed += 1;

@@ -1,0 +1,236 @@
+//! Bad input and misbehaving clients: the server answers as Redis would,
+//! keeps what it stores, and goes on serving everyone else.
+//!
+//! Parity cases send the same bytes to redsim and to a real `redis-server`;
+//! the others check what only redsim can show (a panic caught inside a
+//! command).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use redsim::Server;
+use support::{RawClient, parity};
+
+/// Reads every reply the server sends within a short quiet period.
+fn drain(client: &mut RawClient) -> Vec<Vec<u8>> {
+    let mut replies = Vec::new();
+    while let Some(r) = client.try_read_reply(Duration::from_millis(200)) {
+        replies.push(r);
+    }
+    replies
+}
+
+#[test]
+fn a_panic_inside_a_command_is_an_error_reply_and_the_server_goes_on() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let mut tcp = server.client().get_connection().unwrap();
+    redis::cmd("SET")
+        .arg("kept")
+        .arg("v")
+        .exec(&mut con)
+        .unwrap();
+    for c in [&mut con as &mut dyn redis::ConnectionLike, &mut tcp] {
+        let err = redis::cmd("DEBUG").arg("PANIC").exec(c).unwrap_err();
+        assert_eq!(err.code(), Some("ERR"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("redsim internal error: 'debug' panicked (DEBUG PANIC)"),
+            "{err}"
+        );
+        // The same connection still works, and nothing stored was lost.
+        let v: String = redis::cmd("GET").arg("kept").query(c).unwrap();
+        assert_eq!(v, "v");
+    }
+    // Inside a transaction: the panicking command's slot holds the error,
+    // the rest of the transaction ran.
+    let mut raw = RawClient::connect(server.addr()).unwrap();
+    for cmd in [
+        &[&b"MULTI"[..]][..],
+        &[b"SET", b"a", b"1"],
+        &[b"DEBUG", b"PANIC"],
+        &[b"GET", b"a"],
+    ] {
+        raw.call(cmd);
+    }
+    let exec = String::from_utf8(raw.call(&[b"EXEC"])).unwrap();
+    assert_eq!(
+        exec,
+        "*3\r\n+OK\r\n-ERR redsim internal error: 'debug' panicked (DEBUG PANIC); please report it\r\n$1\r\n1\r\n"
+    );
+    // The error counts where Redis counts errors.
+    let info: String = redis::cmd("INFO")
+        .arg("errorstats")
+        .query(&mut con)
+        .unwrap();
+    assert!(info.contains("errorstat_ERR:count=3"), "{info}");
+}
+
+#[test]
+fn protocol_limits_match_redis() {
+    let p = parity!();
+    let long_inline = format!("SET k {}\r\n", "x".repeat(70 * 1024));
+    let cases: [(&str, bool, Vec<u8>); 6] = [
+        // An inline request past 64 KB without a newline.
+        ("inline over 64 KB", true, vec![b'x'; 70 * 1024]),
+        // A long inline line that arrives whole is run, as Redis runs it.
+        ("long inline line", false, long_inline.into_bytes()),
+        // A multibulk count Redis 7.0 accepts (it has no 1 M cap any more)…
+        ("large multibulk count", false, b"*1048577\r\n".to_vec()),
+        // …and one past INT_MAX, which it refuses.
+        ("multibulk count", true, b"*2147483648\r\n".to_vec()),
+        // A bulk length past proto-max-bulk-len (512 MB).
+        ("bulk length", true, b"*1\r\n$536870913\r\n".to_vec()),
+        // A multibulk header line past 64 KB.
+        ("header line", true, {
+            let mut v = b"*".to_vec();
+            v.extend(std::iter::repeat_n(b'1', 70 * 1024));
+            v
+        }),
+    ];
+    for (what, closes, input) in cases {
+        let mut sim = RawClient::connect(p.sim_server.addr()).unwrap();
+        let mut real = RawClient::connect(p.real_server.addr()).unwrap();
+        sim.send_raw(&input);
+        real.send_raw(&input);
+        assert_eq!(drain(&mut sim), drain(&mut real), "{what}");
+        if closes {
+            assert!(
+                sim.is_closed_by_server(Duration::from_secs(5)),
+                "{what}: left open"
+            );
+        }
+    }
+    // Declared sizes are not allocated up front: a million-element header
+    // and a 512 MB bulk header, then nothing, cost the server nothing it
+    // keeps; it answers others meanwhile.
+    let mut idle = RawClient::connect(p.sim_server.addr()).unwrap();
+    idle.send_raw(b"*1048576\r\n$536870912\r\nabc");
+    let mut other = RawClient::connect(p.sim_server.addr()).unwrap();
+    assert_eq!(other.call(&[b"PING"]), b"+PONG\r\n");
+    let info = String::from_utf8(other.call(&[b"INFO", b"memory"])).unwrap();
+    let used: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        used < 64 << 20,
+        "used_memory {used} after a huge declared size"
+    );
+}
+
+#[test]
+fn maxclients_refuses_extra_connections_with_redis_text() {
+    let p = parity!();
+    let mut pair = p.new_pair();
+    let (sim, real) = pair.both("CONFIG SET maxclients 2");
+    assert_eq!(sim, real);
+    // Two connections exist per server now (the parity pair and this one).
+    for addr in [p.sim_server.addr(), p.real_server.addr()] {
+        let mut extra = RawClient::connect(addr).unwrap();
+        extra.send_raw(b"PING\r\n");
+        let replies = drain(&mut extra);
+        assert_eq!(
+            replies,
+            [b"-ERR max number of clients reached\r\n".to_vec()],
+            "{addr}"
+        );
+        assert!(extra.is_closed_by_server(Duration::from_secs(5)));
+    }
+    let (sim, real) = pair.both("CONFIG SET maxclients 10000");
+    assert_eq!(sim, real);
+    let rejected = |reply: Vec<u8>| {
+        String::from_utf8(reply)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("rejected_connections:").map(str::to_owned))
+    };
+    let (sim, real) = pair.both("INFO stats");
+    assert_eq!(rejected(sim), rejected(real));
+}
+
+#[test]
+fn a_subscriber_that_never_reads_is_disconnected_at_the_pubsub_limit() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("client-output-buffer-limit")
+        .arg("pubsub 1mb 0 0")
+        .exec(&mut con)
+        .unwrap();
+    // A subscriber that stops reading after its confirmation.
+    let mut slow = TcpStream::connect(server.addr()).unwrap();
+    slow.write_all(b"SUBSCRIBE news\r\n").unwrap();
+    let mut confirmation = [0u8; 64];
+    let n = slow.read(&mut confirmation).unwrap();
+    assert!(confirmation[..n].starts_with(b"*3\r\n$9\r\nsubscribe"));
+    let subscribers = |con: &mut redsim::LocalConnection| -> i64 {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg("news")
+            .query(con)
+            .unwrap();
+        n
+    };
+    assert_eq!(subscribers(&mut con), 1);
+    // 16 MB of messages: more than the loopback socket buffers hold (at
+    // most ~10 MB), so the backlog passes 1 MB and the server lets the
+    // subscriber go — and less than the default 32 MB limit, so it is the
+    // configured limit that does it.
+    let message = vec![b'm'; 64 * 1024];
+    let mut delivered = 0;
+    for _ in 0..256 {
+        delivered = redis::cmd("PUBLISH")
+            .arg("news")
+            .arg(&message)
+            .query::<i64>(&mut con)
+            .unwrap();
+        if delivered == 0 {
+            break;
+        }
+    }
+    assert_eq!(delivered, 0, "the slow subscriber was never dropped");
+    assert_eq!(subscribers(&mut con), 0);
+    // The publisher and the data are fine.
+    redis::cmd("SET").arg("k").arg("v").exec(&mut con).unwrap();
+    assert_eq!(
+        redis::cmd("GET")
+            .arg("k")
+            .query::<String>(&mut con)
+            .unwrap(),
+        "v"
+    );
+}
+
+#[test]
+fn before_auth_only_auth_hello_and_quit_are_answered() {
+    let server = Server::builder().password("s3cret").start().unwrap();
+    let mut raw = RawClient::connect(server.addr()).unwrap();
+    for cmd in [
+        &[&b"GET"[..], b"k"][..],
+        &[b"SET", b"k", b"v"],
+        &[b"EVAL", b"return 1", b"0"],
+        &[b"SUBSCRIBE", b"c"],
+        &[b"MULTI"],
+        &[b"CLIENT", b"LIST"],
+        &[b"CONFIG", b"GET", b"requirepass"],
+    ] {
+        assert_eq!(
+            raw.call(cmd),
+            b"-NOAUTH Authentication required.\r\n",
+            "{:?}",
+            String::from_utf8_lossy(cmd[0])
+        );
+    }
+    assert_eq!(
+        raw.call(&[b"AUTH", b"wrong"]),
+        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n".to_vec()
+    );
+    assert_eq!(raw.call(&[b"AUTH", b"s3cret"]), b"+OK\r\n");
+    assert_eq!(raw.call(&[b"SET", b"k", b"v"]), b"+OK\r\n");
+}
