@@ -209,6 +209,7 @@ const fn index_of(name: &str) -> usize {
 const REQUIREPASS: usize = index_of("requirepass");
 const PROTO_MAX_BULK_LEN: usize = index_of("proto-max-bulk-len");
 const MAXCLIENTS: usize = index_of("maxclients");
+const TCP_BACKLOG: usize = index_of("tcp-backlog");
 const NOTIFY_KEYSPACE_EVENTS: usize = index_of("notify-keyspace-events");
 const BUSY_REPLY_THRESHOLD: usize = index_of("busy-reply-threshold");
 const HASH_MAX_LISTPACK_ENTRIES: usize = index_of("hash-max-listpack-entries");
@@ -397,6 +398,11 @@ impl Config {
             .find(|group| group[0].eq_ignore_ascii_case(b"pubsub"))
             .and_then(|group| group.get(1).and_then(|hard| memtoull(hard)))
             .map_or(0, |hard| usize::try_from(hard).unwrap_or(usize::MAX))
+    }
+
+    /// `tcp-backlog`: the listen queue's length.
+    pub fn tcp_backlog(&self) -> i32 {
+        i32::try_from(self.num(TCP_BACKLOG)).unwrap_or(i32::MAX)
     }
 
     /// `maxclients`.

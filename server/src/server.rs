@@ -446,9 +446,11 @@ impl ServerBuilder {
             None => RUNTIME.handle().clone(),
         };
         let listener = if self.listen {
-            let l = std::net::TcpListener::bind((self.bind, self.port))?;
-            l.set_nonblocking(true)?;
-            Some(l)
+            let backlog = config.tcp_backlog();
+            Some(bind_listener(
+                SocketAddr::new(self.bind, self.port),
+                backlog,
+            )?)
         } else {
             None
         };
@@ -664,4 +666,18 @@ impl std::fmt::Debug for Server {
             .field("clock", &self.shared.clock)
             .finish()
     }
+}
+
+/// A non-blocking listener on `addr` with SO_REUSEADDR and a listen queue
+/// of `backlog` (Redis's `tcp-backlog`, 511 by default; std's own bind
+/// would fix it at 128, and a burst of connections past the queue waits
+/// for the kernel's SYN retry, a second or more).
+pub(crate) fn bind_listener(addr: SocketAddr, backlog: i32) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }

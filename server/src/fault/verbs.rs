@@ -213,10 +213,10 @@ impl Server {
             return Ok(());
         }
         if let Some(addr) = self.shared.addr {
-            // std sets SO_REUSEADDR on Unix: the connections just closed,
-            // in TIME_WAIT, do not keep the port.
-            let listener = std::net::TcpListener::bind(addr)?;
-            listener.set_nonblocking(true)?;
+            // SO_REUSEADDR: the connections just closed, in TIME_WAIT, do
+            // not keep the port.
+            let backlog = self.shared.faults.startup.tcp_backlog();
+            let listener = crate::server::bind_listener(addr, backlog)?;
             let runtime = self.shared.runtime.clone();
             let _enter = runtime.enter();
             let listener = tokio::net::TcpListener::from_std(listener)?;
