@@ -54,9 +54,22 @@ fn hold_connections_child() {
     let _ = std::io::stdin().read_line(&mut rest);
 }
 
+/// Raises this process's open-file limit (inherited by the child) to what
+/// `n` connections need, or fails saying how.
+fn allow_open_files(n: usize) {
+    let want = (n + 1_000) as u64;
+    let got = rlimit::increase_nofile_limit(want).unwrap_or(0);
+    assert!(
+        got >= want,
+        "{n} connections need {want} open files; the hard limit allows {got}: \
+         raise it (`ulimit -Hn`) or set REDSIM_LOAD_CONNECTIONS lower"
+    );
+}
+
 #[test]
 fn ten_thousand_connections_are_held_and_served() {
     let n = env_usize("REDSIM_LOAD_CONNECTIONS", 10_000);
+    allow_open_files(n);
     let server = Server::builder()
         .config("maxclients", (n + 100).to_string())
         .start()
