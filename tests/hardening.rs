@@ -234,3 +234,28 @@ fn before_auth_only_auth_hello_and_quit_are_answered() {
     assert_eq!(raw.call(&[b"AUTH", b"s3cret"]), b"+OK\r\n");
     assert_eq!(raw.call(&[b"SET", b"k", b"v"]), b"+OK\r\n");
 }
+
+#[test]
+fn the_query_buffer_limit_closes_a_client_as_redis_does() {
+    let mut p = parity!();
+    p.run("CONFIG SET client-query-buffer-limit 1mb");
+    let mut big = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n".to_vec();
+    big.extend(std::iter::repeat_n(b'v', 2_000_000));
+    big.extend_from_slice(b"\r\n");
+    // A 2 MB argument, and an unfinished 2 MB inline request.
+    for input in [big, vec![b'x'; 2_000_000]] {
+        let mut sim = RawClient::connect(p.sim_server.addr()).unwrap();
+        let mut real = RawClient::connect(p.real_server.addr()).unwrap();
+        sim.send_raw(&input);
+        real.send_raw(&input);
+        let real_replies = drain(&mut real);
+        let real_closed = real.is_closed_by_server(Duration::from_secs(5));
+        assert_eq!(drain(&mut sim), real_replies);
+        assert_eq!(sim.is_closed_by_server(Duration::from_secs(5)), real_closed);
+        // Redis closes both: the first silently, the second with
+        // "too big inline request".
+        assert!(real_closed);
+    }
+    p.run("GET k");
+    p.run("CONFIG SET client-query-buffer-limit 1gb");
+}
