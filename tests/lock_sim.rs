@@ -143,7 +143,10 @@ fn within_the_assumptions(seeds: Range<u64>) {
     println!("seeds {seeds:?}: {}", tally.summary(Breakage::None));
     tally.assert_clean();
     // The runs did exercise what fencing is for.
-    assert!(tally.stats.late_rejected > 0, "no late write was ever refused");
+    assert!(
+        tally.stats.late_rejected > 0,
+        "no late write was ever refused"
+    );
     assert_eq!(tally.stats.token_regressions, 0);
 }
 
@@ -169,7 +172,10 @@ fn broken(breakage: Breakage) -> Tally {
 #[test]
 fn restarting_without_delay_breaks_mutual_exclusion_and_the_fencing_counter() {
     let tally = broken(Breakage::RestartWithoutDelay);
-    assert!(!tally.overlap_seeds.is_empty(), "the breakage was not reproduced");
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
     // The counter restarts with the data: tokens repeat, and the resource
     // — which admits a token equal to the highest, for a holder writing
     // twice — accepts two holders with the same token.
@@ -179,14 +185,20 @@ fn restarting_without_delay_breaks_mutual_exclusion_and_the_fencing_counter() {
 #[test]
 fn clocks_drifting_beyond_the_factor_break_mutual_exclusion_but_fencing_holds() {
     let tally = broken(Breakage::DriftBeyondFactor);
-    assert!(!tally.overlap_seeds.is_empty(), "the breakage was not reproduced");
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
     assert!(tally.fencing_seeds.is_empty(), "{:?}", tally.failures);
 }
 
 #[test]
 fn clocks_jumping_forward_break_mutual_exclusion_but_fencing_holds() {
     let tally = broken(Breakage::ClockJumpForward);
-    assert!(!tally.overlap_seeds.is_empty(), "the breakage was not reproduced");
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
     assert!(tally.fencing_seeds.is_empty(), "{:?}", tally.failures);
 }
 
@@ -194,11 +206,14 @@ fn clocks_jumping_forward_break_mutual_exclusion_but_fencing_holds() {
 fn delayed_restarts_without_persistence_keep_mutual_exclusion_but_break_fencing() {
     let tally = broken(Breakage::RestartWithoutPersistence);
     assert!(tally.overlap_seeds.is_empty(), "{:?}", tally.failures);
-    assert!(!tally.fencing_seeds.is_empty(), "the breakage was not reproduced");
+    assert!(
+        !tally.fencing_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
 }
 
 #[test]
-fn the_same_seed_replays_the_same_history() {
+fn the_same_seed_gives_the_same_history_twice() {
     for breakage in [Breakage::None, Breakage::RestartWithoutDelay] {
         for seed in [3, 17, 99] {
             let scenario = Scenario::new(seed, breakage);
@@ -229,7 +244,10 @@ fn replay() {
     };
     let scenario = Scenario::new(seed, breakage);
     let (history, report) = sim::run_and_check(&scenario);
-    println!("{}\n{scenario:?}\n\n{history}\n{report}", sim::label(&scenario));
+    println!(
+        "{}\n{scenario:?}\n\n{history}\n{report}",
+        sim::label(&scenario)
+    );
     if let Ok(path) = std::env::var("REDSIM_SIM_SVG") {
         let svg = timeline::svg(&history, &report, &sim::label(&scenario));
         std::fs::write(&path, svg).unwrap();
@@ -255,7 +273,10 @@ fn the_timeline_is_a_well_formed_svg_with_a_lane_per_client_and_server() {
         assert!(svg.contains(&format!(">{lane}</text>")), "no lane {lane}");
     }
     for class in ["hold", "write", "release", "restart", "violation"] {
-        assert!(svg.contains(&format!("class=\"{class}\"")), "nothing of {class}");
+        assert!(
+            svg.contains(&format!("class=\"{class}\"")),
+            "nothing of {class}"
+        );
     }
     assert!(timeline::tags_balanced("<svg><g></svg>").is_err());
 }

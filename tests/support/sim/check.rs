@@ -65,13 +65,7 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?} at {}: {}",
-            self.kind,
-            Ms(self.at),
-            self.detail
-        )
+        write!(f, "{:?} at {}: {}", self.kind, Ms(self.at), self.detail)
     }
 }
 

@@ -46,10 +46,10 @@ impl SimConn {
     }
 
     fn forget_if_dropped<T>(&self, result: &RedisResult<T>) {
-        if let Err(e) = result {
-            if e.is_connection_dropped() || e.is_io_error() {
-                *self.current.lock().unwrap() = None;
-            }
+        if let Err(e) = result
+            && (e.is_connection_dropped() || e.is_io_error())
+        {
+            *self.current.lock().unwrap() = None;
         }
     }
 }

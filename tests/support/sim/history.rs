@@ -247,7 +247,11 @@ impl fmt::Display for Fault {
                 write!(f, "clock of s{server} jumps {way} by {}", Ms(*by))
             }
             Fault::Drift { server, rate_ppm } => {
-                write!(f, "clock of s{server} runs at {:.4}x", *rate_ppm as f64 / 1e6)
+                write!(
+                    f,
+                    "clock of s{server} runs at {:.4}x",
+                    *rate_ppm as f64 / 1e6
+                )
             }
             Fault::LostReply {
                 client,

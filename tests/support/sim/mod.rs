@@ -51,6 +51,9 @@
 //! strictly increasing tokens at the resource across holders, and no
 //! accepted stale or superseded write.
 
+// The support crate allows undocumented items; this module does not.
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod conn;
 pub mod history;
@@ -355,11 +358,7 @@ async fn simulate(scenario: Scenario) -> History {
         let seed = scenario.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (client as u64 + 1);
         let options = scenario.options(seed);
         let lock = if nodes.len() == 1 {
-            SimLock::Single(Lock::with_options(
-                nodes[0].clone(),
-                "resource",
-                options,
-            ))
+            SimLock::Single(Lock::with_options(nodes[0].clone(), "resource", options))
         } else {
             SimLock::Red(Redlock::with_options(nodes, "resource", options))
         };
@@ -537,7 +536,10 @@ async fn fault_schedule(mut cx: FaultCtx) {
     }
     if sc.breakage == Breakage::ClockJumpForward {
         // As often as all the others together.
-        kinds.extend(std::iter::repeat_n(Injection::JumpForward, kinds.len().max(1)));
+        kinds.extend(std::iter::repeat_n(
+            Injection::JumpForward,
+            kinds.len().max(1),
+        ));
     }
     if kinds.is_empty() {
         return;
@@ -558,8 +560,7 @@ async fn fault_schedule(mut cx: FaultCtx) {
         let rec = cx.recorder.clone();
         match kind {
             Injection::Partition => {
-                let mut from: Vec<usize> =
-                    (0..sc.servers).filter(|_| cx.rng.bool()).collect();
+                let mut from: Vec<usize> = (0..sc.servers).filter(|_| cx.rng.bool()).collect();
                 if from.is_empty() {
                     from.push(server);
                 }
@@ -683,14 +684,20 @@ pub fn seed_from_env() -> Option<u64> {
     std::env::var("REDSIM_SIM_SEED").ok()?.trim().parse().ok()
 }
 
-/// A seed-derived label for messages: `seed 42 (restart without delay)`.
+/// A one-line description of a scenario for messages and pictures:
+/// `seed 42 (restart without delay (data lost); 3 clients, Redlock on 5
+/// servers, …)`.
 pub fn label(scenario: &Scenario) -> String {
+    let lock = if scenario.servers == 1 {
+        "Lock on 1 server".to_string()
+    } else {
+        format!("Redlock on {} servers", scenario.servers)
+    };
     format!(
-        "seed {} ({}; {} clients, {} servers, ttl {:?}, drift factor {}, auto-renew {})",
+        "seed {} ({}; {} clients, {lock}, ttl {:?}, drift factor {}, auto-renew {})",
         scenario.seed,
         scenario.breakage.describe(),
         scenario.clients,
-        scenario.servers,
         scenario.ttl,
         scenario.drift_factor,
         scenario.auto_renew

@@ -15,15 +15,15 @@
 
 use std::time::Duration;
 
-use super::check::{Report, claims};
+use super::check::{Report, ViolationKind, claims};
 use super::history::{EventKind, Fault, History, Ms};
 
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
-const TOP: f64 = 46.0;
+const TOP: f64 = 62.0;
 const LANE: f64 = 34.0;
 const AXIS: f64 = 30.0;
-const LEGEND: f64 = 40.0;
+const LEGEND: f64 = 52.0;
 
 /// Escapes text for XML.
 fn esc(s: &str) -> String {
@@ -87,7 +87,11 @@ pub fn svg(history: &History, report: &Report, title: &str) -> String {
     };
     c.push(&format!(
         r##"<text x="{LEFT}" y="34" fill="{}">{}</text>"##,
-        if report.is_clean() { "#2e7d32" } else { "#c62828" },
+        if report.is_clean() {
+            "#2e7d32"
+        } else {
+            "#c62828"
+        },
         esc(&verdict)
     ));
 
@@ -134,6 +138,7 @@ pub fn svg(history: &History, report: &Report, title: &str) -> String {
     }
 
     // Violations: bands behind everything else drawn later.
+    let mut label_rows = [0.0f64; 2];
     for v in &report.violations {
         let x0 = c.x(v.at);
         let x1 = c.x(v.until).max(x0 + 3.0);
@@ -144,11 +149,22 @@ pub fn svg(history: &History, report: &Report, title: &str) -> String {
             LANE * lanes as f64,
             esc(&v.to_string())
         ));
-        c.push(&format!(
-            r##"<text x="{x0:.1}" y="{}" fill="#c62828" font-weight="bold">{:?}</text>"##,
-            TOP - 2.0,
-            v.kind
-        ));
+        // Labels in two rows above the lanes; one that fits in neither
+        // is left out (the band's tooltip still says it).
+        let label = match v.kind {
+            ViolationKind::Overlap => "overlap",
+            ViolationKind::TokenReused => "token reused",
+            ViolationKind::StaleWrite => "stale write",
+            ViolationKind::SupersededWrite => "superseded write",
+        };
+        let label_width = 6.5 * label.len() as f64;
+        if let Some(row) = label_rows.iter().position(|end| x0 >= *end) {
+            label_rows[row] = x0 + label_width + 4.0;
+            c.push(&format!(
+                r##"<text x="{x0:.1}" y="{}" fill="#c62828" font-weight="bold">{label}</text>"##,
+                TOP - 3.0 - 12.0 * row as f64,
+            ));
+        }
     }
 
     // Holding intervals.
@@ -217,7 +233,11 @@ pub fn svg(history: &History, report: &Report, title: &str) -> String {
             }
             EventKind::Released { hold, outcome } => {
                 let y = lane_y(hold.client);
-                let color = if outcome == "Ok" { "#212121" } else { "#8e24aa" };
+                let color = if outcome == "Ok" {
+                    "#212121"
+                } else {
+                    "#8e24aa"
+                };
                 c.push(&format!(
                     r##"<line x1="{x:.1}" y1="{}" x2="{x:.1}" y2="{}" stroke="{color}" stroke-width="2" class="release"><title>{tip}</title></line>"##,
                     y - 13.0,
@@ -318,10 +338,11 @@ fn server_fault(c: &mut Canvas, history: &History, at: Duration, f: &Fault, tip:
             server, forward, ..
         } => {
             let y = lane(*server) + 8.0;
+            // A triangle pointing the way the clock stepped.
             let (d, color) = if *forward {
-                (format!("M{:.1},{y} l8,-4 v8 z", x), "#c62828")
+                (format!("M{x:.1},{} l8,4 l-8,4 z", y - 4.0), "#c62828")
             } else {
-                (format!("M{:.1},{y} l-8,-4 v8 z", x), "#3949ab")
+                (format!("M{x:.1},{} l-8,4 l8,4 z", y - 4.0), "#3949ab")
             };
             c.push(&format!(
                 r#"<path d="{d}" fill="{color}" class="jump"><title>{tip}</title></path>"#
@@ -353,23 +374,55 @@ fn server_fault(c: &mut Canvas, history: &History, at: Duration, f: &Fault, tip:
 
 fn legend(c: &mut Canvas, y: f64) {
     let items: [(&str, &str); 9] = [
-        (r##"<rect x="0" y="-9" width="18" height="10" fill="#1e88e5"/>"##, "holding (validity)"),
-        (r##"<rect x="0" y="-9" width="18" height="10" fill="#90caf9"/>"##, "renewed"),
-        (r##"<line x1="9" y1="-11" x2="9" y2="3" stroke="#212121" stroke-width="2"/>"##, "release"),
-        (r##"<path d="M9,1 l-4,-7 h8 z" fill="#fb8c00"/>"##, "lost / found invalid"),
-        (r##"<rect x="0" y="-7" width="18" height="8" fill="url(#hatch)" stroke="#d4a017"/>"##, "pause"),
-        (r##"<circle cx="9" cy="-4" r="4" fill="#2e7d32"/>"##, "write accepted"),
-        (r##"<circle cx="9" cy="-4" r="4" fill="#c62828"/>"##, "rejected (hollow: late)"),
-        (r##"<rect x="0" y="-9" width="18" height="10" fill="#9e9e9e"/>"##, "partition / server off"),
-        (r##"<path d="M4,-4 l8,-4 v8 z" fill="#c62828"/>"##, "clock jump (fwd red, back blue)"),
+        (
+            r##"<rect x="0" y="-9" width="18" height="10" fill="#1e88e5"/>"##,
+            "holding (validity)",
+        ),
+        (
+            r##"<rect x="0" y="-9" width="18" height="10" fill="#90caf9"/>"##,
+            "renewed",
+        ),
+        (
+            r##"<line x1="9" y1="-11" x2="9" y2="3" stroke="#212121" stroke-width="2"/>"##,
+            "release (purple: not held)",
+        ),
+        (
+            r##"<path d="M9,1 l-4,-7 h8 z" fill="#fb8c00"/>"##,
+            "lost / found invalid",
+        ),
+        (
+            r##"<rect x="0" y="-7" width="18" height="8" fill="url(#hatch)" stroke="#d4a017"/>"##,
+            "pause",
+        ),
+        (
+            r##"<circle cx="9" cy="-4" r="4" fill="#2e7d32"/>"##,
+            "write accepted",
+        ),
+        (
+            r##"<circle cx="9" cy="-4" r="4" fill="#c62828"/>"##,
+            "rejected (hollow: late)",
+        ),
+        (
+            r##"<rect x="0" y="-9" width="18" height="10" fill="#9e9e9e"/>"##,
+            "partition / server off",
+        ),
+        (
+            r##"<path d="M5,-8 l8,4 l-8,4 z" fill="#c62828"/>"##,
+            "clock jump (red: forward, blue: back)",
+        ),
     ];
-    let mut x = LEFT;
+    let (mut x, mut y) = (LEFT, y);
     for (glyph, label) in items {
+        let w = 30.0 + 6.2 * label.len() as f64;
+        if x + w > c.width - RIGHT {
+            x = LEFT;
+            y += 16.0;
+        }
         c.push(&format!(
             r#"<g transform="translate({x:.1},{y})">{glyph}<text x="22" y="0">{}</text></g>"#,
             esc(label)
         ));
-        x += 26.0 + 6.2 * label.len() as f64;
+        x += w;
     }
 }
 
@@ -395,7 +448,9 @@ pub fn tags_balanced(svg: &str) -> Result<(), String> {
         let tag = &rest[..end];
         rest = &rest[end + 1..];
         if let Some(name) = tag.strip_prefix('/') {
-            let open = stack.pop().ok_or_else(|| format!("</{name}> closes nothing"))?;
+            let open = stack
+                .pop()
+                .ok_or_else(|| format!("</{name}> closes nothing"))?;
             if open != name.trim() {
                 return Err(format!("<{open}> closed by </{name}>"));
             }
