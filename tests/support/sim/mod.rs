@@ -34,7 +34,8 @@
 //! away for longer than the TTL before it rejoins. [`Breakage::None`]
 //! keeps all three: drift rates lie in `[1 − f, 1 + f]` (a key then lives
 //! at least `ttl / (1 + f) ≥ ttl × (1 − f)`, the validity the lock
-//! computes); clocks only step back; a restart is the "delayed restart"
+//! computes; a quarter of the clocks run at `1 + f` exactly, on the
+//! edge); clocks only step back; a restart is the "delayed restart"
 //! remedy — `power_off`, wait longer than the TTL, `power_on` (data kept,
 //! so the fencing counter survives). Pauses, partitions, lost and
 //! delayed replies are all allowed: a pause past validity is the fencing
@@ -189,7 +190,12 @@ impl Scenario {
             .map(|_| {
                 let offset = rng.i64(-5_000..=5_000);
                 // Within the factor: a key lives at least ttl / (1 + f).
-                let rate = 1.0 + drift_factor * (2.0 * rng.f64() - 1.0);
+                // A quarter of the clocks sit on the edge, 1 + f exactly.
+                let rate = if rng.f64() < 0.25 {
+                    1.0 + drift_factor
+                } else {
+                    1.0 + drift_factor * (2.0 * rng.f64() - 1.0)
+                };
                 (offset, rate)
             })
             .collect();
@@ -227,7 +233,7 @@ impl Scenario {
             clocks,
             faults,
             fault_gap,
-            length: ttl * 16,
+            length: ttl * 12,
         }
     }
 
