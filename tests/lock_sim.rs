@@ -45,6 +45,9 @@ struct Tally {
     overlap_seeds: Vec<u64>,
     fencing_seeds: Vec<u64>,
     stats: sim::check::Stats,
+    /// Per server count (1, 3, 5): seeds, seeds with an overlap, seeds
+    /// where fencing failed.
+    by_servers: [(u64, u64, u64); 3],
     elapsed: Duration,
     /// Seeds with a violation, with their first violation.
     failures: Vec<(Scenario, String)>,
@@ -65,6 +68,10 @@ impl Tally {
 
     fn add(&mut self, scenario: &Scenario, report: &Report) {
         self.seeds += 1;
+        let by = &mut self.by_servers[scenario.servers / 2];
+        by.0 += 1;
+        by.1 += u64::from(!report.mutual_exclusion_held());
+        by.2 += u64::from(!report.fencing_held());
         if !report.mutual_exclusion_held() {
             self.overlap_seeds.push(scenario.seed);
         }
@@ -97,7 +104,7 @@ impl Tally {
             "{}: {}/{} seeds violate mutual exclusion{}; fencing held in {}/{} seeds{} \
              [{} acquisitions, {} faults; writes: {} accepted, {} rejected; late writes \
              (holder past its validity): {} rejected, {} accepted before any newer holder wrote; \
-             valid holders refused: {}; token regressions: {}; {:.1?}]",
+             valid holders refused: {}; token regressions: {}; {:.1?}]\n  by lock: {}",
             breakage.describe(),
             self.overlap_seeds.len(),
             self.seeds,
@@ -113,8 +120,25 @@ impl Tally {
             s.late_accepted,
             s.valid_rejected,
             s.token_regressions,
-            self.elapsed
+            self.elapsed,
+            self.by_lock()
         )
+    }
+
+    /// `Lock (1 server): 3/20 overlap, 2/20 fencing; Redlock (3 servers): …`
+    fn by_lock(&self) -> String {
+        let mut parts = Vec::new();
+        for (i, (seeds, overlap, fencing)) in self.by_servers.iter().enumerate() {
+            let kind = if i == 0 {
+                "Lock (1 server)".to_string()
+            } else {
+                format!("Redlock ({} servers)", 2 * i + 1)
+            };
+            parts.push(format!(
+                "{kind}: {overlap}/{seeds} overlap, {fencing}/{seeds} fencing broken"
+            ));
+        }
+        parts.join("; ")
     }
 
     /// Panics listing the failing seeds and how to replay them.
