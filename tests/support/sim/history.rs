@@ -317,7 +317,7 @@ impl fmt::Display for History {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "{} clients, {} servers, {} simulated",
+            "clients: {}, servers: {}, simulated: {}",
             self.clients,
             self.servers,
             Ms(self.length)
