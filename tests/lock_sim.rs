@@ -13,7 +13,7 @@
 //! ```
 //!
 //! `REDSIM_SIM_SEEDS=n` runs n seeds per group instead of the defaults
-//! (300 within the assumptions, 50 per broken assumption).
+//! (300 within the assumptions, 40 per broken assumption).
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -188,7 +188,7 @@ fn within_the_assumptions_no_seed_violates_anything_second_half() {
 }
 
 fn broken(breakage: Breakage) -> Tally {
-    let tally = Tally::run(breakage, 0..seed_count(50));
+    let tally = Tally::run(breakage, 0..seed_count(40));
     println!("{}", tally.summary(breakage));
     tally
 }
