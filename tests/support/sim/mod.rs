@@ -57,6 +57,14 @@
 //! strictly increasing tokens at the resource across holders, and no
 //! accepted stale or superseded write.
 
+//!
+//! # Layout
+//!
+//! `scenario.rs` (what a seed draws), `client.rs` (the client loop),
+//! `schedule.rs` (the fault schedule), `conn.rs` (a reconnecting, named
+//! in-process connection), `history.rs` (events), `check.rs` (the
+//! checker), `timeline.rs` (the SVG); this file runs a scenario.
+
 // The support crate allows undocumented items; this module does not.
 #![warn(missing_docs)]
 
