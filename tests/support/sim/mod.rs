@@ -56,7 +56,6 @@
 //! See [`check`]: mutual exclusion over the validity the clients compute,
 //! strictly increasing tokens at the resource across holders, and no
 //! accepted stale or superseded write.
-
 //!
 //! # Layout
 //!
