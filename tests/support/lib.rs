@@ -12,6 +12,8 @@
 
 #![allow(missing_docs)]
 
+pub mod sim;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;

@@ -1,0 +1,442 @@
+//! Lock safety under a seeded, randomized simulation (the model, the
+//! assumptions and the checks are documented in `tests/support/sim/`):
+//! hundreds of seeds within the documented assumptions must give no
+//! violation at all; seeds that break one assumption on purpose must
+//! reproduce the breakage, and the violation rate is printed
+//! (`-- --nocapture`).
+//!
+//! Replay one seed — print its history and report, and draw it:
+//!
+//! ```text
+//! REDSIM_SIM_SEED=42 [REDSIM_SIM_BREAK=restart|drift|jump|unpersisted] \
+//!     [REDSIM_SIM_SVG=/tmp/seed42.svg] cargo test --test lock_sim replay -- --nocapture
+//! ```
+//!
+//! `REDSIM_SIM_SEEDS=n` runs n seeds per group instead of the defaults
+//! (300 within the assumptions, 40 per broken assumption).
+
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use support::sim::timeline;
+use support::sim::{self, Breakage, Event, EventKind, History, Hold, Report, Scenario};
+use support::sim::{ViolationKind, check};
+
+/// Seeds per group: the default, or `REDSIM_SIM_SEEDS`.
+fn seed_count(default: u64) -> u64 {
+    std::env::var("REDSIM_SIM_SEEDS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn replay_hint(scenario: &Scenario) -> String {
+    format!(
+        "REDSIM_SIM_SEED={} REDSIM_SIM_BREAK={} cargo test --test lock_sim replay -- --nocapture",
+        scenario.seed,
+        scenario.breakage.name()
+    )
+}
+
+/// What a group of seeds did.
+#[derive(Default)]
+struct Tally {
+    seeds: u64,
+    overlap_seeds: Vec<u64>,
+    fencing_seeds: Vec<u64>,
+    stats: sim::check::Stats,
+    /// Per server count (1, 3, 5): seeds, seeds with an overlap, seeds
+    /// where fencing failed.
+    by_servers: [(u64, u64, u64); 3],
+    elapsed: Duration,
+    /// Seeds with a violation, with their first violation.
+    failures: Vec<(Scenario, String)>,
+}
+
+impl Tally {
+    fn run(breakage: Breakage, seeds: Range<u64>) -> Tally {
+        let started = Instant::now();
+        let mut tally = Tally::default();
+        for seed in seeds {
+            let scenario = Scenario::new(seed, breakage);
+            let (_, report) = sim::run_and_check(&scenario);
+            tally.add(&scenario, &report);
+        }
+        tally.elapsed = started.elapsed();
+        tally
+    }
+
+    fn add(&mut self, scenario: &Scenario, report: &Report) {
+        self.seeds += 1;
+        let by = &mut self.by_servers[scenario.servers / 2];
+        by.0 += 1;
+        by.1 += u64::from(!report.mutual_exclusion_held());
+        by.2 += u64::from(!report.fencing_held());
+        if !report.mutual_exclusion_held() {
+            self.overlap_seeds.push(scenario.seed);
+        }
+        if !report.fencing_held() {
+            self.fencing_seeds.push(scenario.seed);
+        }
+        if let Some(v) = report.violations.first() {
+            self.failures.push((scenario.clone(), v.to_string()));
+        }
+        let s = &mut self.stats;
+        let r = &report.stats;
+        s.holds += r.holds;
+        s.acquire_failures += r.acquire_failures;
+        s.accepted += r.accepted;
+        s.rejected += r.rejected;
+        s.late_accepted += r.late_accepted;
+        s.late_rejected += r.late_rejected;
+        s.valid_rejected += r.valid_rejected;
+        s.token_regressions += r.token_regressions;
+        s.faults += r.faults;
+    }
+
+    fn summary(&self, breakage: Breakage) -> String {
+        let s = &self.stats;
+        let first = |seeds: &[u64]| match seeds.first() {
+            Some(seed) => format!(" (first: seed {seed})"),
+            None => String::new(),
+        };
+        format!(
+            "{}: {}/{} seeds violate mutual exclusion{}; fencing held in {}/{} seeds{} \
+             [{} acquisitions, {} faults; writes: {} accepted, {} rejected; late writes \
+             (holder past its validity): {} rejected, {} accepted before any newer holder wrote; \
+             valid holders refused: {}; token regressions: {}; {:.1?}]\n  by lock: {}",
+            breakage.describe(),
+            self.overlap_seeds.len(),
+            self.seeds,
+            first(&self.overlap_seeds),
+            self.seeds - self.fencing_seeds.len() as u64,
+            self.seeds,
+            first(&self.fencing_seeds),
+            s.holds,
+            s.faults,
+            s.accepted,
+            s.rejected,
+            s.late_rejected,
+            s.late_accepted,
+            s.valid_rejected,
+            s.token_regressions,
+            self.elapsed,
+            self.by_lock()
+        )
+    }
+
+    /// `Lock (1 server): 3/20 overlap, 2/20 fencing; Redlock (3 servers): …`
+    fn by_lock(&self) -> String {
+        let mut parts = Vec::new();
+        for (i, (seeds, overlap, fencing)) in self.by_servers.iter().enumerate() {
+            let kind = if i == 0 {
+                "Lock (1 server)".to_string()
+            } else {
+                format!("Redlock ({} servers)", 2 * i + 1)
+            };
+            parts.push(format!(
+                "{kind}: {overlap}/{seeds} overlap, {fencing}/{seeds} fencing broken"
+            ));
+        }
+        parts.join("; ")
+    }
+
+    /// Panics listing the failing seeds and how to replay them.
+    fn assert_clean(&self) {
+        if self.failures.is_empty() {
+            return;
+        }
+        let mut msg = format!(
+            "{} of {} seeds violated a promise within the documented assumptions:\n",
+            self.failures.len(),
+            self.seeds
+        );
+        for (scenario, first) in self.failures.iter().take(10) {
+            msg += &format!(
+                "  {}\n    first: {first}\n    replay: {}\n",
+                sim::label(scenario),
+                replay_hint(scenario)
+            );
+        }
+        panic!("{msg}");
+    }
+}
+
+fn within_the_assumptions(seeds: Range<u64>) {
+    let tally = Tally::run(Breakage::None, seeds.clone());
+    println!("seeds {seeds:?}: {}", tally.summary(Breakage::None));
+    tally.assert_clean();
+    // The runs did exercise what fencing is for.
+    assert!(
+        tally.stats.late_rejected > 0,
+        "no late write was ever refused"
+    );
+    assert_eq!(tally.stats.token_regressions, 0);
+}
+
+// Two halves, so that the test harness runs them on both cores.
+#[test]
+fn within_the_assumptions_no_seed_violates_anything_first_half() {
+    let n = seed_count(300);
+    within_the_assumptions(0..n / 2);
+}
+
+#[test]
+fn within_the_assumptions_no_seed_violates_anything_second_half() {
+    let n = seed_count(300);
+    within_the_assumptions(n / 2..n);
+}
+
+fn broken(breakage: Breakage) -> Tally {
+    let tally = Tally::run(breakage, 0..seed_count(40));
+    println!("{}", tally.summary(breakage));
+    tally
+}
+
+#[test]
+fn restarting_without_delay_breaks_mutual_exclusion_and_the_fencing_counter() {
+    let tally = broken(Breakage::RestartWithoutDelay);
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
+    // The counter restarts with the data: tokens repeat, and the resource
+    // — which admits a token equal to the highest, for a holder writing
+    // twice — accepts two holders with the same token.
+    assert!(!tally.fencing_seeds.is_empty());
+}
+
+#[test]
+fn clocks_drifting_beyond_the_factor_break_mutual_exclusion_but_fencing_holds() {
+    let tally = broken(Breakage::DriftBeyondFactor);
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
+    assert!(tally.fencing_seeds.is_empty(), "{:?}", tally.failures);
+}
+
+#[test]
+fn clocks_jumping_forward_break_mutual_exclusion_but_fencing_holds() {
+    let tally = broken(Breakage::ClockJumpForward);
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
+    assert!(tally.fencing_seeds.is_empty(), "{:?}", tally.failures);
+}
+
+#[test]
+fn delayed_restarts_without_persistence_keep_mutual_exclusion_but_break_fencing() {
+    let tally = broken(Breakage::RestartWithoutPersistence);
+    assert!(tally.overlap_seeds.is_empty(), "{:?}", tally.failures);
+    assert!(
+        !tally.fencing_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_history_twice() {
+    for breakage in [Breakage::None, Breakage::RestartWithoutDelay] {
+        for seed in [3, 17, 99] {
+            let scenario = Scenario::new(seed, breakage);
+            assert_eq!(scenario, Scenario::new(seed, breakage));
+            let first = sim::run(&scenario);
+            let second = sim::run(&scenario);
+            assert!(first.events.len() > 20, "{first}");
+            assert_eq!(first, second, "{} did not replay", sim::label(&scenario));
+        }
+    }
+}
+
+/// Runs `REDSIM_SIM_SEED` (with `REDSIM_SIM_BREAK`), prints its history
+/// and report, and writes its timeline to `REDSIM_SIM_SVG` if set.
+#[test]
+fn replay() {
+    let Some(seed) = sim::seed_from_env() else {
+        println!(
+            "set REDSIM_SIM_SEED (and optionally REDSIM_SIM_BREAK, REDSIM_SIM_SVG) to replay a seed"
+        );
+        return;
+    };
+    let breakage = match std::env::var("REDSIM_SIM_BREAK") {
+        Ok(name) => Breakage::from_name(&name).unwrap_or_else(|| {
+            panic!("REDSIM_SIM_BREAK={name}: expected none, restart, drift, jump or unpersisted")
+        }),
+        Err(_) => Breakage::None,
+    };
+    let scenario = Scenario::new(seed, breakage);
+    let (history, report) = sim::run_and_check(&scenario);
+    println!(
+        "{}\n{scenario:?}\n\n{history}\n{report}",
+        sim::label(&scenario)
+    );
+    if let Ok(path) = std::env::var("REDSIM_SIM_SVG") {
+        let svg = timeline::svg(&history, &report, &sim::label(&scenario));
+        std::fs::write(&path, svg).unwrap();
+        println!("timeline written to {path}");
+    }
+}
+
+#[test]
+fn the_timeline_is_a_well_formed_svg_with_a_lane_per_client_and_server() {
+    // The first seed whose immediate restarts gave two holders at once.
+    let (scenario, history, report) = (0..50)
+        .map(|seed| {
+            let scenario = Scenario::new(seed, Breakage::RestartWithoutDelay);
+            let (history, report) = sim::run_and_check(&scenario);
+            (scenario, history, report)
+        })
+        .find(|(_, _, r)| !r.mutual_exclusion_held())
+        .expect("a seed with an overlap");
+    let svg = timeline::svg(&history, &report, &sim::label(&scenario));
+    assert!(svg.starts_with("<svg ") && svg.trim_end().ends_with("</svg>"));
+    timeline::tags_balanced(&svg).unwrap();
+    for lane in timeline::lane_labels(&history) {
+        assert!(svg.contains(&format!(">{lane}</text>")), "no lane {lane}");
+    }
+    for class in ["hold", "write", "release", "restart", "violation"] {
+        assert!(
+            svg.contains(&format!("class=\"{class}\"")),
+            "nothing of {class}"
+        );
+    }
+    assert!(timeline::tags_balanced("<svg><g></svg>").is_err());
+}
+
+// The checker on hand-made histories.
+
+fn at(ms: u64, kind: EventKind) -> Event {
+    Event {
+        at: Duration::from_millis(ms),
+        kind,
+    }
+}
+
+fn hold(client: usize, nth: usize) -> Hold {
+    Hold { client, nth }
+}
+
+fn acquired(ms: u64, h: Hold, fence: u64, valid_until: u64) -> Event {
+    at(
+        ms,
+        EventKind::Acquired {
+            hold: h,
+            started: Duration::from_millis(ms),
+            fence: Some(fence),
+            valid_until: Duration::from_millis(valid_until),
+        },
+    )
+}
+
+fn released(ms: u64, h: Hold) -> Event {
+    at(
+        ms,
+        EventKind::Released {
+            hold: h,
+            outcome: "Ok".into(),
+        },
+    )
+}
+
+fn write(ms: u64, h: Hold, fence: u64, accepted: bool) -> Event {
+    at(
+        ms,
+        EventKind::Write {
+            hold: h,
+            fence,
+            accepted,
+            valid: true,
+        },
+    )
+}
+
+fn history(events: Vec<Event>) -> History {
+    History {
+        events,
+        clients: 2,
+        servers: 1,
+        length: Duration::from_secs(10),
+    }
+}
+
+fn kinds(report: &Report) -> Vec<ViolationKind> {
+    report.violations.iter().map(|v| v.kind).collect()
+}
+
+#[test]
+fn the_checker_flags_overlapping_claims_but_not_a_handover_at_the_same_instant() {
+    let (a, b) = (hold(0, 0), hold(1, 0));
+    // A releases at 500 and B acquires at 500: a handover.
+    let handover = history(vec![
+        acquired(0, a, 1, 1000),
+        released(500, a),
+        acquired(500, b, 2, 1500),
+    ]);
+    assert!(check(&handover).is_clean());
+    // B acquires at 800 while A's validity runs to 1000.
+    let overlap = history(vec![acquired(0, a, 1, 1000), acquired(800, b, 2, 1800)]);
+    let report = check(&overlap);
+    assert_eq!(kinds(&report), [ViolationKind::Overlap]);
+    let v = &report.violations[0];
+    assert_eq!(
+        (v.at, v.until),
+        (Duration::from_millis(800), Duration::from_millis(1000))
+    );
+}
+
+#[test]
+fn a_holder_paused_past_its_validity_claims_nothing_after_its_deadline() {
+    let (a, b) = (hold(0, 0), hold(1, 0));
+    let h = history(vec![
+        acquired(0, a, 1, 1000),
+        // A is paused from 900 to 2500; B acquires after A's deadline.
+        acquired(1200, b, 2, 2200),
+        write(1300, b, 2, true),
+        at(
+            2500,
+            EventKind::Write {
+                hold: a,
+                fence: 1,
+                accepted: false,
+                valid: false,
+            },
+        ),
+        released(2500, a),
+    ]);
+    let report = check(&h);
+    assert!(report.is_clean(), "{report}");
+    assert_eq!(report.stats.late_rejected, 1);
+}
+
+#[test]
+fn the_checker_flags_reused_stale_and_superseded_tokens_at_the_resource() {
+    let (a, b, c) = (hold(0, 0), hold(1, 0), hold(0, 1));
+    let h = history(vec![
+        acquired(0, a, 5, 1000),
+        write(100, a, 5, true),
+        released(200, a),
+        acquired(300, b, 5, 1300),
+        // Same token, another holder: reused.
+        write(400, b, 5, true),
+        released(500, b),
+        acquired(600, c, 3, 1600),
+        // Below the highest accepted: stale (a resource that took it
+        // broke its own rule).
+        write(700, c, 3, true),
+        // a writes again, late, after b (acquired later) wrote: superseded.
+        write(800, a, 6, true),
+    ]);
+    let report = check(&h);
+    assert_eq!(
+        kinds(&report),
+        [
+            ViolationKind::TokenReused,
+            ViolationKind::StaleWrite,
+            ViolationKind::SupersededWrite
+        ],
+        "{report}"
+    );
+    assert!(report.mutual_exclusion_held() && !report.fencing_held());
+}
