@@ -11,4 +11,4 @@ pub mod tcp;
 
 pub use gate::Wait;
 pub use local::LocalConnection;
-pub use session::{Multi, Peer, Session, Step, call};
+pub use session::{Held, Multi, Peer, Session, Step, call};
