@@ -4,6 +4,7 @@
 #
 #   benches/compare.sh                 # everything (a few minutes)
 #   ROUNDS=1 N1=100000 benches/compare.sh   # quicker, noisier
+#   SIM_ARGS="--threads 2" benches/compare.sh   # extra redsim-server options
 #
 # For each command and pipeline depth it alternates the two servers ROUNDS
 # times and keeps each one's best run, then prints requests per second and
@@ -21,6 +22,7 @@ CLIENTS=${CLIENTS:-50}
 N1=${N1:-200000}        # requests per run at -P 1
 N16=${N16:-2000000}     # requests per run at -P 16
 KEYS=${KEYS:-1000000}   # keys loaded for the memory comparison
+SIM_ARGS=${SIM_ARGS:-}  # extra redsim-server options, e.g. --threads 2
 TESTS=${TESTS:-set,get,incr,lpush,rpop,sadd,hset,zadd,mset}
 
 for tool in redis-server redis-benchmark redis-cli python3; do
@@ -38,13 +40,14 @@ TMP=$(mktemp -d)
 cleanup() { kill "$SIM_PID" "$REAL_PID" 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+# shellcheck disable=SC2086 # SIM_ARGS is a list of options
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" $SIM_ARGS >"$TMP/redsim.log" 2>&1 & SIM_PID=$!
 redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 & REAL_PID=$!
 wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
 
 REAL_VERSION=$(redis-cli -p "$REAL_PORT" info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}')
 echo "machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
-echo "redis-server $REAL_VERSION vs redsim-server (release), $CLIENTS clients, best of $ROUNDS alternating runs"
+echo "redis-server $REAL_VERSION vs redsim-server (release${SIM_ARGS:+, $SIM_ARGS}), $CLIENTS clients, best of $ROUNDS alternating runs"
 echo
 
 # rps <port> <pipeline> <n> <args…>: requests per second of one run.
@@ -94,7 +97,8 @@ for i in range(int(sys.argv[1])):
 EOF
 # Fresh processes: what the benchmarks left in each allocator is not data.
 kill "$SIM_PID" "$REAL_PID"; wait "$SIM_PID" "$REAL_PID" 2>/dev/null || true
-RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >>"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+# shellcheck disable=SC2086
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" $SIM_ARGS >>"$TMP/redsim.log" 2>&1 & SIM_PID=$!
 redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >>"$TMP/redis.log" 2>&1 & REAL_PID=$!
 wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }

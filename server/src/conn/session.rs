@@ -168,6 +168,23 @@ impl Session {
         }
     }
 
+    /// Makes a stand-in from [`Session::detached`] ready to serve another
+    /// client's script, as a fresh one would be.
+    pub fn reuse_detached(&mut self, id: ClientId, db: usize, resp: Resp) {
+        debug_assert!(!self.registered);
+        self.id = id;
+        self.db = db;
+        self.resp = resp;
+        self.authenticated = true;
+        self.multi = None;
+        self.pending = None;
+        self.ran_long = false;
+        if self.kill.is_killed() {
+            self.kill = Arc::new(KillSwitch::default());
+        }
+        drop(self.outbox.take());
+    }
+
     /// Whether the connection has been killed (CLIENT KILL, shutdown).
     pub fn is_killed(&self) -> bool {
         self.kill.is_killed()
