@@ -2,7 +2,12 @@
 //!
 //! A connection task reads whatever has arrived, runs every complete
 //! request in it, and writes all their replies with one write: a pipeline
-//! of a hundred commands costs one read and one write, not a hundred. A
+//! of a hundred commands costs one read and one write, not a hundred. The
+//! requests of one read also share the state lock: it is taken once for up
+//! to [`MAX_BATCH`] of them (each still passes the fault layer, the journal
+//! and the rest one by one), and let go before anything that waits, so a
+//! pipeline costs one lock acquisition per batch rather than per command —
+//! and, as in Redis, a client's buffered commands run back to back. A
 //! protocol error is answered with Redis's text and closes the connection,
 //! as Redis does; otherwise only the fault layer closes one (a dropped
 //! command, a partition, a restart or power cut: see [`crate::fault`]).
