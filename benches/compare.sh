@@ -4,10 +4,15 @@
 #
 #   benches/compare.sh                 # everything (a few minutes)
 #   ROUNDS=1 N1=100000 benches/compare.sh   # quicker, noisier
+#   SIM_ARGS="--threads 2" benches/compare.sh   # extra redsim-server options
 #
 # For each command and pipeline depth it alternates the two servers ROUNDS
 # times and keeps each one's best run, then prints requests per second and
 # the ratio redsim / redis, and the geometric mean of the ratios per depth.
+# It also prints each server's CPU time per request (user + system, from
+# /proc, the lowest over the rounds): on a shared or small machine, where
+# the benchmark client and other work compete for the cores, throughput is
+# noisy but CPU per request still says which server does less work.
 # Last, it loads 1 M small keys into each (SET key:N with a 3-byte value,
 # through redis-cli --pipe) and compares resident memory (VmRSS).
 #
@@ -21,6 +26,7 @@ CLIENTS=${CLIENTS:-50}
 N1=${N1:-200000}        # requests per run at -P 1
 N16=${N16:-2000000}     # requests per run at -P 16
 KEYS=${KEYS:-1000000}   # keys loaded for the memory comparison
+SIM_ARGS=${SIM_ARGS:-}  # extra redsim-server options, e.g. --threads 2
 TESTS=${TESTS:-set,get,incr,lpush,rpop,sadd,hset,zadd,mset}
 
 for tool in redis-server redis-benchmark redis-cli python3; do
@@ -38,20 +44,28 @@ TMP=$(mktemp -d)
 cleanup() { kill "$SIM_PID" "$REAL_PID" 2>/dev/null || true; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+# shellcheck disable=SC2086 # SIM_ARGS is a list of options
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" $SIM_ARGS >"$TMP/redsim.log" 2>&1 & SIM_PID=$!
 redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 & REAL_PID=$!
 wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
 
 REAL_VERSION=$(redis-cli -p "$REAL_PORT" info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}')
 echo "machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
-echo "redis-server $REAL_VERSION vs redsim-server (release), $CLIENTS clients, best of $ROUNDS alternating runs"
+echo "redis-server $REAL_VERSION vs redsim-server (release${SIM_ARGS:+, $SIM_ARGS}), $CLIENTS clients, best of $ROUNDS alternating runs"
 echo
 
-# rps <port> <pipeline> <n> <args…>: requests per second of one run.
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# rps <pid> <port> <pipeline> <n> <args…>: "requests-per-second cpu-µs-per-request"
+# of one run against the server <pid> listening on <port>.
 rps() {
-    local port=$1 pipe=$2 n=$3; shift 3
-    redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipe" -r 100000 -q "$@" 2>/dev/null \
-        | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}'
+    local pid=$1 port=$2 pipe=$3 n=$4 before after r; shift 4
+    before=$(cpu_ticks "$pid")
+    r=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipe" -r 100000 -q "$@" 2>/dev/null \
+        | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}')
+    after=$(cpu_ticks "$pid")
+    echo "$r $(python3 -c "print(f'{($after - $before) / $TICK * 1e6 / $n:.2f}')")"
 }
 
 SCRIPT='if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end'
@@ -59,28 +73,35 @@ SIM_SHA=$(redis-cli -p "$SIM_PORT" script load "$SCRIPT")
 REAL_SHA=$(redis-cli -p "$REAL_PORT" script load "$SCRIPT")
 
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
+least() { printf '%s\n' "$@" | sort -g | head -1; }
 
-printf '%-8s %4s %14s %14s %7s\n' command -P redsim redis ratio
+printf '%-8s %4s %14s %14s %7s %12s %12s\n' command -P redsim redis ratio 'redsim µs' 'redis µs'
+
 for pipe in 1 16; do
     n=$N1; [ "$pipe" = 16 ] && n=$N16
-    logsum=0; count=0
+    logsum=0; cpusum=0; count=0
     for t in ${TESTS//,/ } evalsha; do
-        sims=(); reals=()
+        sims=(); reals=(); sim_cpu=(); real_cpu=()
         for _ in $(seq "$ROUNDS"); do
             if [ "$t" = evalsha ]; then
-                sims+=("$(rps "$SIM_PORT" "$pipe" "$n" EVALSHA "$SIM_SHA" 1 lock:__rand_int__ token)")
-                reals+=("$(rps "$REAL_PORT" "$pipe" "$n" EVALSHA "$REAL_SHA" 1 lock:__rand_int__ token)")
+                read -r a b < <(rps "$SIM_PID" "$SIM_PORT" "$pipe" "$n" EVALSHA "$SIM_SHA" 1 lock:__rand_int__ token)
+                read -r c d < <(rps "$REAL_PID" "$REAL_PORT" "$pipe" "$n" EVALSHA "$REAL_SHA" 1 lock:__rand_int__ token)
             else
-                sims+=("$(rps "$SIM_PORT" "$pipe" "$n" -t "$t")")
-                reals+=("$(rps "$REAL_PORT" "$pipe" "$n" -t "$t")")
+                read -r a b < <(rps "$SIM_PID" "$SIM_PORT" "$pipe" "$n" -t "$t")
+                read -r c d < <(rps "$REAL_PID" "$REAL_PORT" "$pipe" "$n" -t "$t")
             fi
+            sims+=("$a"); sim_cpu+=("$b"); reals+=("$c"); real_cpu+=("$d")
         done
         s=$(best "${sims[@]}"); r=$(best "${reals[@]}")
         ratio=$(python3 -c "print(f'{$s/$r:.2f}')")
-        printf '%-8s %4s %14s %14s %7s\n' "$t" "$pipe" "$s" "$r" "$ratio"
+        printf '%-8s %4s %14s %14s %7s %12s %12s\n' "$t" "$pipe" "$s" "$r" "$ratio" \
+            "$(least "${sim_cpu[@]}")" "$(least "${real_cpu[@]}")"
         logsum=$(python3 -c "import math; print($logsum + math.log($s/$r))"); count=$((count + 1))
+        cpusum=$(python3 -c "import math; print($cpusum + math.log(max($(least "${sim_cpu[@]}"), 0.01) / max($(least "${real_cpu[@]}"), 0.01)))")
     done
-    printf '%-8s %4s %14s %14s %7s\n' geomean "$pipe" "" "" "$(python3 -c "import math; print(f'{math.exp($logsum/$count):.2f}')")"
+    printf '%-8s %4s %14s %14s %7s %25s\n' geomean "$pipe" "" "" \
+        "$(python3 -c "import math; print(f'{math.exp($logsum/$count):.2f}')")" \
+        "cpu ratio $(python3 -c "import math; print(f'{math.exp($cpusum/$count):.2f}')")"
 done
 
 echo
@@ -94,7 +115,8 @@ for i in range(int(sys.argv[1])):
 EOF
 # Fresh processes: what the benchmarks left in each allocator is not data.
 kill "$SIM_PID" "$REAL_PID"; wait "$SIM_PID" "$REAL_PID" 2>/dev/null || true
-RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" >>"$TMP/redsim.log" 2>&1 & SIM_PID=$!
+# shellcheck disable=SC2086
+RUST_LOG=warn "$REDSIM" --port "$SIM_PORT" $SIM_ARGS >>"$TMP/redsim.log" 2>&1 & SIM_PID=$!
 redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >>"$TMP/redis.log" 2>&1 & REAL_PID=$!
 wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }

@@ -256,3 +256,77 @@ fn idle_clients_are_closed_after_timeout_seconds_of_server_time() {
         .unwrap();
     assert_eq!(n, 1, "the subscriber is still connected");
 }
+
+// A TCP connection runs a pipeline's commands under one state lock, a
+// batch at a time; a blocking command in the middle must release it, wait
+// for its data, and the rest must follow in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deep_pipeline_blocked_midway_answers_every_command_in_order() {
+    let server = Server::start().unwrap();
+    let mut con = tcp(&server).await;
+    let mut pipe = redis::pipe();
+    for _ in 0..150 {
+        pipe.incr("n", 1);
+    }
+    pipe.blpop("q", 0.0);
+    for _ in 0..150 {
+        pipe.incr("n", 1);
+    }
+    let pipelined = tokio::spawn(async move {
+        let replies: Vec<redis::Value> = pipe.query_async(&mut con).await.unwrap();
+        replies
+    });
+    let mut other = tcp(&server).await;
+    // Wait (on the server, not on a clock) until the pipeline is blocked.
+    loop {
+        let info: String = redis::cmd("INFO")
+            .arg("clients")
+            .query_async(&mut other)
+            .await
+            .unwrap();
+        if info.contains("blocked_clients:1") {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    let seen: i64 = other.get("n").await.unwrap();
+    assert_eq!(seen, 150, "the commands before BLPOP ran, none after it");
+    let _: () = other.lpush("q", "x").await.unwrap();
+    let replies = pipelined.await.unwrap();
+    assert_eq!(replies.len(), 301);
+    for (i, reply) in replies[..150].iter().enumerate() {
+        assert_eq!(*reply, redis::Value::Int(i as i64 + 1));
+    }
+    let popped: (String, String) = redis::from_redis_value(replies[150].clone()).unwrap();
+    assert_eq!(popped, ("q".to_string(), "x".to_string()));
+    for (i, reply) in replies[151..].iter().enumerate() {
+        assert_eq!(*reply, redis::Value::Int(i as i64 + 151));
+    }
+}
+
+// Several clients pipelining at once: batches interleave, but no update is
+// lost and each client sees its own replies in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_deep_pipelines_lose_no_update() {
+    let server = Server::start().unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let mut con = tcp(&server).await;
+        tasks.push(tokio::spawn(async move {
+            let mut pipe = redis::pipe();
+            for _ in 0..500 {
+                pipe.incr("shared", 1);
+            }
+            let replies: Vec<i64> = pipe.query_async(&mut con).await.unwrap();
+            replies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        let replies = task.await.unwrap();
+        assert!(replies.windows(2).all(|w| w[0] < w[1]));
+        all.extend(replies);
+    }
+    all.sort_unstable();
+    assert_eq!(all, (1..=2000).collect::<Vec<i64>>());
+}

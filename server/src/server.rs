@@ -121,6 +121,9 @@ pub struct Shared {
     /// Connections refused by `maxclients` (INFO rejected_connections).
     pub rejected: AtomicU64,
     pending: Mutex<Pending>,
+    /// Set after queueing into `pending`, so that the lock holder can skip
+    /// it with one atomic when nothing is queued.
+    any_pending: AtomicBool,
     switches: Mutex<HashMap<ClientId, Arc<KillSwitch>>>,
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
     ticker: Notify,
@@ -214,7 +217,11 @@ impl Shared {
                 state.stats.connections_received += 1;
                 state.clients.insert(info.id, info);
             }
-            None => self.pending.lock().arrived.push(info),
+            None => {
+                let mut pending = self.pending.lock();
+                pending.arrived.push(info);
+                self.any_pending.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -227,13 +234,23 @@ impl Shared {
                 self.sync_pending(&mut state);
                 state.remove_client(id);
             }
-            None => self.pending.lock().left.push(id),
+            None => {
+                let mut pending = self.pending.lock();
+                pending.left.push(id);
+                self.any_pending.store(true, Ordering::Release);
+            }
         }
     }
 
     /// Applies the arrivals and departures queued while the state was
     /// busy. Called by whoever holds the lock.
     pub fn sync_pending(&self, state: &mut State) {
+        // Nearly always nothing is queued: one atomic load, not a lock.
+        if !self.any_pending.load(Ordering::Acquire)
+            || !self.any_pending.swap(false, Ordering::Acquire)
+        {
+            return;
+        }
         let pending = std::mem::take(&mut *self.pending.lock());
         for info in pending.arrived {
             state.stats.connections_received += 1;
@@ -484,6 +501,7 @@ impl ServerBuilder {
             connected: AtomicUsize::new(0),
             rejected: AtomicU64::new(0),
             pending: Mutex::new(Pending::default()),
+            any_pending: AtomicBool::new(false),
             switches: Mutex::new(HashMap::new()),
             me: me.clone(),
             faults,

@@ -21,6 +21,13 @@ struct Args {
     /// Seed for everything random (RANDOMKEY, SPOP, the run id).
     #[arg(long, default_value_t = redsim::DEFAULT_SEED)]
     seed: u64,
+    /// Tokio worker threads. Commands run one at a time under the state
+    /// lock whatever the number, so more workers only spread the socket
+    /// work; one is fastest when the clients share the machine (see
+    /// BENCHMARKS.md). A long script or DEBUG SLEEP still hands its worker
+    /// over, so the server keeps answering meanwhile.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: u16,
 }
 
 fn main() -> std::io::Result<()> {
@@ -32,6 +39,7 @@ fn main() -> std::io::Result<()> {
         .init();
     let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(usize::from(args.threads))
         .enable_all()
         .build()?;
     let mut builder = redsim::Server::builder()

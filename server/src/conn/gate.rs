@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 
-use super::session::{Session, Step};
+use super::session::{Held, Session, Step};
 use crate::cmd::CommandSpec;
 use crate::fault::{Call, Decision, Draft, Injected, Record, Until, pause_holds};
 use crate::protocol::Out;
@@ -190,14 +190,15 @@ impl Session {
 
     /// Ends a request: takes a dropped reply out of the buffer, journals
     /// the command (or keeps it for later, if it blocked), and releases
-    /// the state.
-    pub(super) fn finish(
+    /// the state — or, when the batch may go on, leaves it in `held`.
+    pub(super) fn finish<'s>(
         &mut self,
         shared: &Shared,
-        ran: Ran<'_>,
+        ran: Ran<'s>,
         draft: Option<Draft>,
         db: usize,
         out: &mut Out,
+        held: &mut Held<'s>,
     ) -> Step {
         let Ran {
             step,
@@ -231,7 +232,12 @@ impl Session {
                 }
             }
         }
-        drop(state);
+        if matches!(step, Step::Continue) {
+            // The next command of the batch, if any, goes on under it.
+            *held = state;
+        } else {
+            drop(state);
+        }
         step
     }
 }

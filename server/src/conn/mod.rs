@@ -12,4 +12,4 @@ pub mod tcp;
 
 pub use gate::Wait;
 pub use local::LocalConnection;
-pub use session::{Multi, Peer, Session, Step, call};
+pub use session::{Held, Multi, Peer, Session, Step, call};

@@ -86,7 +86,17 @@ pub struct Session {
     /// What to do with the reply of the command blocked now (journal it,
     /// drop it), when there is anything to do.
     pub(super) pending: Option<Pending>,
+    /// Set when a command took long (see [`Session::take_ran_long`]).
+    ran_long: bool,
 }
+
+/// The state lock as a batch of commands holds it between them (see
+/// [`Session::execute_held`]); `None` when not held.
+pub type Held<'s> = Option<parking_lot::MutexGuard<'s, State>>;
+
+/// A command that runs at least this long makes a batching transport
+/// release the state lock before the next one.
+const LONG_COMMAND_US: u64 = 1_000;
 
 impl Session {
     /// Registers a new client with the server.
@@ -136,6 +146,7 @@ impl Session {
             shared: Arc::clone(shared),
             registered: true,
             pending: None,
+            ran_long: false,
         }
     }
 
@@ -153,7 +164,25 @@ impl Session {
             shared: shared.self_arc(),
             registered: false,
             pending: None,
+            ran_long: false,
         }
+    }
+
+    /// Makes a stand-in from [`Session::detached`] ready to serve another
+    /// client's script, as a fresh one would be.
+    pub fn reuse_detached(&mut self, id: ClientId, db: usize, resp: Resp) {
+        debug_assert!(!self.registered);
+        self.id = id;
+        self.db = db;
+        self.resp = resp;
+        self.authenticated = true;
+        self.multi = None;
+        self.pending = None;
+        self.ran_long = false;
+        if self.kill.is_killed() {
+            self.kill = Arc::new(KillSwitch::default());
+        }
+        drop(self.outbox.take());
     }
 
     /// Whether the connection has been killed (CLIENT KILL, shutdown).
@@ -166,22 +195,61 @@ impl Session {
         self.run(args, out, Prior::default())
     }
 
+    /// Runs one request of a pipeline batch: like [`Session::execute`], but
+    /// the state lock is taken from `held` if the previous request of the
+    /// batch left it there, and left there again when this one ends with
+    /// [`Step::Continue`], so that a batch of commands costs one lock
+    /// acquisition instead of one per command. Any other step releases it:
+    /// the transport must be free to wait. `shared` must be this session's
+    /// server. The caller decides when to let go between commands
+    /// (fairness), by dropping the guard.
+    pub fn execute_held<'s>(
+        &mut self,
+        shared: &'s Shared,
+        held: &mut Held<'s>,
+        args: Vec<Bytes>,
+        out: &mut Out,
+    ) -> Step {
+        debug_assert!(std::ptr::eq(shared, Arc::as_ptr(&self.shared)));
+        self.run_held(shared, held, args, out, Prior::default())
+    }
+
+    /// Whether the last command ran long enough that a transport batching
+    /// commands under one lock should let other clients in now (a long
+    /// script, a big SORT…). Reading clears it.
+    pub fn take_ran_long(&mut self) -> bool {
+        std::mem::take(&mut self.ran_long)
+    }
+
     /// Runs a request, given what the fault layer did to it before it
     /// waited, and journals it.
     pub(super) fn run(&mut self, args: Vec<Bytes>, out: &mut Out, prior: Prior) -> Step {
+        let shared = Arc::clone(&self.shared);
+        let mut held = None;
+        self.run_held(&shared, &mut held, args, out, prior)
+    }
+
+    fn run_held<'s>(
+        &mut self,
+        shared: &'s Shared,
+        held: &mut Held<'s>,
+        args: Vec<Bytes>,
+        out: &mut Out,
+        prior: Prior,
+    ) -> Step {
         if args.is_empty() {
             return Step::Continue;
         }
-        let shared = Arc::clone(&self.shared);
         let mut draft = shared.faults.journal.draft(&args);
         let db = self.db;
-        let ran = self.run_locked(&shared, args, out, prior, &mut draft);
-        self.finish(&shared, ran, draft, db, out)
+        let ran = self.run_locked(shared, held.take(), args, out, prior, &mut draft);
+        self.finish(shared, ran, draft, db, out, held)
     }
 
     fn run_locked<'s>(
         &mut self,
         shared: &'s Shared,
+        held: Held<'s>,
         args: Vec<Bytes>,
         out: &mut Out,
         prior: Prior,
@@ -212,13 +280,20 @@ impl Session {
                 }
             }
             out.ok();
-            if let (Some(d), Some(state)) = (draft.as_mut(), shared.state.try_lock()) {
-                d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+            if let Some(d) = draft.as_mut() {
+                let state = held.or_else(|| shared.state.try_lock());
+                if let Some(state) = state {
+                    d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
+                }
             }
             return answered(Step::Close, None, prior.fault, now_us);
         }
         let resolved = cmd::resolve(&args);
-        let mut state = match self.lock_state(shared, resolved.as_ref().ok().copied(), &args, out) {
+        let state = match held {
+            Some(state) => Ok(state),
+            None => self.lock_state(shared, resolved.as_ref().ok().copied(), &args, out),
+        };
+        let mut state = match state {
             Ok(state) => state,
             Err(step) => {
                 if let Err(e) = &resolved {
@@ -588,6 +663,9 @@ pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
             )))
         });
     let usec = started.elapsed().as_micros() as u64;
+    if usec >= LONG_COMMAND_US {
+        ctx.session.ran_long = true;
+    }
     let stats = &mut ctx.state.stats;
     stats.commands_processed += 1;
     let stat = stats.commands.entry(spec.name).or_default();

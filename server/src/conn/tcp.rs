@@ -2,7 +2,12 @@
 //!
 //! A connection task reads whatever has arrived, runs every complete
 //! request in it, and writes all their replies with one write: a pipeline
-//! of a hundred commands costs one read and one write, not a hundred. A
+//! of a hundred commands costs one read and one write, not a hundred. The
+//! requests of one read also share the state lock: it is taken once for up
+//! to [`MAX_BATCH`] of them (each still passes the fault layer, the journal
+//! and the rest one by one), and let go before anything that waits, so a
+//! pipeline costs one lock acquisition per batch rather than per command —
+//! and, as in Redis, a client's buffered commands run back to back. A
 //! protocol error is answered with Redis's text and closes the connection,
 //! as Redis does; otherwise only the fault layer closes one (a dropped
 //! command, a partition, a restart or power cut: see [`crate::fault`]).
@@ -15,7 +20,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::conn::{Peer, Session, Step, Wait};
+use crate::conn::{Held, Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
 use crate::pubsub::Outbox;
 use crate::server::Shared;
@@ -130,38 +135,33 @@ async fn serve(
         }
         let mut close = false;
         loop {
-            // Recomputed per request: an AUTH earlier in the same batch
-            // lifts the pre-authentication limits for the ones after it.
-            limits.auth_required = password_set && !session.authenticated;
-            match decoder.decode(&mut input, &limits) {
-                Ok(Some(args)) => {
-                    let step = if multi_thread && session.may_run_long(&args) {
-                        tokio::task::block_in_place(|| session.execute(args, &mut out))
-                    } else {
-                        session.execute(args, &mut out)
-                    };
-                    let mut conn = Conn {
-                        stream: &mut stream,
-                        input: &mut input,
-                        out: &mut out,
-                        kill: &kill,
-                        outbox: &outbox,
-                    };
-                    if !conn.follow(&mut session, step).await {
-                        close = true;
-                        break;
-                    }
-                    if session.is_killed() {
-                        close = true;
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    out.error(&e.reply_text());
+            let step = match run_ready(
+                &shared,
+                &mut session,
+                &mut decoder,
+                &mut input,
+                &mut out,
+                &mut limits,
+                password_set,
+                multi_thread,
+            ) {
+                Ready::Drained => break,
+                Ready::Failed => {
                     close = true;
                     break;
                 }
+                Ready::Step(step) => step,
+            };
+            let mut conn = Conn {
+                stream: &mut stream,
+                input: &mut input,
+                out: &mut out,
+                kill: &kill,
+                outbox: &outbox,
+            };
+            if !conn.follow(&mut session, step).await || session.is_killed() {
+                close = true;
+                break;
             }
         }
         let pending = outbox.take();
@@ -183,6 +183,80 @@ async fn serve(
     }
     let _ = stream.shutdown().await;
     tracing::debug!(client = session.id, "disconnected");
+}
+
+/// How many commands of one pipeline batch run under one acquisition of
+/// the state lock at most, so that a client with a deep pipeline cannot
+/// keep the others waiting for long.
+const MAX_BATCH: usize = 64;
+
+/// Why [`run_ready`] stopped.
+enum Ready {
+    /// Every complete request in the input has run.
+    Drained,
+    /// A command's step needs the connection (it blocks, waits, closes):
+    /// follow it, then call again.
+    Step(Step),
+    /// A protocol error, answered in `out`: close after writing.
+    Failed,
+}
+
+/// Runs the complete requests in `input` in order, holding the state lock
+/// across consecutive commands (up to [`MAX_BATCH`] of them, and not past a
+/// command that ran long) instead of taking it once per command. Kept
+/// synchronous on purpose: the lock must never be held across an `.await`,
+/// and returning is what releases it before the caller waits for anything.
+#[allow(clippy::too_many_arguments)]
+fn run_ready(
+    shared: &Shared,
+    session: &mut Session,
+    decoder: &mut RequestDecoder,
+    input: &mut BytesMut,
+    out: &mut Out,
+    limits: &mut Limits,
+    password_set: bool,
+    multi_thread: bool,
+) -> Ready {
+    let mut held: Held<'_> = None;
+    let mut batched = 0;
+    loop {
+        // Recomputed per request: an AUTH earlier in the same batch
+        // lifts the pre-authentication limits for the ones after it.
+        limits.auth_required = password_set && !session.authenticated;
+        let args = match decoder.decode(input, limits) {
+            Ok(Some(args)) => args,
+            Ok(None) => return Ready::Drained,
+            Err(e) => {
+                drop(held);
+                out.error(&e.reply_text());
+                return Ready::Failed;
+            }
+        };
+        let step = if multi_thread && session.may_run_long(&args) {
+            drop(held.take());
+            tokio::task::block_in_place(|| session.execute(args, out))
+        } else {
+            session.execute_held(shared, &mut held, args, out)
+        };
+        batched += 1;
+        let ran_long = session.take_ran_long();
+        if held.is_some() && (batched >= MAX_BATCH || ran_long) {
+            // Hand the lock to a waiting client, if any, rather than
+            // taking it straight back.
+            if let Some(state) = held.take() {
+                parking_lot::MutexGuard::unlock_fair(state);
+            }
+            batched = 0;
+        }
+        match step {
+            Step::Continue if !session.is_killed() => {}
+            Step::Continue => {
+                drop(held);
+                return Ready::Step(Step::Close);
+            }
+            step => return Ready::Step(step),
+        }
+    }
 }
 
 /// What a connection task lends to the handling of one command's step.

@@ -219,9 +219,11 @@ impl Release {
 
     /// Holds `client`'s command, also counted in `also`.
     pub(crate) fn hold(&self, client: ClientId, also: &Arc<Gauge>) -> Until {
-        let (slot, until) = Slot::new(client, vec![Arc::clone(&self.inner.held), Arc::clone(also)]);
+        // Counted only once it can be released: the count wakes
+        // `wait_held`, whose caller may release at once.
         let mut slots = self.inner.slots.lock();
         slots.retain(|s| !s.is_done());
+        let (slot, until) = Slot::new(client, vec![Arc::clone(&self.inner.held), Arc::clone(also)]);
         slots.push(slot);
         until
     }

@@ -13,8 +13,8 @@
 -- * rawset refuses protected tables; loadstring/load chunks see the same
 --   protected globals because the global table itself is protected.
 --
--- The chunk receives the Rust-side pieces (the `redis` library table, whose
--- `call` and `pcall` the engine sets for the length of each script;
+-- The chunk receives the Rust-side pieces (the `redis` library table, with
+-- the engine's `call` and `pcall`, which work only while a script runs;
 -- `where_fn`, which finds the innermost frame of the user's script; and
 -- `normalize`, which turns an error raised from Rust back into the
 -- `{err=…}` table Redis would have raised) and returns the runner, which
@@ -141,7 +141,7 @@ hidden.rawset = function(t, k, v)
   return rawset_orig(t, k, v)
 end
 
--- The redis table: Redis's helpers (call and pcall are set per script),
+-- The redis table: Redis's helpers (call and pcall come from the engine),
 -- read-only.
 redis_lib.error_reply = function(msg)
   if type_orig(msg) ~= "string" then

@@ -13,14 +13,23 @@ use crate::num::LongDouble;
 /// result is stored as an `int`, keeping the key's deadline.
 fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
     let key = ctx.arg(1);
-    let current = match ctx.lookup_write(key) {
-        None => 0,
-        Some(entry) if !entry.value.is_string() => return Err(error::WRONGTYPE),
-        Some(entry) => entry.value.str_to_i64().ok_or(error::NOT_INTEGER)?,
-    };
-    let value = current.checked_add(by).ok_or(error::OVERFLOW)?;
     let lru = ctx.lru();
-    ctx.db().insert_keep_ttl(key, Value::Int(value), lru);
+    let value = match ctx.lookup_write(key) {
+        None => {
+            ctx.db().insert_keep_ttl(key, Value::Int(by), lru);
+            by
+        }
+        Some(entry) if !entry.value.is_string() => return Err(error::WRONGTYPE),
+        Some(entry) => {
+            let current = entry.value.str_to_i64().ok_or(error::NOT_INTEGER)?;
+            let value = current.checked_add(by).ok_or(error::OVERFLOW)?;
+            // Updated where the lookup found it: one probe of the keyspace,
+            // not a second one to store.
+            entry.value = Value::Int(value);
+            entry.access = lru;
+            value
+        }
+    };
     ctx.key_modified(key);
     ctx.notify(notify::STRING, "incrby", key);
     ctx.out.int(value);
