@@ -6,6 +6,14 @@
 //! token, and the resource refuses any write whose token is lower than the
 //! highest it has accepted. [`FenceGate`] does that check in process;
 //! [`FencedStore`] does it atomically inside Redis for a value kept there.
+//!
+//! A token *equal* to the highest is admitted, so that one holder may
+//! write more than once. Tokens are only unique while the counter that
+//! issues them survives: a lock server restarted without persistence
+//! starts counting again, two holders can then carry the same token, and
+//! both are admitted (the lock-safety simulation in `tests/lock_sim.rs`
+//! measures how often). Persist the counter, or delay restarts, if the
+//! resource depends on it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

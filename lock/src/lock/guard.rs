@@ -275,7 +275,12 @@ impl Guard {
     /// release is asked again: a second "not held" answer then means the
     /// first one deleted it, provided the lock was within its validity
     /// when the first was sent — so a lost reply is neither a double
-    /// release nor a false alarm.
+    /// release nor a false alarm. The inference assumes the server keeps
+    /// its keys: if it restarted without persistence in between (the key
+    /// gone with everything else), this reports `Ok` for a lock that the
+    /// restart, not the release, ended — which the holder could not have
+    /// told apart either (the lock-safety simulation shows it happen only
+    /// when that assumption is broken).
     ///
     /// # Errors
     /// [`LockError::Lost`] when the lock was no longer held by this owner
