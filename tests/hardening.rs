@@ -110,13 +110,7 @@ fn protocol_limits_match_redis() {
     let mut other = RawClient::connect(p.sim_server.addr()).unwrap();
     assert_eq!(other.call(&[b"PING"]), b"+PONG\r\n");
     let info = String::from_utf8(other.call(&[b"INFO", b"memory"])).unwrap();
-    let used: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let used: u64 = support::info_field(&info, "used_memory");
     assert!(
         used < 64 << 20,
         "used_memory {used} after a huge declared size"
@@ -143,11 +137,8 @@ fn maxclients_refuses_extra_connections_with_redis_text() {
     }
     let (sim, real) = pair.both("CONFIG SET maxclients 10000");
     assert_eq!(sim, real);
-    let rejected = |reply: Vec<u8>| {
-        String::from_utf8(reply)
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("rejected_connections:").map(str::to_owned))
+    let rejected = |reply: Vec<u8>| -> u64 {
+        support::info_field(&String::from_utf8(reply).unwrap(), "rejected_connections")
     };
     let (sim, real) = pair.both("INFO stats");
     assert_eq!(rejected(sim), rejected(real));

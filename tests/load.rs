@@ -104,13 +104,7 @@ fn ten_thousand_connections_are_held_and_served() {
     // All held at once, and the server still serves a newcomer.
     let mut con = server.connection();
     let info: String = redis::cmd("INFO").arg("clients").query(&mut con).unwrap();
-    let connected: usize = info
-        .lines()
-        .find_map(|l| l.strip_prefix("connected_clients:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let connected: usize = support::info_field(&info, "connected_clients");
     assert!(
         connected > n,
         "{connected} clients connected, expected {n} + 1"

@@ -260,13 +260,7 @@ fn memory_bombs_fail_the_script_not_the_server() {
             .unwrap();
         assert_eq!(n, 1);
         let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
-        let lua: usize = info
-            .lines()
-            .find_map(|l| l.strip_prefix("used_memory_lua:"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
+        let lua: usize = support::info_field(&info, "used_memory_lua");
         assert!(lua < 4 << 20, "{bomb}: Lua still holds {lua} bytes");
     }
 }

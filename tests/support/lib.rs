@@ -555,3 +555,19 @@ macro_rules! parity {
         }
     };
 }
+
+/// The value of `field` in INFO's text (`field:value` lines), parsed.
+///
+/// # Panics
+/// When the field is missing or does not parse: a test that asks for it
+/// depends on it.
+#[track_caller]
+pub fn info_field<T: std::str::FromStr>(info: &str, field: &str) -> T {
+    let raw = info
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("INFO has no {field}"));
+    raw.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("INFO {field}:{raw} does not parse"))
+}
