@@ -212,7 +212,9 @@ impl Guard {
                     Held::Yes => {}
                 }
                 let until = shared.valid_until();
+                // Fixed polling order: a simulation replays the same way.
                 tokio::select! {
+                    biased;
                     changed = rx.changed() => {
                         if changed.is_err() {
                             std::future::pending::<()>().await;

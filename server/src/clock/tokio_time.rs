@@ -174,6 +174,7 @@ async fn watch(clock: Weak<TokioInner>, wake: Arc<Notify>) {
         match due {
             Some(at) => {
                 tokio::select! {
+                    biased;
                     () = tokio::time::sleep_until(at) => {
                         let Some(inner) = clock.upgrade() else {
                             return;

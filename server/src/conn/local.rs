@@ -171,7 +171,10 @@ impl LocalConnection {
     /// shuts down meanwhile (`None`).
     async fn wait<F: Future>(&self, session: &Session, until: F) -> Option<F::Output> {
         let kill = Arc::clone(&session.kill);
+        // Fixed polling order (replies first): a simulation on paused
+        // time replays the same way.
         tokio::select! {
+            biased;
             done = until => Some(done),
             () = kill.killed() => None,
             () = self.inner.shared.closed() => None,

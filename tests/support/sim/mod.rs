@@ -25,11 +25,12 @@
 //! every random choice comes from generators seeded from the scenario's
 //! seed, so a seed replays exactly — the same [`History`], event for
 //! event. (Lock tokens are random, but nothing recorded depends on them.
-//! One source of chance is left: `tokio::select!` polls its branches in
-//! an order drawn from a per-runtime seed that stable Tokio does not let
-//! us set. It can only matter when two branches become ready at the same
-//! simulated instant — a lost signal and a renewal, a delayed reply and a
-//! partition — and 240 double runs over three breakages all matched.)
+//! The `tokio::select!`s on the in-process path — the guard's lost
+//! signal, the in-process connection's wait, the Tokio clock's watcher —
+//! poll in a fixed order (`biased`), since stable Tokio does not let a
+//! test seed the order it would otherwise draw; a `select!` elsewhere
+//! could still bring chance in when two branches become ready at the same
+//! simulated instant. 240 double runs over three breakages all matched.)
 //!
 //! # The documented assumptions, and breaking them
 //!
