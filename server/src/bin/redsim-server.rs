@@ -1,11 +1,18 @@
 //! `redsim-server`: the embedded server as a standalone program, for
 //! clients outside Rust and for `redis-cli` / `redis-benchmark`.
+//!
+//! Besides its own options it takes, as `redis-server` does, any
+//! configuration parameter as `--name value…` (`--save ""`,
+//! `--maxclients 100`, `--client-output-buffer-limit pubsub 1mb 0 0`), so
+//! that a command line written for Redis works; a parameter redsim does not
+//! know is refused with Redis's message.
 
 use std::net::IpAddr;
 
 use clap::Parser;
 
-/// A Redis 7.0-compatible server for tests and development.
+/// A Redis 7.0-compatible server for tests and development. Any Redis
+/// configuration parameter may follow as `--name value…`.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -37,7 +44,8 @@ fn main() -> std::io::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    let args = Args::parse();
+    let (own, config) = split_args(std::env::args());
+    let args = Args::parse_from(own);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(usize::from(args.threads))
         .enable_all()
@@ -50,7 +58,16 @@ fn main() -> std::io::Result<()> {
     if let Some(p) = args.requirepass {
         builder = builder.password(p);
     }
-    let server = builder.start()?;
+    for (name, value) in config {
+        builder = builder.config(name, value);
+    }
+    let server = match builder.start() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("redsim-server: {e}");
+            std::process::exit(1);
+        }
+    };
     tracing::info!(
         "redsim-server ready to accept connections on {}",
         server.addr()
@@ -80,4 +97,86 @@ async fn stop_signal() -> &'static str {
     }
     let _ = tokio::signal::ctrl_c().await;
     "Ctrl-C"
+}
+
+/// The options this program parses itself; every other `--name` is a
+/// configuration parameter.
+const OWN: &[&str] = &[
+    "bind",
+    "port",
+    "requirepass",
+    "seed",
+    "threads",
+    "help",
+    "version",
+];
+
+/// Splits the command line into this program's own options (for clap) and
+/// Redis-style configuration parameters: `--name` followed by the words up
+/// to the next `--…` (joined by spaces, as redis-server joins them; a
+/// lone `--save ""` gives an empty value).
+fn split_args(args: impl IntoIterator<Item = String>) -> (Vec<String>, Vec<(String, String)>) {
+    let mut own = Vec::new();
+    let mut config = Vec::new();
+    let mut args = args.into_iter().peekable();
+    own.extend(args.next());
+    while let Some(arg) = args.next() {
+        let name = arg
+            .strip_prefix("--")
+            .map(|n| n.split('=').next().unwrap_or(n));
+        match name {
+            Some(name) if !name.is_empty() && !OWN.contains(&name) && !arg.contains('=') => {
+                let mut words = Vec::new();
+                while let Some(next) = args.next_if(|a| !a.starts_with("--")) {
+                    words.push(next);
+                }
+                config.push((name.to_string(), words.join(" ")));
+            }
+            _ => own.push(arg),
+        }
+    }
+    (own, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_args;
+
+    fn split(line: &[&str]) -> (Vec<String>, Vec<(String, String)>) {
+        split_args(line.iter().map(|s| (*s).to_string()))
+    }
+
+    #[test]
+    fn own_options_go_to_clap_and_the_rest_is_configuration() {
+        let (own, config) = split(&[
+            "redsim-server",
+            "--port",
+            "7000",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--client-output-buffer-limit",
+            "pubsub",
+            "1mb",
+            "0",
+            "0",
+            "--threads=2",
+            "--maxclients",
+            "100",
+        ]);
+        assert_eq!(own, ["redsim-server", "--port", "7000", "--threads=2"]);
+        assert_eq!(
+            config,
+            [
+                ("save".to_string(), String::new()),
+                ("appendonly".to_string(), "no".to_string()),
+                (
+                    "client-output-buffer-limit".to_string(),
+                    "pubsub 1mb 0 0".to_string()
+                ),
+                ("maxclients".to_string(), "100".to_string()),
+            ]
+        );
+    }
 }
