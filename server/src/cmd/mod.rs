@@ -262,11 +262,16 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
     .flatten()
 }
 
-static REGISTRY: LazyLock<HashMap<&'static str, &'static CommandSpec>> =
+/// Top-level commands by lowercase name. Looked up once per command, so
+/// hashed with foldhash rather than the standard library's SipHash (which
+/// showed in profiles; the names are ours, not an attacker's).
+type Registry = HashMap<&'static str, &'static CommandSpec, foldhash::fast::FixedState>;
+
+static REGISTRY: LazyLock<Registry> =
     LazyLock::new(|| all_commands().map(|c| (c.name, c)).collect());
 
 /// The table, for COMMAND and COMMAND COUNT: top-level commands by name.
-pub fn registry() -> &'static HashMap<&'static str, &'static CommandSpec> {
+pub fn registry() -> &'static Registry {
     &REGISTRY
 }
 
