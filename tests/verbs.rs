@@ -462,3 +462,49 @@ fn restart_and_power_keep_the_test_s_own_rules() {
     let mut con = connect(&server, Via::Tcp);
     assert!(run(&mut con, &["GET", "k"]).is_err());
 }
+
+#[test]
+fn keys_stop_expiring_during_client_pause_as_in_redis() {
+    // What Redis 7.0.15 shows: during CLIENT PAUSE a key past its deadline
+    // reads as missing but is not deleted (DBSIZE counts it, expired_keys
+    // does not), and the pause's end deletes it.
+    let clock = ManualClock::new();
+    let server = Server::builder().clock(&clock).start().unwrap();
+    let mut con = connect(&server, Via::Local);
+    let dbsize = |con: &mut Con| -> i64 { cmd(&["DBSIZE"]).query(&mut **con).unwrap() };
+    for end in ["unpause", "timeout"] {
+        run(&mut con, &["SET", "a", "1", "PX", "100"]).unwrap();
+        run(&mut con, &["SET", "b", "1", "PX", "100"]).unwrap();
+        let expired_before: i64 = info_field(&mut con, "stats", "expired_keys")
+            .parse()
+            .unwrap();
+        run(&mut con, &["CLIENT", "PAUSE", "5000", "WRITE"]).unwrap();
+        clock.advance(Duration::from_millis(400));
+        assert_eq!(dbsize(&mut con), 2, "{end}");
+        assert_eq!(get(&mut con, "a"), None, "{end}");
+        let exists: i64 = cmd(&["EXISTS", "b"]).query(&mut *con).unwrap();
+        assert_eq!(exists, 0, "{end}");
+        assert_eq!(dbsize(&mut con), 2, "{end}: a lookup deleted it");
+        let expired: i64 = info_field(&mut con, "stats", "expired_keys")
+            .parse()
+            .unwrap();
+        assert_eq!(expired, expired_before, "{end}");
+        match end {
+            "unpause" => {
+                run(&mut con, &["CLIENT", "UNPAUSE"]).unwrap();
+            }
+            _ => clock.advance(Duration::from_millis(4600)),
+        }
+        assert_eq!(dbsize(&mut con), 0, "{end}");
+        let expired: i64 = info_field(&mut con, "stats", "expired_keys")
+            .parse()
+            .unwrap();
+        assert_eq!(expired, expired_before + 2, "{end}");
+    }
+    // The test's own pause does not hold expiry.
+    run(&mut con, &["SET", "c", "1", "PX", "100"]).unwrap();
+    server.pause_writes();
+    clock.advance(Duration::from_millis(200));
+    server.resume();
+    assert_eq!(dbsize(&mut con), 0);
+}

@@ -269,6 +269,7 @@ impl Shared {
         let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
         self.sync_pending(&mut state);
+        self.release_expiry_after_pause(&mut state, now);
         state.purge_expired(now);
         state.blocking.expire(now);
         state.close_idle_clients(now);
@@ -277,6 +278,14 @@ impl Shared {
         if self.wake_hints {
             let state = self.state.lock();
             self.refresh_wake(&state);
+        }
+    }
+
+    /// Lets expiry go on once the CLIENT PAUSE that held it has ended (by
+    /// its timeout: CLIENT UNPAUSE lets it go itself).
+    pub fn release_expiry_after_pause(&self, state: &mut State, now: i64) {
+        if state.expiry_held && !self.faults.client_paused(now) {
+            state.hold_expiry(false, now);
         }
     }
 
@@ -551,6 +560,7 @@ async fn ticker(shared: Weak<Shared>) {
                 continue;
             };
             sh.sync_pending(&mut state);
+            sh.release_expiry_after_pause(&mut state, now);
             if state.next_deadline().is_some_and(|d| d < now) {
                 state.purge_expired(now);
             }

@@ -178,6 +178,8 @@ pub struct State {
     pub script_random: Option<u64>,
     /// Bytes the Lua heap may hold ([`crate::ServerBuilder::lua_memory_limit`]).
     pub lua_memory_limit: usize,
+    /// Whether expiry is held by a CLIENT PAUSE ([`State::hold_expiry`]).
+    pub expiry_held: bool,
 }
 
 impl State {
@@ -208,6 +210,7 @@ impl State {
             scripting: None,
             script_random: None,
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
+            expiry_held: false,
         }
     }
 
@@ -295,8 +298,26 @@ impl State {
         }
     }
 
+    /// Holds expiry while a CLIENT PAUSE is in force, as Redis 7.0 does:
+    /// keys past their deadline read as missing but are neither deleted
+    /// (DBSIZE still counts them) nor announced. Letting go purges what
+    /// came due meanwhile, at once.
+    pub fn hold_expiry(&mut self, held: bool, now: i64) {
+        if self.expiry_held == held {
+            return;
+        }
+        self.expiry_held = held;
+        for db in &mut self.dbs {
+            db.hold_expiry(held);
+        }
+        if !held {
+            self.purge_expired(now);
+        }
+    }
+
     /// Removes every key whose deadline is at or before `now` in every
-    /// database, counting them in INFO's expired_keys.
+    /// database, counting them in INFO's expired_keys (nothing while
+    /// expiry is held).
     pub fn purge_expired(&mut self, now: i64) {
         let mut expired = 0u64;
         let mut touched = Vec::new();

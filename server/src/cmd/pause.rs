@@ -52,6 +52,9 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let end = ctx.now.saturating_add(timeout);
     ctx.shared.faults.pause_clients(mode, end, ctx.now);
+    // Keys stop expiring while clients are paused, as in Redis 7.0.
+    let paused = ctx.shared.faults.client_paused(ctx.now);
+    ctx.state.hold_expiry(paused, ctx.now);
     // The ticker sleeps until the next deadline it knows of.
     ctx.shared.blocking_changed();
     ctx.out.ok();
@@ -62,6 +65,7 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `CLIENT UNPAUSE`
 fn client_unpause(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.shared.faults.unpause_clients();
+    ctx.state.hold_expiry(false, ctx.now);
     ctx.out.ok();
     Ok(())
 }

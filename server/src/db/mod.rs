@@ -35,6 +35,9 @@ pub struct Db {
     map: IndexMap<Blob, Entry, Hasher>,
     /// (deadline, key) for every key that has a deadline.
     expires: BTreeSet<(i64, Blob)>,
+    /// Expiry is held (a CLIENT PAUSE is in force): a key past its
+    /// deadline reads as missing but stays, as in Redis 7.0.
+    hold_expired: bool,
 }
 
 /// Outcome of looking a key up at a given time.
@@ -54,7 +57,14 @@ impl Db {
         Db {
             map: IndexMap::with_hasher(Hasher::with_seed(seed)),
             expires: BTreeSet::new(),
+            hold_expired: false,
         }
+    }
+
+    /// Holds expiry (keys past their deadline read as missing and stay)
+    /// or lets it go on.
+    pub fn hold_expiry(&mut self, held: bool) {
+        self.hold_expired = held;
     }
 
     /// Number of keys (expired keys not yet purged included).
@@ -81,6 +91,9 @@ impl Db {
             return Lookup::Missing;
         };
         if entry.is_expired(now) {
+            if self.hold_expired {
+                return Lookup::Missing;
+            }
             let deadline = entry.expire_at;
             let Some((k, _)) = self.map.swap_remove_index(idx) else {
                 return Lookup::Missing;
@@ -193,6 +206,9 @@ impl Db {
     /// Removes every key whose deadline is before `now`, calling
     /// `on_expired` for each, in deadline order. Costs what expires.
     pub fn purge_expired(&mut self, now: i64, mut on_expired: impl FnMut(Blob)) {
+        if self.hold_expired {
+            return;
+        }
         while let Some((deadline, _)) = self.expires.first() {
             if *deadline >= now {
                 break;

@@ -340,6 +340,17 @@ impl Faults {
         self.update(|inner| inner.pause.pause_clients(mode, end, now));
     }
 
+    /// Whether a CLIENT PAUSE is in force at `now` (server-clock ms).
+    pub(crate) fn client_paused(&self, now: i64) -> bool {
+        self.is_armed()
+            && self
+                .inner
+                .lock()
+                .pause
+                .client
+                .is_some_and(|(_, end)| now < end)
+    }
+
     /// CLIENT UNPAUSE, and what a restart does to a CLIENT PAUSE.
     pub(crate) fn unpause_clients(&self) {
         self.update(|inner| {

@@ -11,8 +11,10 @@
 //! later end win, as in Redis. Paused clients count in INFO's
 //! `blocked_clients` and show the `b` flag in CLIENT LIST, as in Redis.
 //!
-//! Deviation: Redis also stops expiring keys during a pause; redsim keeps
-//! expiring them.
+//! As in Redis, keys stop expiring while a CLIENT PAUSE is in force
+//! (`State::hold_expiry`): past their deadline they read as missing but
+//! stay, until the pause ends. The test's own [`Server::pause`](crate::Server::pause)
+//! does not hold expiry.
 //!
 //! This module owns the pause state and that classification; the session
 //! does the holding and the transports the waiting.
