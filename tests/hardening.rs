@@ -250,3 +250,40 @@ fn the_query_buffer_limit_closes_a_client_as_redis_does() {
     p.run("GET k");
     p.run("CONFIG SET client-query-buffer-limit 1gb");
 }
+
+#[test]
+fn the_pubsub_soft_limit_counts_its_seconds_on_the_server_clock() {
+    let clock = redsim::ManualClock::new();
+    let server = Server::builder().clock(&clock).start().unwrap();
+    let mut con = server.connection();
+    // No hard limit; past 1 MB for more than 10 s closes the subscriber.
+    redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("client-output-buffer-limit")
+        .arg("pubsub 0 1mb 10")
+        .exec(&mut con)
+        .unwrap();
+    let mut slow = TcpStream::connect(server.addr()).unwrap();
+    slow.write_all(b"SUBSCRIBE news\r\n").unwrap();
+    let mut confirmation = [0u8; 64];
+    let _ = slow.read(&mut confirmation).unwrap();
+    let publish = |con: &mut redsim::LocalConnection, message: &[u8]| -> i64 {
+        redis::cmd("PUBLISH")
+            .arg("news")
+            .arg(message)
+            .query(con)
+            .unwrap()
+    };
+    // 48 MB: far past the soft limit whatever the socket buffers hold, but
+    // no time passes, so the subscriber stays.
+    let message = vec![b'm'; 64 * 1024];
+    for _ in 0..768 {
+        assert_eq!(publish(&mut con, &message), 1);
+    }
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(publish(&mut con, b"x"), 1, "10 s is not more than 10 s");
+    clock.advance(Duration::from_secs(1));
+    // The message that finds it past the limit for 11 s closes it.
+    assert_eq!(publish(&mut con, b"x"), 1);
+    assert_eq!(publish(&mut con, b"x"), 0);
+}

@@ -387,17 +387,25 @@ impl Config {
         self.num(PROTO_MAX_BULK_LEN)
     }
 
-    /// The hard limit of `client-output-buffer-limit pubsub`, in bytes
-    /// (0: none).
-    pub fn pubsub_output_hard_limit(&self) -> usize {
+    /// `client-output-buffer-limit pubsub`: hard limit and soft limit in
+    /// bytes (0: none) and the soft limit's seconds.
+    pub fn pubsub_output_limits(&self) -> OutputLimits {
         let Some(Value::Text(text)) = self.values.get(OUTPUT_BUFFER_LIMIT) else {
-            return 0;
+            return OutputLimits::default();
         };
-        split_args(text)
+        let words = split_args(text);
+        let Some(group) = words
             .chunks(4)
-            .find(|group| group[0].eq_ignore_ascii_case(b"pubsub"))
-            .and_then(|group| group.get(1).and_then(|hard| memtoull(hard)))
-            .map_or(0, |hard| usize::try_from(hard).unwrap_or(usize::MAX))
+            .find(|group| group.len() == 4 && group[0].eq_ignore_ascii_case(b"pubsub"))
+        else {
+            return OutputLimits::default();
+        };
+        let bytes = |w: &[u8]| memtoull(w).map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        OutputLimits {
+            hard: bytes(group[1]),
+            soft: bytes(group[2]),
+            soft_seconds: c_strtoll(group[3]).unwrap_or(0),
+        }
     }
 
     /// `tcp-backlog`: the listen queue's length.
@@ -818,6 +826,18 @@ fn parse_save(raw: &[u8]) -> Result<Vec<u8>, String> {
         parts.push(format!("{seconds} {}", changes as i32));
     }
     Ok(parts.join(" ").into_bytes())
+}
+
+/// One class of `client-output-buffer-limit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimits {
+    /// Bytes past which the client is closed at once (0: none).
+    pub hard: usize,
+    /// Bytes past which the client is closed if it stays past them for
+    /// more than `soft_seconds` (0: none).
+    pub soft: usize,
+    /// How long the soft limit may be exceeded, in seconds.
+    pub soft_seconds: i64,
 }
 
 /// `client-output-buffer-limit`: groups of `<class> <hard> <soft> <secs>`

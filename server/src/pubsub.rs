@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::config::notify;
+use crate::config::{OutputLimits, notify};
 use crate::db::Blob;
 use crate::glob;
 use crate::protocol::Out;
@@ -26,16 +26,34 @@ use crate::state::{ClientId, State};
 pub struct Outbox {
     buf: Mutex<Vec<u8>>,
     notify: Notify,
+    /// Server-clock ms since when the backlog has been past the soft
+    /// limit, if it is.
+    soft_since: Mutex<Option<i64>>,
 }
 
 impl Outbox {
-    /// Appends encoded bytes; false when the backlog would pass
-    /// `hard_limit` bytes (0: no limit; the caller then disconnects the
-    /// client, as Redis does past `client-output-buffer-limit pubsub`).
-    pub fn push(&self, bytes: &[u8], hard_limit: usize) -> bool {
+    /// Appends encoded bytes; false when the client must be disconnected
+    /// instead, as Redis does past `client-output-buffer-limit pubsub`:
+    /// the backlog would pass the hard limit, or it has stayed past the
+    /// soft limit for more than its seconds (on the server clock, `now`).
+    pub fn push(&self, bytes: &[u8], limits: OutputLimits, now: i64) -> bool {
         let mut buf = self.buf.lock();
-        if hard_limit > 0 && buf.len() + bytes.len() > hard_limit {
+        let len = buf.len() + bytes.len();
+        if limits.hard > 0 && len > limits.hard {
             return false;
+        }
+        if limits.soft > 0 {
+            let mut since = self.soft_since.lock();
+            if len <= limits.soft {
+                *since = None;
+            } else if let Some(t) = *since {
+                // Whole seconds, as Redis counts them (server.unixtime).
+                if now.div_euclid(1000) - t.div_euclid(1000) > limits.soft_seconds {
+                    return false;
+                }
+            } else {
+                *since = Some(now);
+            }
         }
         buf.extend_from_slice(bytes);
         drop(buf);
@@ -190,9 +208,9 @@ impl State {
         }
         let count = deliveries.len();
         let limit = if count > 0 {
-            self.config.pubsub_output_hard_limit()
+            self.config.pubsub_output_limits()
         } else {
-            0
+            OutputLimits::default()
         };
         for (client, pattern) in deliveries {
             let Some(info) = self.clients.get(&client) else {
@@ -222,13 +240,13 @@ impl State {
     /// Hands encoded push bytes to a client: into the running command's
     /// reply stream if it is the current client, else into its outbox
     /// (disconnecting it if the outbox is full).
-    fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: usize) {
+    fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: OutputLimits) {
         if self.current_client == Some(client) {
             self.current_pushes.extend_from_slice(bytes);
             return;
         }
         if let Some(info) = self.clients.get(&client) {
-            if !info.outbox.push(bytes, limit) {
+            if !info.outbox.push(bytes, limit, self.now_ms) {
                 tracing::warn!(
                     client,
                     "closing client over the pub/sub output buffer limit"

@@ -269,6 +269,7 @@ impl Shared {
         let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
         self.sync_pending(&mut state);
+        state.now_ms = now;
         self.release_expiry_after_pause(&mut state, now);
         state.purge_expired(now);
         state.blocking.expire(now);
@@ -560,6 +561,7 @@ async fn ticker(shared: Weak<Shared>) {
                 continue;
             };
             sh.sync_pending(&mut state);
+            state.now_ms = now;
             sh.release_expiry_after_pause(&mut state, now);
             if state.next_deadline().is_some_and(|d| d < now) {
                 state.purge_expired(now);

@@ -180,6 +180,9 @@ pub struct State {
     pub lua_memory_limit: usize,
     /// Whether expiry is held by a CLIENT PAUSE ([`State::hold_expiry`]).
     pub expiry_held: bool,
+    /// Server-clock ms when the running command started (for what has no
+    /// command context at hand, as pub/sub's soft output limit).
+    pub now_ms: i64,
 }
 
 impl State {
@@ -211,6 +214,7 @@ impl State {
             script_random: None,
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
             expiry_held: false,
+            now_ms: start_ms,
         }
     }
 

@@ -306,6 +306,7 @@ impl Session {
         };
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
+        state.now_ms = now;
         if let Some(d) = draft {
             // The name it had when it sent the command, before any SETNAME.
             d.client_name = state.clients.get(&self.id).and_then(|c| c.name.clone());
