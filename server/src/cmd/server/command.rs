@@ -1,0 +1,281 @@
+//! COMMAND and its subcommands: what the server says about its commands.
+
+use super::*;
+
+/// # Format
+/// `COMMAND [COUNT | INFO … | DOCS … | LIST … | GETKEYS …]` — plain
+/// COMMAND lists every command's info.
+pub(crate) fn command_all(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut specs: Vec<_> = registry().values().copied().collect();
+    specs.sort_by_key(|s| s.name);
+    ctx.out.array(specs.len());
+    for s in specs {
+        write_command_info(ctx, s);
+    }
+    Ok(())
+}
+
+/// # Format
+/// `COMMAND COUNT`
+pub(super) fn command_count(ctx: &mut Ctx<'_>) -> CmdResult {
+    ctx.out.int(registry().len() as i64);
+    Ok(())
+}
+
+/// # Format
+/// `COMMAND INFO [command-name ...]`
+pub(super) fn command_info(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.argc() == 2 {
+        return command_all(ctx);
+    }
+    ctx.out.array(ctx.argc() - 2);
+    for i in 2..ctx.argc() {
+        match lookup_full_name(ctx.arg(i)) {
+            Some(spec) => write_command_info(ctx, spec),
+            None => ctx.out.null(),
+        }
+    }
+    Ok(())
+}
+
+/// Finds `get` or `config|get` by full name.
+fn lookup_full_name(name: &[u8]) -> Option<&'static CommandSpec> {
+    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let (top, sub) = match lower.split_once('|') {
+        Some((t, s)) => (t.to_string(), Some(s.to_string())),
+        None => (lower, None),
+    };
+    let spec = crate::cmd::find(top.as_bytes())?;
+    match sub {
+        None => Some(spec),
+        Some(s) => spec
+            .subcommands
+            .iter()
+            .find(|c| c.name.split('|').nth(1) == Some(s.as_str())),
+    }
+}
+
+fn write_command_info(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
+    let out = &mut *ctx.out;
+    out.array(10);
+    out.bulk(spec.name.as_bytes());
+    out.int(i64::from(spec.arity));
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(bit, _)| spec.flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    out.set(names.len());
+    for n in names {
+        out.simple(n);
+    }
+    out.int(i64::from(spec.keys.0));
+    out.int(i64::from(spec.keys.1));
+    out.int(i64::from(spec.keys.2));
+    let cats: Vec<&str> = spec.acl.split_whitespace().collect();
+    out.set(cats.len());
+    for c in cats {
+        out.simple(&format!("@{c}"));
+    }
+    out.set(0);
+    // Key specifications, derived from the legacy triple.
+    if spec.keys.0 > 0 {
+        out.array(1);
+        out.map(3);
+        out.bulk(b"flags");
+        let kflags: &[&str] = if spec.has(WRITE) {
+            &["RW", "update"]
+        } else {
+            &["RO", "access"]
+        };
+        out.set(kflags.len());
+        for f in kflags {
+            out.simple(f);
+        }
+        out.bulk(b"begin_search");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"index");
+        out.bulk(b"spec");
+        out.map(1);
+        out.bulk(b"index");
+        out.int(i64::from(spec.keys.0));
+        out.bulk(b"find_keys");
+        out.map(2);
+        out.bulk(b"type");
+        out.bulk(b"range");
+        out.bulk(b"spec");
+        out.map(3);
+        out.bulk(b"lastkey");
+        let last = if spec.keys.1 < 0 {
+            i64::from(spec.keys.1)
+        } else {
+            i64::from(spec.keys.1 - spec.keys.0)
+        };
+        out.int(last);
+        out.bulk(b"keystep");
+        out.int(i64::from(spec.keys.2));
+        out.bulk(b"limit");
+        out.int(0);
+    } else {
+        out.array(0);
+    }
+    let subs = spec.subcommands;
+    out.array(subs.len());
+    for s in subs {
+        write_command_info(ctx, s);
+    }
+}
+
+/// # Format
+/// `COMMAND DOCS [command-name ...]`
+pub(super) fn command_docs(ctx: &mut Ctx<'_>) -> CmdResult {
+    let specs: Vec<&'static CommandSpec> = if ctx.argc() == 2 {
+        let mut all: Vec<_> = registry().values().copied().collect();
+        all.sort_by_key(|s| s.name);
+        all
+    } else {
+        ctx.args[2..]
+            .iter()
+            .filter_map(|a| lookup_full_name(a))
+            .collect()
+    };
+    ctx.out.map(specs.len());
+    for s in specs {
+        ctx.out.bulk(s.name.as_bytes());
+        write_docs(ctx, s);
+    }
+    Ok(())
+}
+
+fn write_docs(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
+    let has_subs = !spec.subcommands.is_empty();
+    ctx.out.map(3 + usize::from(has_subs));
+    ctx.out.bulk(b"summary");
+    ctx.out.bulk(spec.summary.as_bytes());
+    ctx.out.bulk(b"since");
+    ctx.out.bulk(spec.since.as_bytes());
+    ctx.out.bulk(b"group");
+    ctx.out.bulk(spec.group.as_bytes());
+    if has_subs {
+        ctx.out.bulk(b"subcommands");
+        ctx.out.map(spec.subcommands.len());
+        for s in spec.subcommands {
+            ctx.out.bulk(s.name.as_bytes());
+            write_docs(ctx, s);
+        }
+    }
+}
+
+/// # Format
+/// `COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]`
+pub(super) fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut names: Vec<&'static str> = Vec::new();
+    for spec in registry().values() {
+        names.push(spec.name);
+        names.extend(spec.subcommands.iter().map(|s| s.name));
+    }
+    names.sort_unstable();
+    let filtered: Vec<&str> = match ctx.argc() {
+        2 => names,
+        5 if is(ctx.arg(2), "filterby") => {
+            let (kind, value) = (ctx.arg(3), ctx.arg(4));
+            if is(kind, "module") {
+                Vec::new()
+            } else if is(kind, "aclcat") {
+                let cat = String::from_utf8_lossy(value).to_ascii_lowercase();
+                names
+                    .into_iter()
+                    .filter(|n| {
+                        lookup_full_name(n.as_bytes())
+                            .is_some_and(|s| s.acl.split_whitespace().any(|c| c == cat))
+                    })
+                    .collect()
+            } else if is(kind, "pattern") {
+                names
+                    .into_iter()
+                    .filter(|n| crate::glob::matches(value, n.as_bytes(), true))
+                    .collect()
+            } else {
+                return Err(error::SYNTAX);
+            }
+        }
+        _ => return Err(error::SYNTAX),
+    };
+    ctx.out.array(filtered.len());
+    for n in filtered {
+        ctx.out.bulk(n.as_bytes());
+    }
+    Ok(())
+}
+
+/// # Format
+/// `COMMAND GETKEYS command [arg ...]`
+pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
+    let args = &ctx.args[2..];
+    let spec = crate::cmd::resolve(args).map_err(|e| {
+        if e.text().starts_with("ERR unknown command") {
+            CmdError::fixed("ERR Invalid command specified")
+        } else {
+            CmdError::fixed("ERR Invalid number of arguments specified for command")
+        }
+    })?;
+    if let Some(nk) = spec.numkeys {
+        let invalid = || CmdError::fixed("ERR Invalid arguments specified for command");
+        let count = crate::num::parse_i64(&args[nk.at])
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0 && nk.at + n < args.len())
+            .ok_or_else(invalid)?;
+        let mut keys: Vec<&[u8]> = Vec::with_capacity(count + 1);
+        if nk.dest_first {
+            keys.push(&args[1]);
+        }
+        keys.extend(args[nk.at + 1..=nk.at + count].iter().map(|k| &k[..]));
+        ctx.out.array(keys.len());
+        for k in keys {
+            ctx.out.bulk(k);
+        }
+        return Ok(());
+    }
+    let (first, last, step) = spec.keys;
+    if first <= 0 {
+        return Err(CmdError::fixed("ERR The command has no key arguments"));
+    }
+    let argc = args.len() as i32;
+    let last = if last < 0 { argc + last } else { last };
+    let mut keys = Vec::new();
+    let mut i = first;
+    while i <= last && i < argc {
+        keys.push(args[i as usize].clone());
+        i += step.max(1);
+    }
+    ctx.out.array(keys.len());
+    for k in keys {
+        ctx.out.bulk(&k);
+    }
+    Ok(())
+}
+
+/// # Format
+/// `COMMAND HELP`
+pub(super) fn command_help(ctx: &mut Ctx<'_>) -> CmdResult {
+    help(
+        ctx,
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all commands.",
+            "COUNT",
+            "    Return the total number of commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about commands.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full command.",
+            "INFO [<command-name> ...]",
+            "    Return details about commands.",
+            "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
+            "    Return a list of all commands.",
+        ],
+    );
+    Ok(())
+}
