@@ -13,51 +13,15 @@
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use redis::{ConnectionLike, ErrorKind, RedisResult, ServerErrorKind, Value};
+use redis::{ErrorKind, RedisResult, ServerErrorKind, Value};
 use redsim::{Injected, ManualClock, Release, Rule, Server, errors};
 use support::RawClient;
-
-/// Guard against a broken test, never a way to wait.
-const SAFETY: Duration = Duration::from_secs(10);
-
-/// The two ways in.
-#[derive(Clone, Copy, Debug)]
-enum Via {
-    Local,
-    Tcp,
-}
-
-const BOTH: [Via; 2] = [Via::Local, Via::Tcp];
-
-type Con = Box<dyn ConnectionLike + Send>;
-
-fn connect(server: &Server, via: Via) -> Con {
-    match via {
-        Via::Local => Box::new(server.connection()),
-        Via::Tcp => Box::new(server.client().get_connection().expect("tcp connection")),
-    }
-}
+use support::ways::{BOTH, Con, SAFETY, Via, cmd, connect, get, run};
 
 fn manual() -> (Server, ManualClock) {
     let clock = ManualClock::new();
     let server = Server::builder().clock(&clock).start().expect("start");
     (server, clock)
-}
-
-fn cmd(args: &[&str]) -> redis::Cmd {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c
-}
-
-fn run(con: &mut Con, args: &[&str]) -> RedisResult<Value> {
-    cmd(args).query(&mut **con)
-}
-
-fn get(con: &mut Con, key: &str) -> Option<String> {
-    cmd(&["GET", key]).query(&mut **con).expect("GET")
 }
 
 /// Runs `args` on `con` in a thread.

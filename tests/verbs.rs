@@ -10,44 +10,9 @@
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use redis::{ConnectionLike, ErrorKind, RedisResult, ServerErrorKind, Value};
+use redis::{ErrorKind, RedisResult, ServerErrorKind, Value};
 use redsim::{ManualClock, Server};
-
-/// Guard against a broken test, never a way to wait.
-const SAFETY: Duration = Duration::from_secs(10);
-
-#[derive(Clone, Copy, Debug)]
-enum Via {
-    Local,
-    Tcp,
-}
-
-const BOTH: [Via; 2] = [Via::Local, Via::Tcp];
-
-type Con = Box<dyn ConnectionLike + Send>;
-
-fn connect(server: &Server, via: Via) -> Con {
-    match via {
-        Via::Local => Box::new(server.connection()),
-        Via::Tcp => Box::new(server.client().get_connection().expect("tcp connection")),
-    }
-}
-
-fn cmd(args: &[&str]) -> redis::Cmd {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c
-}
-
-fn run(con: &mut Con, args: &[&str]) -> RedisResult<Value> {
-    cmd(args).query(&mut **con)
-}
-
-fn get(con: &mut Con, key: &str) -> Option<String> {
-    cmd(&["GET", key]).query(&mut **con).expect("GET")
-}
+use support::ways::{BOTH, Con, SAFETY, Via, cmd, connect, get, run};
 
 fn spawn(mut con: Con, args: &[&str]) -> JoinHandle<RedisResult<Value>> {
     let c = cmd(args);
@@ -70,11 +35,7 @@ fn assert_dropped(r: RedisResult<Value>, what: &str) {
 
 fn info_field(con: &mut Con, section: &str, field: &str) -> String {
     let info: String = cmd(&["INFO", section]).query(&mut **con).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .unwrap_or_else(|| panic!("INFO {section} has no {field}"))
-        .trim()
-        .to_string()
+    support::info_field(&info, field)
 }
 
 #[test]

@@ -13,6 +13,7 @@
 #![allow(missing_docs)]
 
 pub mod sim;
+pub mod ways;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
