@@ -9,15 +9,8 @@ use redis::AsyncCommands;
 use redsim::{Rule, Server, SkewedClock, TokioClock, errors};
 use redsim_lock::fencing::FencedStore;
 use redsim_lock::{Lock, LockError, LockOptions, LostReason, Redlock, RetryPolicy};
+use support::{server_on, value};
 use tokio::time::{Instant, advance};
-
-fn server_on(clock: impl Into<redsim::Clock>) -> Server {
-    Server::builder()
-        .clock(clock)
-        .listen(false)
-        .start()
-        .unwrap()
-}
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -25,10 +18,6 @@ fn secs(s: u64) -> Duration {
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-async fn value(server: &Server, key: &str) -> Option<String> {
-    server.connection().get(key).await.unwrap()
 }
 
 async fn named(server: &Server, name: &str) -> redsim::LocalConnection {

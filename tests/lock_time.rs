@@ -9,22 +9,11 @@ use redis::AsyncCommands;
 use redsim::{Server, SkewedClock, TokioClock};
 use redsim_lock::fencing::FencedStore;
 use redsim_lock::{Lock, LockError, LockOptions, LostReason, Redlock, RetryPolicy, SkewAction};
+use support::{server_on, value};
 use tokio::time::{Instant, advance};
-
-fn server_on(clock: impl Into<redsim::Clock>) -> Server {
-    Server::builder()
-        .clock(clock)
-        .listen(false)
-        .start()
-        .unwrap()
-}
 
 fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
-}
-
-async fn value(server: &Server, key: &str) -> Option<String> {
-    server.connection().get(key).await.unwrap()
 }
 
 #[tokio::test(start_paused = true)]

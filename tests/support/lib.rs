@@ -572,3 +572,22 @@ pub fn info_field<T: std::str::FromStr>(info: &str, field: &str) -> T {
         .parse()
         .unwrap_or_else(|_| panic!("INFO {field}:{raw} does not parse"))
 }
+
+/// An in-process-only server (no TCP listener) on `clock`, for the lock
+/// scenarios.
+pub fn server_on(clock: impl Into<redsim::Clock>) -> redsim::Server {
+    redsim::Server::builder()
+        .clock(clock)
+        .listen(false)
+        .start()
+        .expect("start redsim")
+}
+
+/// GET `key` through a fresh in-process connection.
+pub async fn value(server: &redsim::Server, key: &str) -> Option<String> {
+    redis::cmd("GET")
+        .arg(key)
+        .query_async(&mut server.connection())
+        .await
+        .expect("GET")
+}
