@@ -256,7 +256,7 @@ impl Guard {
         let sent = Instant::now();
         match timeout(options.op_timeout, self.ops.extend(&self.token)).await {
             Ok(Ok(true)) => {
-                self.shared.renewed(sent + options.ttl - options.drift());
+                self.shared.renewed(options.valid_until(sent));
                 Ok(())
             }
             Ok(Ok(false)) => {
@@ -396,7 +396,7 @@ async fn watchdog(
         match timeout(budget, ops.extend(&token)).await {
             Ok(Ok(true)) => {
                 failures = 0;
-                shared.renewed(now + options.ttl - options.drift());
+                shared.renewed(options.valid_until(now));
                 next = now + interval;
             }
             Ok(Ok(false)) => {

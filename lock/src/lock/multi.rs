@@ -146,7 +146,7 @@ where
                 });
         match replies {
             Ok(r) if r.iter().all(Option::is_some) => {
-                let valid_until = sent + ops.options.ttl - ops.options.drift();
+                let valid_until = ops.options.valid_until(sent);
                 Ok(Guard::new(dyn_ops, token, None, valid_until))
             }
             Ok(_) => {
@@ -179,7 +179,7 @@ where
             async move { ops.attempt(&token).await }
         })
         .await?;
-        let valid_until = sent + ops.options.ttl - ops.options.drift();
+        let valid_until = ops.options.valid_until(sent);
         Ok(Guard::new(dyn_ops, token, None, valid_until))
     }
 }

@@ -196,6 +196,12 @@ impl LockOptions {
         self.ttl.mul_f64(self.drift_factor) + Duration::from_millis(2)
     }
 
+    /// The validity of a lock whose request was sent at `sent`: the TTL
+    /// less the drift allowance, counted from the send.
+    pub(crate) fn valid_until(&self, sent: tokio::time::Instant) -> tokio::time::Instant {
+        sent + self.ttl - self.drift()
+    }
+
     /// The TTL in whole milliseconds (at least 1), as sent to Redis.
     pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.ttl.as_millis())

@@ -152,7 +152,7 @@ where
             async move { ops.round(&token, held).await }
         })
         .await?;
-        let valid_until = sent + ops.options.ttl - ops.options.drift();
+        let valid_until = ops.options.valid_until(sent);
         if valid_until <= tokio::time::Instant::now() {
             super::guard::release_detached(dyn_ops, token);
             return Err(LockError::NoValidity {
@@ -190,8 +190,7 @@ where
                 _ => None,
             })
             .collect();
-        let validity_left =
-            started + self.options.ttl - self.options.drift() > tokio::time::Instant::now();
+        let validity_left = self.options.valid_until(started) > tokio::time::Instant::now();
         if granted.len() >= self.quorum() && validity_left {
             let fence = if self.options.fencing {
                 match self.write_back_fence(token, &granted).await {

@@ -167,7 +167,7 @@ where
                 |_| async move { ops.attempt().await },
             )
             .await?;
-        let valid_until = sent + ops.options.ttl - ops.options.drift();
+        let valid_until = ops.options.valid_until(sent);
         Ok(Guard::new(dyn_ops, token, None, valid_until))
     }
 }

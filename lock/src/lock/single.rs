@@ -133,7 +133,7 @@ where
             async move { ops.attempt(&token, possibly_held).await }
         })
         .await?;
-        let mut valid_until = sent + ops.options.ttl - ops.options.drift();
+        let mut valid_until = ops.options.valid_until(sent);
         if let Some(guard) = ops.options.skew_guard {
             let skew = match ops.server_skew().await {
                 Ok(skew) => skew,
