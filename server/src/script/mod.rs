@@ -19,8 +19,11 @@
 //! `cmd::scripting`.
 
 pub mod convert;
+mod errors;
 pub mod libs;
 mod loading;
+
+use errors::*;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -635,155 +638,6 @@ fn setresp_arg(args: MultiValue) -> mlua::Result<u8> {
         3 => Ok(3),
         _ => Err(helper_error("RESP version must be 2 or 3.")),
     }
-}
-
-/// An error `redis.call` raises: the text of the `{err=…}` table.
-#[derive(Debug)]
-struct ScriptError(String);
-
-impl std::fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ScriptError {}
-
-/// Turns an error raised from Rust back into the value Redis's C code
-/// would have raised: the `{err=…}` table for `redis.*` errors and SCRIPT
-/// KILL, the plain message string for a library function's complaint
-/// (cjson, struct… raise strings, as Lua's C functions do). Any other
-/// value is returned as it is.
-fn normalize(lua: &Lua, v: Value) -> mlua::Result<Value> {
-    let Value::Error(e) = v else {
-        return Ok(v);
-    };
-    match raised(&e) {
-        Raised::Table(text) => convert::error_table(lua, &text),
-        Raised::Message(text) => Ok(Value::String(lua.create_string(text)?)),
-    }
-}
-
-enum Raised {
-    Table(String),
-    Message(String),
-}
-
-fn raised(e: &mlua::Error) -> Raised {
-    match e {
-        mlua::Error::CallbackError { cause, .. } => raised(cause),
-        mlua::Error::WithContext { cause, .. } => raised(cause),
-        mlua::Error::ExternalError(inner) => {
-            if let Some(ScriptError(text)) = inner.downcast_ref::<ScriptError>() {
-                Raised::Table(text.clone())
-            } else if inner.downcast_ref::<Killed>().is_some() {
-                Raised::Table(format!("ERR {inner}"))
-            } else {
-                Raised::Message(inner.to_string())
-            }
-        }
-        mlua::Error::RuntimeError(m) => Raised::Message(m.clone()),
-        other => Raised::Message(other.to_string()),
-    }
-}
-
-/// An error of a `redis.*` helper: raised as `{err="ERR <text>"}`.
-fn helper_error(text: &str) -> mlua::Error {
-    mlua::Error::external(ScriptError(format!("ERR {text}")))
-}
-
-/// The marker error raised by the hook when SCRIPT KILL asked.
-#[derive(Debug)]
-struct Killed;
-
-impl std::fmt::Display for Killed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Script killed by user with SCRIPT KILL...")
-    }
-}
-
-impl std::error::Error for Killed {}
-
-/// The source and current line of the innermost frame that belongs to the
-/// user's script (not to the sandbox, not a C function).
-fn innermost_user_frame(lua: &Lua) -> (Option<String>, Option<i64>) {
-    for level in 0..256 {
-        let found = lua.inspect_stack(level, |dbg| {
-            let src = dbg.source();
-            let ours = src.source.as_deref() == Some("=redsim");
-            if src.what == "C" || ours {
-                None
-            } else {
-                Some((
-                    src.source.as_deref().map(str::to_string),
-                    dbg.current_line().map(|l| l as i64),
-                ))
-            }
-        });
-        match found {
-            None => break,
-            Some(None) => continue,
-            Some(Some(frame)) => return frame,
-        }
-    }
-    (None, None)
-}
-
-/// The text of a compile error, as Lua words it for a chunk named
-/// `@user_script`.
-fn compile_message(e: &mlua::Error) -> String {
-    match e {
-        mlua::Error::SyntaxError { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// `{ [1]=…, … }` of byte strings (KEYS, ARGV). UTF-8 items (nearly all)
-/// go onto the Lua stack directly; others through a string handle.
-fn string_table(lua: &Lua, items: &[Bytes]) -> Result<Table, CmdError> {
-    let mut values = Vec::with_capacity(items.len());
-    for item in items {
-        values.push(match std::str::from_utf8(item) {
-            Ok(text) => mlua::Either::Left(text),
-            Err(_) => mlua::Either::Right(lua.create_string(item).map_err(lua_err)?),
-        });
-    }
-    lua.create_sequence_from(values).map_err(lua_err)
-}
-
-/// The reply of a script that raised: `-<err> script: <sha>, on <source>:<line>.`
-/// Redis's text for a script error that is not an `{err=…}` table.
-fn bare_error(sha: &str, msg: &str) -> String {
-    let mut end = msg.len().min(100);
-    while !msg.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("ERR Error running script f_{sha}, {}", &msg[..end])
-}
-
-fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
-    let (msg, source, line) = match value {
-        Value::Table(t) => (
-            t.raw_get::<Option<mlua::LuaString>>("err")
-                .ok()
-                .flatten()
-                .map(|s| s.to_string_lossy()),
-            t.raw_get::<Option<mlua::LuaString>>("source")
-                .ok()
-                .flatten()
-                .map(|s| s.to_string_lossy()),
-            t.raw_get::<Option<i64>>("line").ok().flatten(),
-        ),
-        // Only what bypasses the error handler (a memory error, an error
-        // in the handler itself) arrives as a bare value: Redis names the
-        // function and keeps 100 bytes of the message.
-        other => (Some(bare_error(sha, &convert::display(other))), None, None),
-    };
-    let mut msg = msg.unwrap_or_else(|| "ERR unknown error".into());
-    if let (Some(source), Some(line)) = (source, line) {
-        msg.push_str(&format!(" script: {sha}, on {source}:{line}."));
-    }
-    out.error(&msg);
 }
 
 /// The flags a script body declares; none for a body whose shebang is
