@@ -1,0 +1,376 @@
+//! CLIENT and its subcommands: names, CLIENT LIST/INFO lines, KILL,
+//! UNBLOCK and the accepted no-ops.
+
+use super::*;
+
+pub(super) fn validate_client_name(name: &[u8]) -> CmdResult {
+    if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        return Err(error::CLIENT_NAME_CHARS);
+    }
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT ID`
+pub(super) fn client_id(ctx: &mut Ctx<'_>) -> CmdResult {
+    ctx.out.int(ctx.session.id as i64);
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT GETNAME`
+pub(super) fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
+    let id = ctx.session.id;
+    match ctx.state.clients.get(&id).and_then(|c| c.name.clone()) {
+        Some(name) => ctx.out.bulk(&name),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT SETNAME connection-name`
+pub(super) fn client_setname(ctx: &mut Ctx<'_>) -> CmdResult {
+    let name = ctx.arg(2);
+    validate_client_name(name)?;
+    let id = ctx.session.id;
+    if let Some(c) = ctx.state.clients.get_mut(&id) {
+        c.name = (!name.is_empty()).then(|| name.to_vec());
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>` — from Redis 7.2;
+/// accepted because client libraries (redis-rs among them) send it on
+/// connect.
+pub(super) fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (attr, value) = (ctx.arg(2), ctx.arg(3));
+    let is_name = is(attr, "lib-name");
+    if !is_name && !is(attr, "lib-ver") {
+        return Err(CmdError::owned(format!(
+            "ERR Unrecognized option '{}'",
+            error::lossy_prefix(attr, 128)
+        )));
+    }
+    if value.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+        return Err(CmdError::owned(format!(
+            "ERR {} cannot contain spaces, newlines or special characters.",
+            if is_name { "lib-name" } else { "lib-ver" }
+        )));
+    }
+    let id = ctx.session.id;
+    if let Some(c) = ctx.state.clients.get_mut(&id) {
+        let v = (!value.is_empty()).then(|| value.to_vec());
+        if is_name {
+            c.lib_name = v;
+        } else {
+            c.lib_ver = v;
+        }
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// One CLIENT LIST line, fields in Redis 7.0's order (buffer figures are
+/// those of an idle connection), plus 7.2's lib-name and lib-ver.
+pub(super) fn client_line(
+    c: &ClientInfo,
+    now: i64,
+    current: u64,
+    current_db: usize,
+    current_multi: i64,
+    blocked: bool,
+) -> String {
+    let (db, multi, cmd) = if c.id == current {
+        (current_db, current_multi, c.last_cmd)
+    } else {
+        (c.db, c.multi, c.last_cmd)
+    };
+    let text = |v: &Option<Vec<u8>>| {
+        v.as_deref()
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default()
+    };
+    // Redis's letters, in its order; N when none applies.
+    let mut flags = String::new();
+    if !c.channels.is_empty() || !c.patterns.is_empty() || !c.shard_channels.is_empty() {
+        flags.push('P');
+    }
+    if multi >= 0 {
+        flags.push('x');
+    }
+    if blocked {
+        flags.push('b');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        if c.local { -1 } else { 8 },
+        text(&c.name),
+        ((now - c.created_ms) / 1000).max(0),
+        ((now - c.last_ms) / 1000).max(0),
+        flags,
+        db,
+        c.channels.len(),
+        c.patterns.len(),
+        c.shard_channels.len(),
+        multi,
+        cmd,
+        c.resp.number(),
+        text(&c.lib_name),
+        text(&c.lib_ver),
+    )
+}
+
+/// # Format
+/// `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [client-id ...]]`
+pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut i = 2;
+    while i < ctx.argc() {
+        if is(ctx.arg(i), "type") && i + 1 < ctx.argc() {
+            let t = ctx.arg(i + 1);
+            if !["normal", "master", "replica", "slave", "pubsub"]
+                .iter()
+                .any(|k| is(t, k))
+            {
+                return Err(CmdError::owned(format!(
+                    "ERR Unknown client type '{}'",
+                    error::lossy_prefix(t, 128)
+                )));
+            }
+            // Every client here is a normal one.
+            if !is(t, "normal") {
+                ids = Some(Vec::new());
+            }
+            i += 2;
+        } else if is(ctx.arg(i), "id") && i + 1 < ctx.argc() {
+            let mut list = Vec::new();
+            for a in &ctx.args[i + 1..] {
+                let id = int_arg(a)
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or(CmdError::fixed("ERR Invalid client ID"))?;
+                list.push(id as u64);
+            }
+            ids = Some(list);
+            i = ctx.argc();
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    let current = ctx.session.id;
+    let (db, multi) = (ctx.session.db, current_multi(ctx));
+    let mut text = String::new();
+    for c in ctx.state.clients.values() {
+        if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.shared.faults.is_paused(c.id);
+        text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
+        text.push('\n');
+    }
+    ctx.out.verbatim("txt", text.as_bytes());
+    Ok(())
+}
+
+pub(super) fn current_multi(ctx: &Ctx<'_>) -> i64 {
+    ctx.session
+        .multi
+        .as_ref()
+        .map_or(-1, |m| m.queue.len() as i64)
+}
+
+/// # Format
+/// `CLIENT INFO`
+pub(super) fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
+    let current = ctx.session.id;
+    let (db, multi) = (ctx.session.db, current_multi(ctx));
+    let line = match ctx.state.clients.get(&current) {
+        Some(c) => client_line(c, ctx.now, current, db, multi, false),
+        None => String::new(),
+    };
+    ctx.out.verbatim("txt", format!("{line}\n").as_bytes());
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT KILL ip:port` or
+/// `CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [USER name] [TYPE t] [SKIPME yes|no]`
+pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
+    let me = ctx.session.id;
+    if ctx.argc() == 3 {
+        let addr = ctx.arg(2);
+        let victim = ctx
+            .state
+            .clients
+            .values()
+            .find(|c| c.addr.as_bytes() == addr)
+            .map(|c| c.id)
+            .ok_or(error::NO_SUCH_CLIENT)?;
+        kill(ctx, victim, me);
+        ctx.out.ok();
+        return Ok(());
+    }
+    if ctx.argc() % 2 == 1 {
+        return Err(error::SYNTAX);
+    }
+    let mut skipme = true;
+    let mut filters: Vec<ClientFilter> = Vec::new();
+    for pair in ctx.args[2..].chunks(2) {
+        let (opt, val) = (&pair[0][..], &pair[1][..]);
+        if is(opt, "id") {
+            let id = int_arg(val)
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(CmdError::fixed("ERR client-id should be greater than 0"))?;
+            filters.push(Box::new(move |c| c.id == id as u64));
+        } else if is(opt, "addr") {
+            let v = val.to_vec();
+            filters.push(Box::new(move |c| c.addr.as_bytes() == v));
+        } else if is(opt, "laddr") {
+            let v = val.to_vec();
+            filters.push(Box::new(move |c| c.laddr.as_bytes() == v));
+        } else if is(opt, "user") {
+            let v = val.to_vec();
+            if v != b"default" {
+                return Err(CmdError::owned(format!(
+                    "ERR No such user '{}'",
+                    String::from_utf8_lossy(&v)
+                )));
+            }
+        } else if is(opt, "type") {
+            if !["normal", "master", "replica", "slave", "pubsub"]
+                .iter()
+                .any(|k| is(val, k))
+            {
+                return Err(CmdError::owned(format!(
+                    "ERR Unknown client type '{}'",
+                    String::from_utf8_lossy(val)
+                )));
+            }
+            let normal = is(val, "normal");
+            filters.push(Box::new(move |_| normal));
+        } else if is(opt, "skipme") {
+            if is(val, "yes") {
+                skipme = true;
+            } else if is(val, "no") {
+                skipme = false;
+            } else {
+                return Err(error::SYNTAX);
+            }
+        } else if is(opt, "maxage") {
+            let age = int_arg(val)?;
+            let now = ctx.now;
+            filters.push(Box::new(move |c| (now - c.created_ms) / 1000 >= age));
+        } else {
+            return Err(error::SYNTAX);
+        }
+    }
+    let victims: Vec<u64> = ctx
+        .state
+        .clients
+        .values()
+        .filter(|c| !(skipme && c.id == me))
+        .filter(|c| filters.iter().all(|f| f(c)))
+        .map(|c| c.id)
+        .collect();
+    for &v in &victims {
+        kill(ctx, v, me);
+    }
+    ctx.out.int(victims.len() as i64);
+    Ok(())
+}
+
+/// One condition of CLIENT KILL's filter form.
+type ClientFilter = Box<dyn Fn(&ClientInfo) -> bool>;
+
+pub(super) fn kill(ctx: &mut Ctx<'_>, victim: u64, me: u64) {
+    if victim == me {
+        // The reply still goes out; the connection closes after it.
+        ctx.after = crate::cmd::After::Close;
+    } else if let Some(c) = ctx.state.clients.get(&victim) {
+        c.kill.kill();
+    }
+}
+
+/// # Format
+/// `CLIENT UNBLOCK client-id [TIMEOUT | ERROR]`
+pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
+    let id = int_arg(ctx.arg(2))?;
+    let how = match ctx.argc() {
+        3 => crate::blocking::Unblock::Timeout,
+        4 if is(ctx.arg(3), "timeout") => crate::blocking::Unblock::Timeout,
+        4 if is(ctx.arg(3), "error") => {
+            crate::blocking::Unblock::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+        }
+        4 => {
+            return Err(CmdError::fixed(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ));
+        }
+        _ => return Err(error::SYNTAX),
+    };
+    let unblocked = u64::try_from(id).is_ok_and(|id| ctx.state.blocking.unblock(id, how));
+    ctx.out.int(i64::from(unblocked));
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT NO-EVICT ON|OFF` — accepted; nothing is evicted here.
+pub(super) fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
+    let v = ctx.arg(2);
+    if !is(v, "on") && !is(v, "off") {
+        return Err(error::SYNTAX);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT GETREDIR` — tracking is not supported: -1.
+pub(super) fn client_getredir(ctx: &mut Ctx<'_>) -> CmdResult {
+    ctx.out.int(-1);
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT HELP`
+pub(super) fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
+    help(
+        ctx,
+        "CLIENT",
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "GETREDIR",
+            "    Return -1: client-side caching is not supported.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current connection.",
+            "KILL <ip:port> | [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>] [TYPE <type>] [USER <name>] [SKIPME yes|no] [MAXAGE <secs>]",
+            "    Close matching connections.",
+            "LIST [TYPE <type>] [ID <id> ...]",
+            "    Return information about client connections.",
+            "NO-EVICT (ON|OFF)",
+            "    Accepted for compatibility.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend clients' commands for <timeout> milliseconds of the server clock.",
+            "SETINFO <LIB-NAME|LIB-VER> <value>",
+            "    Record the client library name or version.",
+            "SETNAME <name>",
+            "    Name the current connection.",
+            "UNPAUSE",
+            "    Resume the clients paused by CLIENT PAUSE.",
+        ],
+    );
+    Ok(())
+}
