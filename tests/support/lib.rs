@@ -135,12 +135,19 @@ impl RealRedis {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return false;
             }
+            // Any I/O error here (refused, or reset by another test's
+            // server going away on this port) means "not ready yet": the
+            // loop looks again, and notices when our child has exited.
             if let Ok(mut c) = RawClient::connect(self.addr()) {
-                if let Some(p) = password {
-                    c.call(&[b"AUTH", p.as_bytes()]);
+                let authed = match password {
+                    Some(p) => c.try_call(&[b"AUTH", p.as_bytes()]).is_ok(),
+                    None => true,
+                };
+                if authed {
+                    if let Ok(info) = c.try_call(&[b"INFO", b"server"]) {
+                        return String::from_utf8_lossy(&info).contains(&pid);
+                    }
                 }
-                let info = c.call(&[b"INFO", b"server"]);
-                return String::from_utf8_lossy(&info).contains(&pid);
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -213,6 +220,33 @@ impl RawClient {
         self.read_reply()
     }
 
+    /// [`RawClient::call`] that returns I/O errors (and a closed
+    /// connection) instead of panicking.
+    pub fn try_call(&mut self, args: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+        self.stream.write_all(&Self::encode(args))?;
+        self.read_reply_io()
+    }
+
+    fn read_reply_io(&mut self) -> std::io::Result<Vec<u8>> {
+        loop {
+            if let Some(n) = frame_len(&self.buf, self.resp3) {
+                return Ok(self.buf.drain(..n).collect());
+            }
+            let mut chunk = [0u8; 64 * 1024];
+            let n = self.stream.read(&mut chunk)?;
+            if n == 0 {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "server closed the connection; unread: {:?}",
+                        String::from_utf8_lossy(&self.buf)
+                    ),
+                ));
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+
     /// Writes raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write to server");
@@ -220,19 +254,7 @@ impl RawClient {
 
     /// Reads the raw bytes of the next reply (blocking).
     pub fn read_reply(&mut self) -> Vec<u8> {
-        loop {
-            if let Some(n) = frame_len(&self.buf, self.resp3) {
-                return self.buf.drain(..n).collect();
-            }
-            let mut chunk = [0u8; 64 * 1024];
-            let n = self.stream.read(&mut chunk).expect("read from server");
-            assert!(
-                n > 0,
-                "server closed the connection; unread: {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
+        self.read_reply_io().expect("read from server")
     }
 
     /// Reads a reply if one arrives within `wait`.
