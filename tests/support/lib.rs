@@ -143,10 +143,8 @@ impl RealRedis {
                     Some(p) => c.try_call(&[b"AUTH", p.as_bytes()]).is_ok(),
                     None => true,
                 };
-                if authed {
-                    if let Ok(info) = c.try_call(&[b"INFO", b"server"]) {
-                        return String::from_utf8_lossy(&info).contains(&pid);
-                    }
+                if authed && let Ok(info) = c.try_call(&[b"INFO", b"server"]) {
+                    return String::from_utf8_lossy(&info).contains(&pid);
                 }
             }
             std::thread::sleep(Duration::from_millis(5));
