@@ -232,7 +232,31 @@ fn memory_bombs_fail_the_script_not_the_server() {
         .arg("v")
         .exec(&mut con)
         .unwrap();
+    let items: Vec<String> = (0..200).map(|i| format!("item-{i}")).collect();
+    redis::cmd("RPUSH")
+        .arg("list")
+        .arg(&items)
+        .exec(&mut con)
+        .unwrap();
+    // A reply too big for the heap on its own.
+    let big: Vec<String> = (0..200_000).map(|i| format!("{i:0>100}")).collect();
+    redis::cmd("RPUSH")
+        .arg("big")
+        .arg(&big)
+        .exec(&mut con)
+        .unwrap();
+    let script = "return #redis.call('lrange', 'big', 0, -1)";
+    assert_eq!(
+        script_error(&mut con, script),
+        format!(
+            "Error running script f_{}, not enough memory",
+            redsim_sha1(script)
+        )
+    );
     let bombs = [
+        // Replies kept by the script: each is made outside the limit, and
+        // the heap is checked after it.
+        "local t = {} for i = 1, 1e9 do t[i] = redis.call('lrange', 'list', 0, -1) end",
         // One huge string.
         "return #string.rep('x', 1024 * 1024 * 1024)",
         // Doubling until it no longer fits.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::sync::watch;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
 
@@ -37,9 +37,18 @@ pub(crate) trait Ops: Send + Sync + 'static {
 }
 
 /// The state a guard shares with its watchdog and its lost signals.
+///
+/// A mutex and one [`Notify`] rather than a `watch` channel: a channel
+/// cost an allocation and two rounds of waking eight wait lists per lock
+/// cycle (on release and on drop) even when nobody listened.
 struct Shared {
-    valid_until: Mutex<Instant>,
-    state: watch::Sender<Held>,
+    inner: Mutex<Inner>,
+    changed: Notify,
+}
+
+struct Inner {
+    valid_until: Instant,
+    held: Held,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,34 +59,47 @@ enum Held {
 }
 
 impl Shared {
+    fn new(valid_until: Instant) -> Shared {
+        Shared {
+            inner: Mutex::new(Inner {
+                valid_until,
+                held: Held::Yes,
+            }),
+            changed: Notify::new(),
+        }
+    }
+
     fn valid_until(&self) -> Instant {
-        *self.valid_until.lock()
+        self.inner.lock().valid_until
+    }
+
+    fn held(&self) -> Held {
+        self.inner.lock().held
     }
 
     fn renewed(&self, until: Instant) {
-        let mut v = self.valid_until.lock();
-        if until > *v {
-            *v = until;
+        let mut inner = self.inner.lock();
+        if until > inner.valid_until {
+            inner.valid_until = until;
         }
     }
 
     fn lose(&self, reason: LostReason) {
-        self.state.send_if_modified(|s| {
-            if *s == Held::Yes {
-                *s = Held::Lost(reason);
-                true
-            } else {
-                false
-            }
-        });
+        let mut inner = self.inner.lock();
+        if inner.held == Held::Yes {
+            inner.held = Held::Lost(reason);
+            drop(inner);
+            self.changed.notify_waiters();
+        }
     }
 
     fn release(&self) {
-        self.state.send_replace(Held::Released);
+        self.inner.lock().held = Held::Released;
+        self.changed.notify_waiters();
     }
 
     fn lost_reason(&self) -> Option<LostReason> {
-        match *self.state.borrow() {
+        match self.held() {
             Held::Lost(r) => Some(r),
             _ => None,
         }
@@ -109,7 +131,7 @@ impl std::fmt::Debug for Guard {
             .field("token", &self.token)
             .field("fencing_token", &self.fence)
             .field("remaining", &self.remaining())
-            .field("state", &*self.shared.state.borrow())
+            .field("state", &self.shared.held())
             .finish()
     }
 }
@@ -123,11 +145,7 @@ impl Guard {
         fence: Option<u64>,
         valid_until: Instant,
     ) -> Guard {
-        let (state, _) = watch::channel(Held::Yes);
-        let shared = Arc::new(Shared {
-            valid_until: Mutex::new(valid_until),
-            state,
-        });
+        let shared = Arc::new(Shared::new(valid_until));
         let watchdog = ops.options().renew_interval().map(|interval| {
             let max_failures = ops.options().renew.and_then(|r| r.max_failures);
             tokio::spawn(watchdog(
@@ -203,10 +221,13 @@ impl Guard {
     pub fn lost(&self) -> impl Future<Output = LostReason> + Send + 'static {
         let shared = Arc::clone(&self.shared);
         async move {
-            let mut rx = shared.state.subscribe();
             loop {
-                let held = *rx.borrow_and_update();
-                match held {
+                // Registered before the state is read: a change after the
+                // read still wakes this loop.
+                let notified = shared.changed.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                match shared.held() {
                     Held::Lost(r) => return r,
                     Held::Released => std::future::pending::<()>().await,
                     Held::Yes => {}
@@ -215,11 +236,7 @@ impl Guard {
                 // Fixed polling order: a simulation replays the same way.
                 tokio::select! {
                     biased;
-                    changed = rx.changed() => {
-                        if changed.is_err() {
-                            std::future::pending::<()>().await;
-                        }
-                    }
+                    () = &mut notified => {}
                     () = tokio::time::sleep_until(until) => {
                         if Instant::now() >= shared.valid_until() {
                             shared.lose(LostReason::Expired);

@@ -146,16 +146,18 @@ pub struct Engine {
     runner: Function,
     /// The RESP version `redis.setresp` chose for the running script (2/3).
     script_resp: Arc<AtomicU8>,
-    scripts: HashMap<String, Cached>,
+    /// By SHA-1 (hex); foldhash, as SipHash was a visible cost per EVALSHA.
+    scripts: HashMap<String, Cached, foldhash::fast::FixedState>,
     hook: Arc<HookState>,
     /// The heap's bound, in bytes.
     memory_limit: usize,
     /// What `redis.call` works on while a script runs; `None` between runs.
     current: Arc<Mutex<Option<Current>>>,
-    /// The script client's session, kept between runs: making a fresh one
-    /// per script (two allocations and a registry handle) is measurable at
-    /// hundreds of thousands of EVALSHAs a second.
-    spare: Option<Session>,
+    /// The script client's session and `redis.call`'s buffers, kept
+    /// between runs: making them fresh per script (allocations and a
+    /// registry handle) is measurable at hundreds of thousands of EVALSHAs
+    /// a second.
+    spare: Option<Spare>,
     /// What stands in the caller's state lock while the real state is in
     /// `current` (see [`Engine::run`]); kept to be reused.
     stand_in: Option<State>,
@@ -176,6 +178,18 @@ struct Current {
     now_us: i64,
     read_only: bool,
     running: Arc<Running>,
+    /// `redis.call`'s argument vector, reused.
+    args: Vec<Bytes>,
+    /// `redis.call`'s reply buffer, reused.
+    out: Out,
+}
+
+/// What one run leaves for the next: the script client's session and the
+/// buffers of `redis.call`.
+struct Spare {
+    session: Session,
+    args: Vec<Bytes>,
+    out: Out,
 }
 
 /// Puts the server state back under the caller's lock guard when a run
@@ -184,7 +198,7 @@ struct Restore<'a> {
     current: &'a Mutex<Option<Current>>,
     state: &'a mut State,
     stand_in: &'a mut Option<State>,
-    spare: &'a mut Option<Session>,
+    spare: &'a mut Option<Spare>,
 }
 
 impl Drop for Restore<'_> {
@@ -192,7 +206,11 @@ impl Drop for Restore<'_> {
         if let Some(current) = self.current.lock().take() {
             let stand_in = std::mem::replace(self.state, current.state);
             *self.stand_in = Some(stand_in);
-            *self.spare = Some(current.session);
+            *self.spare = Some(Spare {
+                session: current.session,
+                args: current.args,
+                out: current.out,
+            });
         }
     }
 }
@@ -270,7 +288,7 @@ impl Engine {
             runner,
             script_resp,
             lua,
-            scripts: HashMap::new(),
+            scripts: HashMap::default(),
             hook,
             memory_limit,
             current,
@@ -442,8 +460,10 @@ impl Engine {
         let read_only = read_only || cached.flags.no_writes;
         let lua = &self.lua;
         let func: Function = lua.registry_value(&cached.func).map_err(lua_err)?;
-        let keys = string_table(lua, keys)?;
-        let argv = string_table(lua, argv)?;
+        let (keys, argv) = {
+            let _unbounded = Unbounded::new(lua);
+            (string_table(lua, keys)?, string_table(lua, argv)?)
+        };
         self.script_resp.store(2, Ordering::Relaxed);
 
         let started = Instant::now();
@@ -458,12 +478,20 @@ impl Engine {
         *ctx.shared.running_script.lock() = Some(Arc::clone(&running));
         let resp = ctx.out.resp();
         let (id, db) = (ctx.session.id, ctx.session.db);
-        let session = match self.spare.take() {
-            Some(mut session) => {
+        let (session, args, out) = match self.spare.take() {
+            Some(Spare {
+                mut session,
+                args,
+                out,
+            }) => {
                 session.reuse_detached(id, db, Resp::V2);
-                session
+                (session, args, out)
             }
-            None => Session::detached(ctx.shared, id, db, Resp::V2),
+            None => (
+                Session::detached(ctx.shared, id, db, Resp::V2),
+                Vec::new(),
+                Out::new(Resp::V2),
+            ),
         };
         let stand_in = self
             .stand_in
@@ -479,6 +507,8 @@ impl Engine {
             now_us: ctx.now_us,
             read_only,
             running: Arc::clone(&running),
+            args,
+            out,
         });
         let restore = Restore {
             current: &self.current,
@@ -504,7 +534,10 @@ impl Engine {
         *self.hook.started.lock() = None;
         // A script that ran into the memory limit leaves its garbage behind:
         // collect it now, or the next script would find the heap full.
+        // (Without the limit: under it, mlua's protected call around the
+        // collection needs memory itself, and a full heap refuses it.)
         if self.lua.used_memory() > self.memory_limit / 2 {
+            let _unbounded = Unbounded::new(&self.lua);
             let _ = self.lua.gc_collect();
         }
         let reply = outcome.map_err(|e| match e {
@@ -558,9 +591,16 @@ fn call_inner(
     if args.is_empty() {
         return Err("ERR Please specify at least one argument for this redis lib call".into());
     }
-    let mut argv: Vec<Bytes> = Vec::with_capacity(args.len());
+    let mut guard = current.lock();
+    let Some(run) = guard.as_mut() else {
+        // Only reachable by keeping the function past its script.
+        return Err("ERR redis.call is only available while a script runs".into());
+    };
+    // The argument vector and the reply buffer are the run's, reused from
+    // one call to the next.
+    run.args.clear();
     for v in args {
-        argv.push(match v {
+        run.args.push(match v {
             Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
             Value::Integer(i) => Bytes::from(i.to_string()),
             Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
@@ -571,7 +611,7 @@ fn call_inner(
             }
         });
     }
-    let spec = crate::cmd::resolve(&argv).map_err(|e| {
+    let spec = crate::cmd::resolve(&run.args).map_err(|e| {
         if e.text().starts_with("ERR wrong number of arguments") {
             "ERR Wrong number of args calling Redis command from script".to_string()
         } else {
@@ -581,24 +621,20 @@ fn call_inner(
     if spec.has(flags::NOSCRIPT) {
         return Err("ERR This Redis command is not allowed from script".into());
     }
-    let mut guard = current.lock();
-    let Some(run) = guard.as_mut() else {
-        // Only reachable by keeping the function past its script.
-        return Err("ERR redis.call is only available while a script runs".into());
-    };
     let write = spec.has(flags::WRITE);
     if write && run.read_only {
         return Err("ERR Write commands are not allowed from read-only scripts.".into());
     }
     let resp = script_resp(resp);
     run.session.resp = resp;
-    let mut out = Out::new(resp);
+    run.out.clear();
+    run.out.set_resp(resp);
     let mut inner = Ctx {
         state: &mut run.state,
         session: &mut run.session,
         shared: &run.shared,
-        args: &argv,
-        out: &mut out,
+        args: &run.args,
+        out: &mut run.out,
         now: run.now,
         now_us: run.now_us,
         caller: Caller::Script,
@@ -610,8 +646,61 @@ fn call_inner(
     if write {
         run.running.wrote.store(true, Ordering::SeqCst);
     }
-    drop(guard);
-    convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| format!("ERR {e}"))
+    run.args.clear();
+    // Converting keeps the run locked: nothing it does calls back here.
+    let unbounded = Unbounded::new(lua);
+    let value = convert::reply_to_lua(lua, run.out.as_bytes()).map_err(|e| format!("ERR {e}"));
+    if run.out.len() > KEEP_REPLY_BUFFER {
+        run.out = Out::new(resp);
+    }
+    if unbounded.exceeded() {
+        return Err(NOT_ENOUGH_MEMORY.into());
+    }
+    value
+}
+
+/// What `redis.call` raises when the reply it made pushed the heap past the
+/// limit: the text of Lua's own memory error.
+const NOT_ENOUGH_MEMORY: &str = "not enough memory";
+
+/// The largest `redis.call` reply buffer kept for the next call; a larger
+/// one (a big LRANGE, say) is freed at once.
+const KEEP_REPLY_BUFFER: usize = 64 * 1024;
+
+/// Lifts the Lua heap limit while Rust turns values that already exist
+/// (a request's keys and arguments, a command's reply) into Lua values,
+/// and puts it back on drop.
+///
+/// With a limit set, mlua wraps every single allocation it makes in a
+/// protected call (a `pcall` and two fresh C closures each), which was a
+/// fifth of a lock release. These values are bounded by what the client
+/// sent or the keyspace holds, so they need no guard; the limit stays on
+/// for everything the script itself allocates, and `redis.call` raises
+/// Lua's "not enough memory" when the reply it made crossed it.
+struct Unbounded<'a> {
+    lua: &'a Lua,
+    limit: usize,
+}
+
+impl<'a> Unbounded<'a> {
+    fn new(lua: &'a Lua) -> Unbounded<'a> {
+        let limit = lua.set_memory_limit(0).unwrap_or(0);
+        Unbounded { lua, limit }
+    }
+
+    /// Whether the heap is now past the limit (which is put back).
+    fn exceeded(self) -> bool {
+        let limit = self.limit;
+        let used = self.lua.used_memory();
+        drop(self);
+        limit != 0 && used > limit
+    }
+}
+
+impl Drop for Unbounded<'_> {
+    fn drop(&mut self) {
+        let _ = self.lua.set_memory_limit(self.limit);
+    }
 }
 
 /// The RESP version `redis.setresp` chose for `redis.call` replies.
