@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::time::{Instant, timeout};
+use tokio::time::{Instant, timeout_at};
 
 use super::guard::{Ops, release_detached};
 use crate::LockError;
@@ -99,8 +99,9 @@ where
         // request is in flight, the lock may be ours.
         let possibly_held = pending.armed;
         pending.armed = true;
-        let sent = Instant::now();
-        let error = match timeout(attempt_timeout, attempt(possibly_held)).await {
+        // One clock read per attempt serves the validity and the timeout.
+        let sent = if attempts == 1 { start } else { Instant::now() };
+        let error = match timeout_at(sent + attempt_timeout, attempt(possibly_held)).await {
             Ok(Ok(Attempt::Acquired { fence })) => {
                 pending.disarm();
                 return Ok(Taken { fence, sent });

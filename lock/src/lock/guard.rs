@@ -14,7 +14,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
-use tokio::time::{Instant, timeout};
+use tokio::time::{Instant, timeout, timeout_at};
 
 use crate::error::may_have_run;
 use crate::{LockError, LockOptions, LostReason};
@@ -312,10 +312,11 @@ impl Guard {
             w.abort();
         }
         let lost_before = self.shared.lost_reason();
-        let valid_at_send = lost_before.is_none() && Instant::now() < self.valid_until();
+        let sent = Instant::now();
+        let valid_at_send = lost_before.is_none() && sent < self.valid_until();
         self.shared.release();
         let options = self.ops.options();
-        let first = timeout(options.op_timeout, self.ops.release(&self.token)).await;
+        let first = timeout_at(sent + options.op_timeout, self.ops.release(&self.token)).await;
         let unknown = match first {
             Ok(Ok(true)) => return Ok(()),
             Ok(Ok(false)) => return Err(self.not_held(valid_at_send, lost_before)),

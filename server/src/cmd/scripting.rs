@@ -145,8 +145,17 @@ fn eval_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
 
 fn evalsha_generic(ctx: &mut Ctx<'_>, read_only: bool) -> CmdResult {
     keys_and_args(ctx)?;
-    let sha = String::from_utf8_lossy(ctx.arg(1)).to_ascii_lowercase();
-    if sha.len() != 40 || !engine(ctx)?.exists(&sha) {
+    let sha = ctx.arg(1);
+    if sha.len() != 40 {
+        return Err(error::NOSCRIPT);
+    }
+    // Valid SHA-1 hex is ASCII: no lossy conversion, and no copy unless a
+    // client sent it in capitals.
+    let sha = match std::str::from_utf8(sha) {
+        Ok(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => std::borrow::Cow::Borrowed(s),
+        _ => std::borrow::Cow::Owned(String::from_utf8_lossy(sha).to_ascii_lowercase()),
+    };
+    if !engine(ctx)?.exists(&sha) {
         return Err(error::NOSCRIPT);
     }
     run(ctx, &sha, read_only)

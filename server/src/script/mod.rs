@@ -31,9 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
-use mlua::{
-    Function, HookTriggers, Lua, LuaOptions, MultiValue, RegistryKey, StdLib, Table, Value,
-};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, flags};
 use crate::conn::{Session, call};
@@ -134,7 +132,9 @@ pub struct ScriptFlags {
 
 /// A compiled, cached script.
 struct Cached {
-    func: RegistryKey,
+    /// Held as a function reference rather than a registry key: a run
+    /// pushes it as it is.
+    func: Function,
     flags: ScriptFlags,
 }
 
@@ -440,7 +440,6 @@ impl Engine {
                     compile_message(&e)
                 ))
             })?;
-        let func = self.lua.create_registry_value(func).map_err(lua_err)?;
         self.scripts.insert(sha.clone(), Cached { func, flags });
         Ok(sha)
     }
@@ -459,7 +458,7 @@ impl Engine {
         ))?;
         let read_only = read_only || cached.flags.no_writes;
         let lua = &self.lua;
-        let func: Function = lua.registry_value(&cached.func).map_err(lua_err)?;
+        let func = &cached.func;
         let (keys, argv) = {
             let _unbounded = Unbounded::new(lua);
             (string_table(lua, keys)?, string_table(lua, argv)?)
