@@ -626,6 +626,8 @@ fn call_inner(
     }
     let resp = script_resp(resp);
     run.session.resp = resp;
+    // The script's own code ran since the last call: time this one afresh.
+    run.session.forget_since();
     run.out.clear();
     run.out.set_resp(resp);
     let mut inner = Ctx {

@@ -39,8 +39,8 @@ fn apply_pairs(
 ) -> Result<AddOutcome, CmdError> {
     let mut out = AddOutcome::default();
     for &(score, member) in pairs {
-        match z.score(member) {
-            Some(current) => {
+        match z.find(member) {
+            Some((slot, current)) => {
                 if f.nx {
                     continue;
                 }
@@ -58,7 +58,7 @@ fn apply_pairs(
                 out.score = score;
                 // -0 and 0 compare equal: the stored sign is kept, as in Redis.
                 if score != current {
-                    z.set_score(member, score);
+                    z.set_score(slot, score);
                     out.updated += 1;
                 }
             }

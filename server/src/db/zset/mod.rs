@@ -55,6 +55,10 @@ pub struct Limits {
     pub value: usize,
 }
 
+/// Where a member sits in a [`ZSet`]'s map (see [`ZSet::find`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Slot(usize);
+
 /// A sorted-set value.
 #[derive(Clone, Debug)]
 pub struct ZSet {
@@ -90,7 +94,7 @@ impl ZSet {
         for (member, score) in items {
             longest = longest.max(member.len());
             if z.scores.insert(member.clone(), score).is_none() {
-                z.order.insert((Score(score), member));
+                z.order.insert_absent((Score(score), member));
             }
         }
         z.big = z.len() > limits.entries || longest > limits.value;
@@ -103,7 +107,9 @@ impl ZSet {
                 .map(|(m, _)| m.clone())
                 .collect();
             for m in negative_zeros {
-                z.set_score(&m, 0.0);
+                if let Some((slot, _)) = z.find(&m) {
+                    z.set_score(slot, 0.0);
+                }
             }
         }
         z
@@ -158,20 +164,31 @@ impl ZSet {
         let score = self.stored(score);
         let blob = Blob::new(member);
         self.scores.insert(blob.clone(), score);
-        self.order.insert((Score(score), blob));
+        // Members are unique, and this one was not in the map.
+        self.order.insert_absent((Score(score), blob));
         true
     }
 
-    /// Changes the score of `member`, which must be present.
-    pub fn set_score(&mut self, member: &[u8], score: f64) {
+    /// Where `member` is and its score: a handle for [`ZSet::set_score`]
+    /// that saves hashing the member again.
+    pub fn find(&self, member: &[u8]) -> Option<(Slot, f64)> {
+        self.scores
+            .get_full(member)
+            .map(|(i, _, score)| (Slot(i), *score))
+    }
+
+    /// Changes the score of the member at `slot` (from [`ZSet::find`], with
+    /// no change to the set in between).
+    pub fn set_score(&mut self, slot: Slot, score: f64) {
         let score = self.stored(score);
-        let Some((_, blob, old)) = self.scores.get_full_mut(member) else {
+        let Some((blob, old)) = self.scores.get_index_mut(slot.0) else {
             return;
         };
         let old_key = (Score(*old), blob.clone());
         *old = score;
         if let Some((_, blob)) = self.order.remove(&old_key) {
-            self.order.insert((Score(score), blob));
+            // Its only entry was just removed.
+            self.order.insert_absent((Score(score), blob));
         }
     }
 
@@ -312,7 +329,8 @@ mod tests {
             z.insert(format!("m{i}").as_bytes(), f64::from(i % 37), LIMITS);
         }
         for i in (0..500u32).step_by(3) {
-            z.set_score(format!("m{i}").as_bytes(), -f64::from(i));
+            let (slot, _) = z.find(format!("m{i}").as_bytes()).unwrap();
+            z.set_score(slot, -f64::from(i));
         }
         for i in (0..500u32).step_by(7) {
             z.remove(format!("m{i}").as_bytes());

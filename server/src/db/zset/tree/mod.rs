@@ -222,13 +222,21 @@ impl<K: Ord + Default> Tree<K> {
     }
 
     /// Inserts `key`; false (and no change) if an equal key is present.
+    #[cfg(test)]
     pub fn insert(&mut self, key: K) -> bool {
         if self.rank(&key).is_some() {
             return false;
         }
+        self.insert_absent(key);
+        true
+    }
+
+    /// Inserts `key`, which the caller knows is absent (a sorted set knows
+    /// from its member map): one descent instead of two.
+    pub fn insert_absent(&mut self, key: K) {
+        debug_assert!(self.rank(&key).is_none(), "insert_absent of a present key");
         let x = self.alloc(key);
         self.root = self.insert_node(self.root, x);
-        true
     }
 
     fn remove_node(&mut self, t: u32, key: &K) -> (u32, u32) {
