@@ -151,25 +151,26 @@ pub struct Engine {
     hook: Arc<HookState>,
     /// The heap's bound, in bytes.
     memory_limit: usize,
-    /// What `redis.call` works on while a script runs; `None` between runs.
-    current: Arc<Mutex<Option<Current>>>,
-    /// The script client's session and `redis.call`'s buffers, kept
-    /// between runs: making them fresh per script (allocations and a
-    /// registry handle) is measurable at hundreds of thousands of EVALSHAs
-    /// a second.
-    spare: Option<Spare>,
-    /// What stands in the caller's state lock while the real state is in
-    /// `current` (see [`Engine::run`]); kept to be reused.
-    stand_in: Option<State>,
+    /// What `redis.call` works on while a script runs (see [`Current`]);
+    /// `None` until the first run.
+    current: Arc<Mutex<Option<Box<Current>>>>,
 }
 
 /// The running script's command context, owned for the length of the run
 /// so that `redis.call` and `redis.pcall` can be made once per Lua state
 /// (`'static` callbacks) instead of once per run: creating and destroying
 /// the two scoped callbacks was a fifth of an EVALSHA's CPU.
+///
+/// It lives in one box from the first run on and is reused: between runs
+/// it keeps a stand-in `State`, the script client's session and the
+/// buffers of `redis.call`, so that a run allocates none of them and moves
+/// nothing bigger than the state itself (swapped in and out in place).
 struct Current {
-    /// The server state, moved out from under the caller's lock guard
-    /// (which keeps the lock held throughout) and moved back after the run.
+    /// Whether a script is running: `redis.call` refuses to run otherwise.
+    active: bool,
+    /// While a script runs, the server state, swapped out from under the
+    /// caller's lock guard (which keeps the lock held throughout) and
+    /// swapped back after the run; between runs, the stand-in.
     state: State,
     /// The script's own client.
     session: Session,
@@ -184,33 +185,18 @@ struct Current {
     out: Out,
 }
 
-/// What one run leaves for the next: the script client's session and the
-/// buffers of `redis.call`.
-struct Spare {
-    session: Session,
-    args: Vec<Bytes>,
-    out: Out,
-}
-
 /// Puts the server state back under the caller's lock guard when a run
 /// ends, however it ends (a panic included): nothing may be lost.
 struct Restore<'a> {
-    current: &'a Mutex<Option<Current>>,
+    current: &'a Mutex<Option<Box<Current>>>,
     state: &'a mut State,
-    stand_in: &'a mut Option<State>,
-    spare: &'a mut Option<Spare>,
 }
 
 impl Drop for Restore<'_> {
     fn drop(&mut self) {
-        if let Some(current) = self.current.lock().take() {
-            let stand_in = std::mem::replace(self.state, current.state);
-            *self.stand_in = Some(stand_in);
-            *self.spare = Some(Spare {
-                session: current.session,
-                args: current.args,
-                out: current.out,
-            });
+        if let Some(current) = self.current.lock().as_mut().filter(|c| c.active) {
+            std::mem::swap(self.state, &mut current.state);
+            current.active = false;
         }
     }
 }
@@ -247,7 +233,7 @@ impl Engine {
         libs::install(&lua).map_err(lua_err)?;
         let script_resp = Arc::new(AtomicU8::new(2));
         let redis = Self::redis_library(&lua, Arc::clone(&script_resp)).map_err(lua_err)?;
-        let current: Arc<Mutex<Option<Current>>> = Arc::default();
+        let current: Arc<Mutex<Option<Box<Current>>>> = Arc::default();
         for (name, raise) in [("call", true), ("pcall", false)] {
             let current = Arc::clone(&current);
             let resp = Arc::clone(&script_resp);
@@ -292,8 +278,6 @@ impl Engine {
             hook,
             memory_limit,
             current,
-            spare: None,
-            stand_in: None,
         })
     }
 
@@ -469,67 +453,58 @@ impl Engine {
         self.hook.kill.store(false, Ordering::SeqCst);
         self.hook.offload_tries.store(0, Ordering::Relaxed);
         *self.hook.started.lock() = Some(started);
-        let running = Arc::new(Running {
-            started,
-            wrote: AtomicBool::new(false),
-            hook: Arc::clone(&self.hook),
-        });
-        *ctx.shared.running_script.lock() = Some(Arc::clone(&running));
-        let resp = ctx.out.resp();
         let (id, db) = (ctx.session.id, ctx.session.db);
-        let (session, args, out) = match self.spare.take() {
-            Some(Spare {
-                mut session,
-                args,
-                out,
-            }) => {
-                session.reuse_detached(id, db, Resp::V2);
-                (session, args, out)
-            }
-            None => (
-                Session::detached(ctx.shared, id, db, Resp::V2),
-                Vec::new(),
-                Out::new(Resp::V2),
-            ),
-        };
-        let stand_in = self
-            .stand_in
-            .take()
-            .unwrap_or_else(|| State::new(0, crate::config::Config::default(), 0));
-        let shared = ctx.shared.self_arc();
-        let state = std::mem::replace(&mut *ctx.state, stand_in);
-        *self.current.lock() = Some(Current {
-            state,
-            session,
-            shared: Arc::clone(&shared),
-            now: ctx.now,
-            now_us: ctx.now_us,
-            read_only,
-            running: Arc::clone(&running),
-            args,
-            out,
+        let mut slot = self.current.lock();
+        let current = slot.get_or_insert_with(|| {
+            Box::new(Current {
+                active: false,
+                state: State::new(0, crate::config::Config::default(), 0),
+                session: Session::detached(ctx.shared, id, db, Resp::V2),
+                shared: ctx.shared.self_arc(),
+                now: 0,
+                now_us: 0,
+                read_only: false,
+                running: Arc::new(Running {
+                    started,
+                    wrote: AtomicBool::new(false),
+                    hook: Arc::clone(&self.hook),
+                }),
+                args: Vec::new(),
+                out: Out::new(Resp::V2),
+            })
         });
+        current.session.reuse_detached(id, db, Resp::V2);
+        if !std::ptr::eq(Arc::as_ptr(&current.shared), ctx.shared) {
+            current.shared = ctx.shared.self_arc();
+        }
+        current.now = ctx.now;
+        current.now_us = ctx.now_us;
+        current.read_only = read_only;
+        // The last run's record, unless someone still looks at it.
+        match Arc::get_mut(&mut current.running) {
+            Some(running) => {
+                running.started = started;
+                running.wrote = AtomicBool::new(false);
+            }
+            None => {
+                current.running = Arc::new(Running {
+                    started,
+                    wrote: AtomicBool::new(false),
+                    hook: Arc::clone(&self.hook),
+                })
+            }
+        }
+        *ctx.shared.running_script.lock() = Some(Arc::clone(&current.running));
+        std::mem::swap(&mut *ctx.state, &mut current.state);
+        current.active = true;
+        drop(slot);
         let restore = Restore {
             current: &self.current,
             state: &mut *ctx.state,
-            stand_in: &mut self.stand_in,
-            spare: &mut self.spare,
         };
-        let outcome = (|| -> mlua::Result<Vec<u8>> {
-            let result: MultiValue = self.runner.call((func, keys, argv))?;
-            let mut values = result.into_iter();
-            let ok = matches!(values.next(), Some(Value::Boolean(true)));
-            let value = values.next().unwrap_or(Value::Nil);
-            let mut out = Out::new(resp);
-            if ok {
-                convert::write_reply(&mut out, &value, script_resp(&self.script_resp));
-            } else {
-                write_script_error(&mut out, &value, sha);
-            }
-            Ok(out.take())
-        })();
+        let outcome: mlua::Result<MultiValue> = self.runner.call((func, keys, argv));
         drop(restore);
-        *shared.running_script.lock() = None;
+        *ctx.shared.running_script.lock() = None;
         *self.hook.started.lock() = None;
         // A script that ran into the memory limit leaves its garbage behind:
         // collect it now, or the next script would find the heap full.
@@ -539,17 +514,28 @@ impl Engine {
             let _unbounded = Unbounded::new(&self.lua);
             let _ = self.lua.gc_collect();
         }
-        let reply = outcome.map_err(|e| match e {
+        let result = outcome.map_err(|e| match e {
             mlua::Error::MemoryError(m) => CmdError::owned(bare_error(sha, &m)),
             e => lua_err(e),
         })?;
+        let mut values = result.into_iter();
+        let ok = matches!(values.next(), Some(Value::Boolean(true)));
+        let value = values.next().unwrap_or(Value::Nil);
+        // Written straight into the caller's reply; an error is taken back
+        // out, to be counted in errorstats like any error.
+        let mark = ctx.out.len();
+        if ok {
+            convert::write_reply(ctx.out, &value, script_resp(&self.script_resp));
+        } else {
+            write_script_error(ctx.out, &value, sha);
+        }
+        let reply = &ctx.out.as_bytes()[mark..];
         if reply.first() == Some(&b'-') {
-            // Error replies count in errorstats like any error.
             let text =
                 String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
+            ctx.out.truncate(mark);
             return Err(CmdError::owned(text));
         }
-        ctx.out.raw(&reply);
         Ok(())
     }
 }
@@ -559,7 +545,7 @@ impl Engine {
 /// raised by call — as a wrapped [`ScriptError`] that the sandbox turns
 /// back into the table wherever the script can see it.
 fn bridge_call(
-    current: &Mutex<Option<Current>>,
+    current: &Mutex<Option<Box<Current>>>,
     resp: &AtomicU8,
     lua: &Lua,
     args: MultiValue,
@@ -582,7 +568,7 @@ fn bridge_call(
 }
 
 fn call_inner(
-    current: &Mutex<Option<Current>>,
+    current: &Mutex<Option<Box<Current>>>,
     resp: &AtomicU8,
     lua: &Lua,
     args: MultiValue,
@@ -591,7 +577,7 @@ fn call_inner(
         return Err("ERR Please specify at least one argument for this redis lib call".into());
     }
     let mut guard = current.lock();
-    let Some(run) = guard.as_mut() else {
+    let Some(run) = guard.as_mut().filter(|c| c.active) else {
         // Only reachable by keeping the function past its script.
         return Err("ERR redis.call is only available while a script runs".into());
     };
