@@ -682,7 +682,11 @@ pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
         });
     let ended = Instant::now();
     ctx.session.since = Some(ended);
-    let usec = ended.saturating_duration_since(started).as_micros() as u64;
+    // A difference of whole microseconds, as Redis takes it: a command of
+    // 0.3 µs counts 0 or 1, and the sum over many comes out right, where
+    // truncating each command's own duration would count every fast
+    // command as 0 forever.
+    let usec = micros(ended).saturating_sub(micros(started));
     if usec >= LONG_COMMAND_US {
         ctx.session.ran_long = true;
     }
@@ -699,7 +703,36 @@ pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
     }
 }
 
+/// Microseconds from a fixed instant of this process to `at`.
+fn micros(at: Instant) -> u64 {
+    at.saturating_duration_since(anchor()).as_micros() as u64
+}
+
+fn anchor() -> Instant {
+    static ANCHOR: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *ANCHOR.get_or_init(Instant::now)
+}
+
 fn count_error(state: &mut State, e: &CmdError) {
     state.stats.error_replies += 1;
     *state.stats.errors.entry(e.code().to_string()).or_default() += 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn command_time_is_a_difference_of_whole_microseconds() {
+        let at = |ns| anchor() + Duration::from_nanos(ns);
+        // 0.3 µs across a microsecond boundary counts 1, within one
+        // counts 0: the sum over many commands follows their real time.
+        assert_eq!(micros(at(1_000_100)) - micros(at(999_800)), 1);
+        assert_eq!(micros(at(1_000_400)) - micros(at(1_000_100)), 0);
+        let total: u64 = (0..1000u64)
+            .map(|i| micros(at(i * 300 + 300)) - micros(at(i * 300)))
+            .sum();
+        assert_eq!(total, 300);
+    }
 }
