@@ -3,10 +3,11 @@
 //! script.
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::{ErrorKind, ServerErrorKind};
 use redsim::{ManualClock, Server};
+use support::wait_busy;
 
 const RELEASE: &str = r"
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -87,19 +88,6 @@ fn evalsha_after_flush_is_noscript_with_its_kind() {
         .query::<i64>(&mut con)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Server(ServerErrorKind::NoScript));
-}
-
-/// Polls `PING` until it answers BUSY (the script has run past the limit).
-fn wait_busy(con: &mut redis::Connection) {
-    let started = Instant::now();
-    loop {
-        match redis::cmd("PING").query::<String>(con) {
-            Err(e) if e.code() == Some("BUSY") => return,
-            _ => {}
-        }
-        assert!(started.elapsed() < Duration::from_secs(20), "never BUSY");
-        thread::yield_now();
-    }
 }
 
 #[test]

@@ -173,6 +173,9 @@ pub struct State {
     pub current_pushes: Vec<u8>,
     /// The Lua engine and script cache, created by the first script.
     pub scripting: Option<Box<crate::script::Engine>>,
+    /// The FUNCTION libraries' Lua engine (a state of its own, as in
+    /// Redis), created by the first FUNCTION LOAD.
+    pub functions: Option<Box<crate::script::Engine>>,
     /// `math.random`'s state kept across SCRIPT FLUSH (which drops the
     /// engine) until the next engine is created.
     pub script_random: Option<u64>,
@@ -211,6 +214,7 @@ impl State {
             current_client: None,
             current_pushes: Vec::new(),
             scripting: None,
+            functions: None,
             script_random: None,
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
             expiry_held: false,

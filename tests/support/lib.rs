@@ -611,3 +611,20 @@ pub async fn value(server: &redsim::Server, key: &str) -> Option<String> {
         .await
         .expect("GET")
 }
+
+/// Polls `PING` on `con` until it answers BUSY (a script or function has
+/// run past `lua-time-limit`) and returns that error's text.
+///
+/// # Panics
+/// When no BUSY comes within 20 seconds.
+pub fn wait_busy(con: &mut redis::Connection) -> String {
+    let started = Instant::now();
+    loop {
+        match redis::cmd("PING").query::<String>(con) {
+            Err(e) if e.code() == Some("BUSY") => return e.to_string(),
+            _ => {}
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never BUSY");
+        std::thread::yield_now();
+    }
+}

@@ -205,6 +205,10 @@ fixed_errors! {
 pub const NOSCRIPT: CmdError = CmdError::fixed(fault_texts::NOSCRIPT);
 /// Any command but the allowed few while a script runs past the limit.
 pub const BUSY: CmdError = CmdError::fixed(fault_texts::BUSY);
+/// BUSY while a function (FCALL) runs past the limit.
+pub const BUSY_FUNCTION: CmdError = CmdError::fixed(
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+);
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
 pub fn wrong_arity(full_name: &str) -> CmdError {

@@ -17,6 +17,7 @@ mod bitmap;
 mod collection;
 mod connection;
 pub mod error;
+mod functions;
 mod hash;
 mod keys;
 mod keyspec;
@@ -254,6 +255,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         transaction::COMMANDS,
         pubsub::COMMANDS,
         scripting::COMMANDS,
+        functions::COMMANDS,
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,

@@ -592,9 +592,18 @@ impl Session {
         if running.started.elapsed().as_millis() < u128::from(limit) {
             return None;
         }
-        if spec.name == "script|kill" {
+        // Each kind is killed by its own KILL; the other KILL gets the
+        // BUSY that names the right one, as in Redis.
+        let busy = if running.function {
+            error::BUSY_FUNCTION
+        } else {
+            error::BUSY
+        };
+        if spec.name == "script|kill" || spec.name == "function|kill" {
             if running.wrote.load(std::sync::atomic::Ordering::SeqCst) {
                 out.error(error::UNKILLABLE.text());
+            } else if running.function != (spec.name == "function|kill") {
+                out.error(busy.text());
             } else {
                 running.kill();
                 out.ok();
@@ -608,7 +617,7 @@ impl Session {
         if spec.has(flags::ALLOW_BUSY) && spec.name != "shutdown" {
             return None;
         }
-        out.error(error::BUSY.text());
+        out.error(busy.text());
         Some(Step::Continue)
     }
 

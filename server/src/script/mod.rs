@@ -20,10 +20,13 @@
 
 pub mod convert;
 mod errors;
+pub mod functions;
 pub mod libs;
 mod loading;
+mod run;
 
 use errors::*;
+use run::*;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,7 +63,26 @@ struct HookState {
     started: parking_lot::Mutex<Option<Instant>>,
     /// How many hand-overs the current script has attempted.
     offload_tries: AtomicU32,
+    /// While FUNCTION LOAD runs a library's code: when it must give up
+    /// (Redis allows 500 ms).
+    load_deadline: parking_lot::Mutex<Option<Instant>>,
 }
+
+/// How long a library's code may run at FUNCTION LOAD.
+const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The error the hook raises when a library's code runs past
+/// [`LOAD_TIMEOUT`].
+#[derive(Debug)]
+struct LoadTimeout;
+
+impl std::fmt::Display for LoadTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FUNCTION LOAD timeout")
+    }
+}
+
+impl std::error::Error for LoadTimeout {}
 
 /// A script that runs long must not hold an async worker: tasks queued on
 /// that worker (accepting connections, reading the client that would send
@@ -110,6 +132,9 @@ pub struct Running {
     pub started: Instant,
     /// Set once the script ran a write command: it can no longer be killed.
     pub wrote: AtomicBool,
+    /// Whether it is a function (FCALL) rather than a script (EVAL): each
+    /// is killed by its own KILL, and BUSY names that one.
+    pub function: bool,
     hook: Arc<HookState>,
 }
 
@@ -144,6 +169,12 @@ pub struct Engine {
     /// `run(f, KEYS, ARGV)` from sandbox.lua: sets the globals and calls
     /// `f` under the error handler.
     runner: Function,
+    /// `run_function(f, keys, args)` from sandbox.lua, for FCALL.
+    fn_runner: Function,
+    /// `load_library(chunk)` from sandbox.lua, for FUNCTION LOAD.
+    loader: Function,
+    /// FUNCTION libraries (only the functions engine has any).
+    libraries: functions::Libraries,
     /// The RESP version `redis.setresp` chose for the running script (2/3).
     script_resp: Arc<AtomicU8>,
     /// By SHA-1 (hex); foldhash, as SipHash was a visible cost per EVALSHA.
@@ -154,51 +185,6 @@ pub struct Engine {
     /// What `redis.call` works on while a script runs (see [`Current`]);
     /// `None` until the first run.
     current: Arc<Mutex<Option<Box<Current>>>>,
-}
-
-/// The running script's command context, owned for the length of the run
-/// so that `redis.call` and `redis.pcall` can be made once per Lua state
-/// (`'static` callbacks) instead of once per run: creating and destroying
-/// the two scoped callbacks was a fifth of an EVALSHA's CPU.
-///
-/// It lives in one box from the first run on and is reused: between runs
-/// it keeps a stand-in `State`, the script client's session and the
-/// buffers of `redis.call`, so that a run allocates none of them and moves
-/// nothing bigger than the state itself (swapped in and out in place).
-struct Current {
-    /// Whether a script is running: `redis.call` refuses to run otherwise.
-    active: bool,
-    /// While a script runs, the server state, swapped out from under the
-    /// caller's lock guard (which keeps the lock held throughout) and
-    /// swapped back after the run; between runs, the stand-in.
-    state: State,
-    /// The script's own client.
-    session: Session,
-    shared: Arc<Shared>,
-    now: i64,
-    now_us: i64,
-    read_only: bool,
-    running: Arc<Running>,
-    /// `redis.call`'s argument vector, reused.
-    args: Vec<Bytes>,
-    /// `redis.call`'s reply buffer, reused.
-    out: Out,
-}
-
-/// Puts the server state back under the caller's lock guard when a run
-/// ends, however it ends (a panic included): nothing may be lost.
-struct Restore<'a> {
-    current: &'a Mutex<Option<Box<Current>>>,
-    state: &'a mut State,
-}
-
-impl Drop for Restore<'_> {
-    fn drop(&mut self) {
-        if let Some(current) = self.current.lock().as_mut().filter(|c| c.active) {
-            std::mem::swap(self.state, &mut current.state);
-            current.active = false;
-        }
-    }
 }
 
 /// Lowercase hex SHA-1 of `data`.
@@ -252,7 +238,7 @@ impl Engine {
             .map_err(lua_err)?;
         let loadstring = lua.create_function(loading::loadstring).map_err(lua_err)?;
         let load = lua.create_function(loading::load).map_err(lua_err)?;
-        let runner: Function = lua
+        let (runner, fn_runner, loader): (Function, Function, Function) = lua
             .load(include_str!("sandbox.lua"))
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
@@ -265,6 +251,13 @@ impl Engine {
                 if seen.kill.load(Ordering::Relaxed) {
                     return Err(mlua::Error::external(Killed));
                 }
+                if seen
+                    .load_deadline
+                    .lock()
+                    .is_some_and(|d| Instant::now() >= d)
+                {
+                    return Err(mlua::Error::external(LoadTimeout));
+                }
                 offload_if_long(&seen);
                 Ok(mlua::VmState::Continue)
             },
@@ -272,6 +265,9 @@ impl Engine {
         .map_err(lua_err)?;
         Ok(Engine {
             runner,
+            fn_runner,
+            loader,
+            libraries: functions::Libraries::default(),
             script_resp,
             lua,
             scripts: HashMap::default(),
@@ -428,6 +424,102 @@ impl Engine {
         Ok(sha)
     }
 
+    /// FUNCTION LOAD: checks the library's header, compiles its code, runs
+    /// it in the load environment (at most [`LOAD_TIMEOUT`]) and keeps the
+    /// functions it registers, replacing a library of the same name only if
+    /// `replace`. Returns the library's name.
+    pub fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, CmdError> {
+        let name = functions::library_name(code)?;
+        if self.libraries.contains(&name) && !replace {
+            return Err(CmdError::owned(format!(
+                "ERR Library '{name}' already exists"
+            )));
+        }
+        // The header line becomes a comment, keeping line numbers.
+        let mut source = b"--".to_vec();
+        source.extend_from_slice(code);
+        let chunk = self
+            .lua
+            .load(&source[..])
+            .set_name("@user_function")
+            .set_mode(mlua::chunk::ChunkMode::Text)
+            .into_function()
+            .map_err(|e| {
+                CmdError::owned(format!(
+                    "ERR Error compiling function: {}",
+                    compile_message(&e)
+                ))
+            })?;
+        self.hook.kill.store(false, Ordering::SeqCst);
+        *self.hook.load_deadline.lock() = Some(Instant::now() + LOAD_TIMEOUT);
+        let loaded: mlua::Result<(bool, Value)> = self.loader.call(chunk);
+        *self.hook.load_deadline.lock() = None;
+        let registering =
+            |text: &str| CmdError::owned(format!("ERR Error registering functions: {text}"));
+        let (ok, value) = loaded.map_err(|e| registering(&e.to_string()))?;
+        let Value::Table(value) = value else {
+            return Err(registering("ERR unexpected result"));
+        };
+        if !ok {
+            let text: String = value
+                .raw_get::<Option<mlua::LuaString>>("err")
+                .ok()
+                .flatten()
+                .map_or_else(|| "ERR unknown error".into(), |s| s.to_string_lossy());
+            return Err(registering(&text));
+        }
+        let mut registered = Vec::new();
+        for reg in value.sequence_values::<Table>() {
+            let reg = reg.map_err(lua_err)?;
+            let flag_table: Table = reg.raw_get("flags").map_err(lua_err)?;
+            let mut flags = [false; 5];
+            for (i, flag) in functions::FLAG_NAMES.iter().enumerate() {
+                flags[i] = flag_table.raw_get::<bool>(*flag).unwrap_or(false);
+            }
+            registered.push(functions::Func {
+                name: reg.raw_get("name").map_err(lua_err)?,
+                description: reg.raw_get("description").map_err(lua_err)?,
+                flags,
+                callback: reg.raw_get("callback").map_err(lua_err)?,
+            });
+        }
+        if registered.is_empty() {
+            return Err(CmdError::fixed("ERR No functions registered"));
+        }
+        if let Some(f) = self.libraries.clash(&name, &registered) {
+            return Err(CmdError::owned(format!("ERR Function {f} already exists")));
+        }
+        self.libraries.insert(
+            name.clone(),
+            functions::Library {
+                code: code.clone(),
+                functions: registered,
+            },
+        );
+        Ok(name)
+    }
+
+    /// The FUNCTION libraries.
+    pub fn libraries(&self) -> &functions::Libraries {
+        &self.libraries
+    }
+
+    /// The FUNCTION libraries, to delete from.
+    pub fn libraries_mut(&mut self) -> &mut functions::Libraries {
+        &mut self.libraries
+    }
+
+    /// What [`invoke`] needs of the engine besides what it calls.
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            lua: &self.lua,
+            hook: &self.hook,
+            current: &self.current,
+            script_resp: &self.script_resp,
+            memory_limit: self.memory_limit,
+        }
+    }
+
     /// Runs the cached script `sha` for `ctx` and writes its reply.
     pub fn run(
         &mut self,
@@ -441,252 +533,45 @@ impl Engine {
             "NOSCRIPT No matching script. Please use EVAL.",
         ))?;
         let read_only = read_only || cached.flags.no_writes;
-        let lua = &self.lua;
-        let func = &cached.func;
-        let (keys, argv) = {
-            let _unbounded = Unbounded::new(lua);
-            (string_table(lua, keys)?, string_table(lua, argv)?)
+        let parts = self.parts();
+        let call = Call {
+            func: &cached.func,
+            runner: &self.runner,
+            name: sha,
+            function: false,
+            read_only,
         };
-        self.script_resp.store(2, Ordering::Relaxed);
+        invoke(parts, ctx, call, keys, argv)
+    }
 
-        let started = Instant::now();
-        self.hook.kill.store(false, Ordering::SeqCst);
-        self.hook.offload_tries.store(0, Ordering::Relaxed);
-        *self.hook.started.lock() = Some(started);
-        let (id, db) = (ctx.session.id, ctx.session.db);
-        let mut slot = self.current.lock();
-        let current = slot.get_or_insert_with(|| {
-            Box::new(Current {
-                active: false,
-                state: State::new(0, crate::config::Config::default(), 0),
-                session: Session::detached(ctx.shared, id, db, Resp::V2),
-                shared: ctx.shared.self_arc(),
-                now: 0,
-                now_us: 0,
-                read_only: false,
-                running: Arc::new(Running {
-                    started,
-                    wrote: AtomicBool::new(false),
-                    hook: Arc::clone(&self.hook),
-                }),
-                args: Vec::new(),
-                out: Out::new(Resp::V2),
-            })
-        });
-        current.session.reuse_detached(id, db, Resp::V2);
-        if !std::ptr::eq(Arc::as_ptr(&current.shared), ctx.shared) {
-            current.shared = ctx.shared.self_arc();
+    /// Runs the library function `name` for FCALL (`ro`: FCALL_RO) and
+    /// writes its reply.
+    pub fn fcall(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        name: &[u8],
+        keys: &[Bytes],
+        argv: &[Bytes],
+        ro: bool,
+    ) -> CmdResult {
+        let f = self
+            .libraries
+            .function(name)
+            .ok_or(CmdError::fixed("ERR Function not found"))?;
+        if ro && !f.no_writes() {
+            return Err(CmdError::fixed(
+                "ERR Can not execute a script with write flag using *_ro command.",
+            ));
         }
-        current.now = ctx.now;
-        current.now_us = ctx.now_us;
-        current.read_only = read_only;
-        // The last run's record, unless someone still looks at it.
-        match Arc::get_mut(&mut current.running) {
-            Some(running) => {
-                running.started = started;
-                running.wrote = AtomicBool::new(false);
-            }
-            None => {
-                current.running = Arc::new(Running {
-                    started,
-                    wrote: AtomicBool::new(false),
-                    hook: Arc::clone(&self.hook),
-                })
-            }
-        }
-        *ctx.shared.running_script.lock() = Some(Arc::clone(&current.running));
-        std::mem::swap(&mut *ctx.state, &mut current.state);
-        current.active = true;
-        drop(slot);
-        let restore = Restore {
-            current: &self.current,
-            state: &mut *ctx.state,
+        let parts = self.parts();
+        let call = Call {
+            func: &f.callback,
+            runner: &self.fn_runner,
+            name: &f.name,
+            function: true,
+            read_only: f.no_writes(),
         };
-        let outcome: mlua::Result<MultiValue> = self.runner.call((func, keys, argv));
-        drop(restore);
-        *ctx.shared.running_script.lock() = None;
-        *self.hook.started.lock() = None;
-        // A script that ran into the memory limit leaves its garbage behind:
-        // collect it now, or the next script would find the heap full.
-        // (Without the limit: under it, mlua's protected call around the
-        // collection needs memory itself, and a full heap refuses it.)
-        if self.lua.used_memory() > self.memory_limit / 2 {
-            let _unbounded = Unbounded::new(&self.lua);
-            let _ = self.lua.gc_collect();
-        }
-        let result = outcome.map_err(|e| match e {
-            mlua::Error::MemoryError(m) => CmdError::owned(bare_error(sha, &m)),
-            e => lua_err(e),
-        })?;
-        let mut values = result.into_iter();
-        let ok = matches!(values.next(), Some(Value::Boolean(true)));
-        let value = values.next().unwrap_or(Value::Nil);
-        // Written straight into the caller's reply; an error is taken back
-        // out, to be counted in errorstats like any error.
-        let mark = ctx.out.len();
-        if ok {
-            convert::write_reply(ctx.out, &value, script_resp(&self.script_resp));
-        } else {
-            write_script_error(ctx.out, &value, sha);
-        }
-        let reply = &ctx.out.as_bytes()[mark..];
-        if reply.first() == Some(&b'-') {
-            let text =
-                String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
-            ctx.out.truncate(mark);
-            return Err(CmdError::owned(text));
-        }
-        Ok(())
-    }
-}
-
-/// `redis.call` (`raise`) / `redis.pcall`: runs a command and returns its
-/// reply as a Lua value. An error reply is `{err=…}`: returned by pcall,
-/// raised by call — as a wrapped [`ScriptError`] that the sandbox turns
-/// back into the table wherever the script can see it.
-fn bridge_call(
-    current: &Mutex<Option<Box<Current>>>,
-    resp: &AtomicU8,
-    lua: &Lua,
-    args: MultiValue,
-    raise: bool,
-) -> mlua::Result<Value> {
-    let reply = call_inner(current, resp, lua, args);
-    let text = match &reply {
-        Ok(Value::Table(t)) if raise => match t.raw_get::<Value>("err") {
-            Ok(Value::String(s)) => Some(s.to_string_lossy()),
-            _ => None,
-        },
-        Ok(_) => None,
-        Err(text) => Some(text.clone()),
-    };
-    match (text, raise) {
-        (Some(text), true) => Err(mlua::Error::external(ScriptError(text))),
-        (Some(text), false) => convert::error_table(lua, &text),
-        (None, _) => reply.map_err(mlua::Error::runtime),
-    }
-}
-
-fn call_inner(
-    current: &Mutex<Option<Box<Current>>>,
-    resp: &AtomicU8,
-    lua: &Lua,
-    args: MultiValue,
-) -> Result<Value, String> {
-    if args.is_empty() {
-        return Err("ERR Please specify at least one argument for this redis lib call".into());
-    }
-    let mut guard = current.lock();
-    let Some(run) = guard.as_mut().filter(|c| c.active) else {
-        // Only reachable by keeping the function past its script.
-        return Err("ERR redis.call is only available while a script runs".into());
-    };
-    // The argument vector and the reply buffer are the run's, reused from
-    // one call to the next.
-    run.args.clear();
-    for v in args {
-        run.args.push(match v {
-            Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
-            Value::Integer(i) => Bytes::from(i.to_string()),
-            Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
-            _ => {
-                return Err(
-                    "ERR Lua redis lib command arguments must be strings or integers".into(),
-                );
-            }
-        });
-    }
-    let spec = crate::cmd::resolve(&run.args).map_err(|e| {
-        if e.text().starts_with("ERR wrong number of arguments") {
-            "ERR Wrong number of args calling Redis command from script".to_string()
-        } else {
-            "ERR Unknown Redis command called from script".to_string()
-        }
-    })?;
-    if spec.has(flags::NOSCRIPT) {
-        return Err("ERR This Redis command is not allowed from script".into());
-    }
-    let write = spec.has(flags::WRITE);
-    if write && run.read_only {
-        return Err("ERR Write commands are not allowed from read-only scripts.".into());
-    }
-    let resp = script_resp(resp);
-    run.session.resp = resp;
-    // The script's own code ran since the last call: time this one afresh.
-    run.session.forget_since();
-    run.out.clear();
-    run.out.set_resp(resp);
-    let mut inner = Ctx {
-        state: &mut run.state,
-        session: &mut run.session,
-        shared: &run.shared,
-        args: &run.args,
-        out: &mut run.out,
-        now: run.now,
-        now_us: run.now_us,
-        caller: Caller::Script,
-        after: After::Continue,
-        block: None,
-        ready_key: None,
-    };
-    call(spec, &mut inner);
-    if write {
-        run.running.wrote.store(true, Ordering::SeqCst);
-    }
-    run.args.clear();
-    // Converting keeps the run locked: nothing it does calls back here.
-    let unbounded = Unbounded::new(lua);
-    let value = convert::reply_to_lua(lua, run.out.as_bytes()).map_err(|e| format!("ERR {e}"));
-    if run.out.len() > KEEP_REPLY_BUFFER {
-        run.out = Out::new(resp);
-    }
-    if unbounded.exceeded() {
-        return Err(NOT_ENOUGH_MEMORY.into());
-    }
-    value
-}
-
-/// What `redis.call` raises when the reply it made pushed the heap past the
-/// limit: the text of Lua's own memory error.
-const NOT_ENOUGH_MEMORY: &str = "not enough memory";
-
-/// The largest `redis.call` reply buffer kept for the next call; a larger
-/// one (a big LRANGE, say) is freed at once.
-const KEEP_REPLY_BUFFER: usize = 64 * 1024;
-
-/// Lifts the Lua heap limit while Rust turns values that already exist
-/// (a request's keys and arguments, a command's reply) into Lua values,
-/// and puts it back on drop.
-///
-/// With a limit set, mlua wraps every single allocation it makes in a
-/// protected call (a `pcall` and two fresh C closures each), which was a
-/// fifth of a lock release. These values are bounded by what the client
-/// sent or the keyspace holds, so they need no guard; the limit stays on
-/// for everything the script itself allocates, and `redis.call` raises
-/// Lua's "not enough memory" when the reply it made crossed it.
-struct Unbounded<'a> {
-    lua: &'a Lua,
-    limit: usize,
-}
-
-impl<'a> Unbounded<'a> {
-    fn new(lua: &'a Lua) -> Unbounded<'a> {
-        let limit = lua.set_memory_limit(0).unwrap_or(0);
-        Unbounded { lua, limit }
-    }
-
-    /// Whether the heap is now past the limit (which is put back).
-    fn exceeded(self) -> bool {
-        let limit = self.limit;
-        let used = self.lua.used_memory();
-        drop(self);
-        limit != 0 && used > limit
-    }
-}
-
-impl Drop for Unbounded<'_> {
-    fn drop(&mut self) {
-        let _ = self.lua.set_memory_limit(self.limit);
+        invoke(parts, ctx, call, keys, argv)
     }
 }
 

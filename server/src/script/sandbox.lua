@@ -176,7 +176,8 @@ setmetatable_orig(hidden, {
       .. tostring_orig(name) .. "'", 2)
   end,
 })
-setmetatable_orig(G, { __index = hidden, __newindex = refuse, __metatable = false })
+local G_mt = { __index = hidden, __newindex = refuse, __metatable = false }
+setmetatable_orig(G, G_mt)
 readonly[G] = true
 
 -- Errors leave a script as a table {err=…, source=…, line=…}: a string
@@ -201,4 +202,138 @@ local function run(f, keys, argv)
   return xpcall_orig(f, handler)
 end
 
-return run
+-- FCALL: a registered function gets its keys and arguments as its two
+-- parameters (no KEYS or ARGV globals).
+local function run_function(f, keys, argv)
+  return xpcall_orig(function()
+    return f(keys, argv)
+  end, handler)
+end
+
+-- FUNCTION LOAD. While a library's code runs, the only global is a `redis`
+-- table with register_function, log and the constants, as in Redis 7.0;
+-- reading anything else raises the nonexistent-global error. The functions
+-- it registers run later with the full globals.
+local function nonexistent(_, name)
+  error_orig("Script attempted to access nonexistent global variable '"
+    .. tostring_orig(name) .. "'", 2)
+end
+local registering = nil
+local function register_error(msg)
+  error_orig({ err = "ERR " .. msg })
+end
+local known_flags = {
+  ["no-writes"] = true, ["allow-oom"] = true, ["allow-stale"] = true,
+  ["no-cluster"] = true, ["allow-cross-slot-keys"] = true,
+}
+local function valid_name(name)
+  return #name > 0 and not name:find("[^%w_]")
+end
+local function register_function(...)
+  if registering == nil then
+    register_error("redis.register_function can only be called on FUNCTION LOAD command")
+  end
+  local n = select_orig("#", ...)
+  if n < 1 or n > 2 then
+    register_error("wrong number of arguments to redis.register_function")
+  end
+  local name, callback, description, flags
+  if n == 1 then
+    local t = ...
+    if type_orig(t) ~= "table" then
+      register_error("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).")
+    end
+    for k, v in next_orig, t do
+      if k == "function_name" then
+        if type_orig(v) ~= "string" and type_orig(v) ~= "number" then
+          register_error("function_name argument given to redis.register_function must be a string")
+        end
+        name = tostring_orig(v)
+      elseif k == "description" then
+        if type_orig(v) ~= "string" and type_orig(v) ~= "number" then
+          register_error("description argument given to redis.register_function must be a string")
+        end
+        description = tostring_orig(v)
+      elseif k == "callback" then
+        if type_orig(v) ~= "function" then
+          register_error("callback argument given to redis.register_function must be a function")
+        end
+        callback = v
+      elseif k == "flags" then
+        if type_orig(v) ~= "table" then
+          register_error("flags argument to redis.register_function must be a table representing function flags")
+        end
+        flags = {}
+        for _, flag in next_orig, v do
+          if type_orig(flag) ~= "string" or not known_flags[flag] then
+            register_error("unknown flag given")
+          end
+          flags[flag] = true
+        end
+      else
+        register_error("unknown argument given to redis.register_function")
+      end
+    end
+    if name == nil then
+      register_error("redis.register_function must get a function name argument")
+    end
+    if callback == nil then
+      register_error("redis.register_function must get a callback argument")
+    end
+  else
+    local first, second = ...
+    if type_orig(first) ~= "string" and type_orig(first) ~= "number" then
+      register_error("first argument to redis.register_function must be a string")
+    end
+    if type_orig(second) ~= "function" then
+      register_error("second argument to redis.register_function must be a function")
+    end
+    name, callback = tostring_orig(first), second
+  end
+  if not valid_name(name) then
+    -- (Redis 7.0 words a bad function name as a library name.)
+    register_error("Library names can only contain letters, numbers, or underscores(_) and must be at least one character long")
+  end
+  -- (No global may be read here: while loading, the globals are the
+  -- library's.)
+  for i = 1, #registering do
+    if registering[i].name == name then
+      register_error("Function already exists in the library")
+    end
+  end
+  registering[#registering + 1] = {
+    name = name, callback = callback, description = description, flags = flags or {},
+  }
+end
+
+local load_redis = {
+  register_function = register_function,
+  log = redis_lib.log,
+  LOG_DEBUG = redis_lib.LOG_DEBUG,
+  LOG_VERBOSE = redis_lib.LOG_VERBOSE,
+  LOG_NOTICE = redis_lib.LOG_NOTICE,
+  LOG_WARNING = redis_lib.LOG_WARNING,
+  REDIS_VERSION = redis_lib.REDIS_VERSION,
+  REDIS_VERSION_NUM = redis_lib.REDIS_VERSION_NUM,
+}
+setmetatable_orig(load_redis, { __index = nonexistent, __newindex = refuse, __metatable = false })
+readonly[load_redis] = true
+local load_globals = setmetatable_orig({ redis = load_redis }, { __index = nonexistent })
+
+-- Runs a compiled library chunk in the load environment: true and the
+-- registrations ({name, callback, description, flags}…), or false and
+-- the error ({err=…}).
+local function load_library(chunk)
+  registering = {}
+  G_mt.__index = load_globals
+  local ok, err = xpcall_orig(chunk, handler)
+  G_mt.__index = hidden
+  local registered = registering
+  registering = nil
+  if not ok then
+    return false, err
+  end
+  return true, registered
+end
+
+return run, run_function, load_library

@@ -1,0 +1,317 @@
+//! FUNCTION and FCALL (Redis 7.0): libraries of Lua functions loaded once
+//! and called by name.
+//!
+//! The libraries and their engine are in [`crate::script::functions`] and
+//! [`crate::script::Engine`]; this family parses arguments and shapes the
+//! replies. FUNCTION DUMP and RESTORE (Redis's RDB payload) are not
+//! implemented.
+
+use bytes::Bytes;
+
+use super::error::{CmdError, CmdResult};
+use super::flags::*;
+use super::{CommandSpec, Ctx, is};
+use crate::script::Engine;
+use crate::script::functions::FLAG_NAMES;
+
+const GROUP: &str = "scripting";
+
+/// FCALL, FCALL_RO and FUNCTION.
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("fcall", -3, fcall)
+        .numkeys(2, false)
+        .flags(NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
+        .acl("slow scripting")
+        .doc(GROUP, "7.0.0", "Invokes a function."),
+    CommandSpec::new("fcall_ro", -3, fcall_ro)
+        .numkeys(2, false)
+        .flags(READONLY | NOSCRIPT | SKIP_MONITOR | NO_MANDATORY_KEYS | STALE | MOVABLE_KEYS)
+        .acl("slow scripting")
+        .doc(GROUP, "7.0.0", "Invokes a read-only function."),
+    CommandSpec::container("function", SUBCOMMANDS)
+        .acl("slow")
+        .doc(GROUP, "7.0.0", "A container for function commands."),
+];
+
+const SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("function|load", -3, function_load)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
+        .acl("write slow scripting")
+        .doc(GROUP, "7.0.0", "Creates a library."),
+    CommandSpec::new("function|delete", 3, function_delete)
+        .flags(WRITE | NOSCRIPT)
+        .acl("write slow scripting")
+        .doc(GROUP, "7.0.0", "Deletes a library and its functions."),
+    CommandSpec::new("function|flush", -2, function_flush)
+        .flags(WRITE | NOSCRIPT)
+        .acl("write slow scripting")
+        .doc(GROUP, "7.0.0", "Deletes all libraries and functions."),
+    CommandSpec::new("function|list", -2, function_list)
+        .flags(NOSCRIPT)
+        .acl("slow scripting")
+        .doc(GROUP, "7.0.0", "Returns information about all libraries."),
+    CommandSpec::new("function|stats", 2, function_stats)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl("slow scripting")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Returns information about a function during execution.",
+        ),
+    CommandSpec::new("function|kill", 2, function_kill)
+        .flags(NOSCRIPT | ALLOW_BUSY)
+        .acl("slow scripting")
+        .doc(GROUP, "7.0.0", "Terminates a function during execution."),
+    CommandSpec::new("function|help", 2, function_help)
+        .flags(LOADING | STALE)
+        .acl("slow scripting")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Returns helpful text about the different subcommands.",
+        ),
+];
+
+/// The functions engine, created by the first FUNCTION LOAD.
+fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
+    if ctx.state.functions.is_none() {
+        let engine = Engine::new(ctx.state.lua_memory_limit)?;
+        ctx.state.functions = Some(Box::new(engine));
+    }
+    ctx.state
+        .functions
+        .as_deref_mut()
+        .ok_or(CmdError::fixed("ERR functions engine unavailable"))
+}
+
+/// # Format
+/// `FCALL function numkeys [key [key ...]] [arg [arg ...]]`
+fn fcall(ctx: &mut Ctx<'_>) -> CmdResult {
+    fcall_generic(ctx, false)
+}
+
+/// # Format
+/// `FCALL_RO function numkeys [key [key ...]] [arg [arg ...]]`
+fn fcall_ro(ctx: &mut Ctx<'_>) -> CmdResult {
+    fcall_generic(ctx, true)
+}
+
+/// Redis looks the function up first, then reads numkeys.
+fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
+    let name = ctx.arg(1);
+    let known = ctx
+        .state
+        .functions
+        .as_deref()
+        .is_some_and(|e| e.libraries().function(name).is_some());
+    if !known {
+        return Err(CmdError::fixed("ERR Function not found"));
+    }
+    let n = crate::num::parse_i64(ctx.arg(2))
+        .ok_or(CmdError::fixed("ERR Bad number of keys provided"))?;
+    let rest: &[Bytes] = &ctx.args[3..];
+    if n > rest.len() as i64 {
+        return Err(CmdError::fixed(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    if n < 0 {
+        return Err(CmdError::fixed("ERR Number of keys can't be negative"));
+    }
+    let (keys, argv) = rest.split_at(n as usize);
+    let Some(mut engine) = ctx.state.functions.take() else {
+        return Err(CmdError::fixed("ERR Function not found"));
+    };
+    let result = engine.fcall(ctx, name, keys, argv, ro);
+    ctx.state.functions = Some(engine);
+    result
+}
+
+/// # Format
+/// `FUNCTION LOAD [REPLACE] function-code`
+fn function_load(ctx: &mut Ctx<'_>) -> CmdResult {
+    let last = ctx.argc() - 1;
+    let mut replace = false;
+    for option in &ctx.args[2..last] {
+        if is(option, "replace") {
+            replace = true;
+        } else {
+            return Err(CmdError::owned(format!(
+                "ERR Unknown option given: {}",
+                String::from_utf8_lossy(option)
+            )));
+        }
+    }
+    let code = ctx.args[last].clone();
+    let name = engine(ctx)?.load_library(&code, replace)?;
+    ctx.out.bulk(name.as_bytes());
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION DELETE library-name`
+fn function_delete(ctx: &mut Ctx<'_>) -> CmdResult {
+    let name = String::from_utf8_lossy(ctx.arg(2)).into_owned();
+    let removed = ctx
+        .state
+        .functions
+        .as_deref_mut()
+        .is_some_and(|e| e.libraries_mut().remove(&name));
+    if !removed {
+        return Err(CmdError::fixed("ERR Library not found"));
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION FLUSH [ASYNC | SYNC]`
+fn function_flush(ctx: &mut Ctx<'_>) -> CmdResult {
+    match ctx.argc() {
+        2 => {}
+        3 if is(ctx.arg(2), "async") || is(ctx.arg(2), "sync") => {}
+        3 => {
+            return Err(CmdError::fixed(
+                "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+            ));
+        }
+        _ => {
+            return Err(CmdError::owned(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+                String::from_utf8_lossy(ctx.arg(1))
+            )));
+        }
+    }
+    // A fresh Lua state, as Redis's flush gives: nothing of the old
+    // libraries' code survives.
+    ctx.state.functions = None;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION LIST [LIBRARYNAME library-name-pattern] [WITHCODE]`
+fn function_list(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut pattern: Option<&[u8]> = None;
+    let mut with_code = false;
+    let mut i = 2;
+    while i < ctx.argc() {
+        let arg = ctx.arg(i);
+        if is(arg, "withcode") && !with_code {
+            with_code = true;
+            i += 1;
+        } else if is(arg, "libraryname") && pattern.is_none() {
+            if i + 1 >= ctx.argc() {
+                return Err(CmdError::fixed("ERR library name argument was not given"));
+            }
+            pattern = Some(ctx.arg(i + 1));
+            i += 2;
+        } else {
+            return Err(CmdError::owned(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(arg)
+            )));
+        }
+    }
+    let Some(engine) = ctx.state.functions.as_deref() else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let libs: Vec<_> = engine
+        .libraries()
+        .iter()
+        .filter(|(name, _)| pattern.is_none_or(|p| crate::glob::matches(p, name.as_bytes(), true)))
+        .collect();
+    let out = &mut *ctx.out;
+    out.array(libs.len());
+    for (name, lib) in libs {
+        out.map(if with_code { 4 } else { 3 });
+        out.bulk(b"library_name");
+        out.bulk(name.as_bytes());
+        out.bulk(b"engine");
+        out.bulk(b"LUA");
+        out.bulk(b"functions");
+        out.array(lib.functions.len());
+        for f in &lib.functions {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(f.name.as_bytes());
+            out.bulk(b"description");
+            match &f.description {
+                Some(d) => out.bulk(d.as_bytes()),
+                None => out.null(),
+            }
+            out.bulk(b"flags");
+            out.set(f.flags.iter().filter(|&&on| on).count());
+            for (flag, _) in FLAG_NAMES.iter().zip(f.flags).filter(|(_, on)| *on) {
+                out.simple(flag);
+            }
+        }
+        if with_code {
+            out.bulk(b"library_code");
+            out.bulk(&lib.code);
+        }
+    }
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION STATS` — reached only when no function runs (a busy one
+/// holds the state lock), so `running_script` is always null here.
+fn function_stats(ctx: &mut Ctx<'_>) -> CmdResult {
+    let (libraries, functions) = ctx.state.functions.as_deref().map_or((0, 0), |e| {
+        (
+            e.libraries().library_count(),
+            e.libraries().function_count(),
+        )
+    });
+    let out = &mut *ctx.out;
+    out.map(2);
+    out.bulk(b"running_script");
+    out.null();
+    out.bulk(b"engines");
+    out.map(1);
+    out.bulk(b"LUA");
+    out.map(2);
+    out.bulk(b"libraries_count");
+    out.int(libraries as i64);
+    out.bulk(b"functions_count");
+    out.int(functions as i64);
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION KILL` — when a function is busy the session answers it
+/// without the state lock; reaching the handler means none is running.
+fn function_kill(_ctx: &mut Ctx<'_>) -> CmdResult {
+    Err(CmdError::fixed(
+        "NOTBUSY No scripts in execution right now.",
+    ))
+}
+
+/// # Format
+/// `FUNCTION HELP`
+fn function_help(ctx: &mut Ctx<'_>) -> CmdResult {
+    super::connection::help(
+        ctx,
+        "FUNCTION",
+        &[
+            "LOAD [REPLACE] <code>",
+            "    Load a library (its code starts with '#!lua name=<library>') and return its name.",
+            "DELETE <library>",
+            "    Delete a library and its functions.",
+            "LIST [LIBRARYNAME <pattern>] [WITHCODE]",
+            "    Each library (or those whose name matches): its name, engine, functions",
+            "    (name, description, flags) and, with WITHCODE, its code.",
+            "STATS",
+            "    The function running now (none when this answers) and the count of",
+            "    libraries and functions per engine.",
+            "KILL",
+            "    Stop the running function if it has not written yet.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete every library.",
+            "(DUMP and RESTORE are not available in redsim.)",
+        ],
+    );
+    Ok(())
+}

@@ -1,0 +1,336 @@
+//! Running a script or a function: the run context `redis.call` works on
+//! (the server state swapped in from under the caller's lock guard, and
+//! back however the run ends), the call itself, and the bridge that runs
+//! commands for `redis.call` / `redis.pcall`.
+
+use super::*;
+
+/// The running script's command context, owned for the length of the run
+/// so that `redis.call` and `redis.pcall` can be made once per Lua state
+/// (`'static` callbacks) instead of once per run: creating and destroying
+/// the two scoped callbacks was a fifth of an EVALSHA's CPU.
+///
+/// It lives in one box from the first run on and is reused: between runs
+/// it keeps a stand-in `State`, the script client's session and the
+/// buffers of `redis.call`, so that a run allocates none of them and moves
+/// nothing bigger than the state itself (swapped in and out in place).
+pub(super) struct Current {
+    /// Whether a script is running: `redis.call` refuses to run otherwise.
+    pub(super) active: bool,
+    /// While a script runs, the server state, swapped out from under the
+    /// caller's lock guard (which keeps the lock held throughout) and
+    /// swapped back after the run; between runs, the stand-in.
+    pub(super) state: State,
+    /// The script's own client.
+    pub(super) session: Session,
+    pub(super) shared: Arc<Shared>,
+    pub(super) now: i64,
+    pub(super) now_us: i64,
+    pub(super) read_only: bool,
+    pub(super) running: Arc<Running>,
+    /// `redis.call`'s argument vector, reused.
+    pub(super) args: Vec<Bytes>,
+    /// `redis.call`'s reply buffer, reused.
+    pub(super) out: Out,
+}
+
+/// Puts the server state back under the caller's lock guard when a run
+/// ends, however it ends (a panic included): nothing may be lost.
+pub(super) struct Restore<'a> {
+    current: &'a Mutex<Option<Box<Current>>>,
+    state: &'a mut State,
+}
+
+impl Drop for Restore<'_> {
+    fn drop(&mut self) {
+        if let Some(current) = self.current.lock().as_mut().filter(|c| c.active) {
+            std::mem::swap(self.state, &mut current.state);
+            current.active = false;
+        }
+    }
+}
+
+/// The engine's parts a run needs besides what it calls.
+pub(super) struct Parts<'a> {
+    pub(super) lua: &'a Lua,
+    pub(super) hook: &'a Arc<HookState>,
+    pub(super) current: &'a Arc<Mutex<Option<Box<Current>>>>,
+    pub(super) script_resp: &'a AtomicU8,
+    pub(super) memory_limit: usize,
+}
+
+/// What a run calls: a cached script through the EVAL runner, or a
+/// library function through the FCALL one.
+pub(super) struct Call<'a> {
+    pub(super) func: &'a Function,
+    pub(super) runner: &'a Function,
+    /// The SHA-1 or the function name (errors name it).
+    pub(super) name: &'a str,
+    pub(super) function: bool,
+    pub(super) read_only: bool,
+}
+
+/// Runs `call` for `ctx` under the state lock it holds and writes the
+/// reply: the state moves into the run context for `redis.call`, and back.
+pub(super) fn invoke(
+    parts: Parts<'_>,
+    ctx: &mut Ctx<'_>,
+    call: Call<'_>,
+    keys: &[Bytes],
+    argv: &[Bytes],
+) -> CmdResult {
+    let Call {
+        func,
+        runner,
+        name: sha,
+        function,
+        read_only,
+    } = call;
+    let lua = parts.lua;
+    let (keys, argv) = {
+        let _unbounded = Unbounded::new(lua);
+        (string_table(lua, keys)?, string_table(lua, argv)?)
+    };
+    parts.script_resp.store(2, Ordering::Relaxed);
+
+    let started = Instant::now();
+    parts.hook.kill.store(false, Ordering::SeqCst);
+    parts.hook.offload_tries.store(0, Ordering::Relaxed);
+    *parts.hook.started.lock() = Some(started);
+    let (id, db) = (ctx.session.id, ctx.session.db);
+    let mut slot = parts.current.lock();
+    let current = slot.get_or_insert_with(|| {
+        Box::new(Current {
+            active: false,
+            state: State::new(0, crate::config::Config::default(), 0),
+            session: Session::detached(ctx.shared, id, db, Resp::V2),
+            shared: ctx.shared.self_arc(),
+            now: 0,
+            now_us: 0,
+            read_only: false,
+            running: Arc::new(Running {
+                started,
+                wrote: AtomicBool::new(false),
+                function,
+                hook: Arc::clone(parts.hook),
+            }),
+            args: Vec::new(),
+            out: Out::new(Resp::V2),
+        })
+    });
+    current.session.reuse_detached(id, db, Resp::V2);
+    if !std::ptr::eq(Arc::as_ptr(&current.shared), ctx.shared) {
+        current.shared = ctx.shared.self_arc();
+    }
+    current.now = ctx.now;
+    current.now_us = ctx.now_us;
+    current.read_only = read_only;
+    // The last run's record, unless someone still looks at it.
+    match Arc::get_mut(&mut current.running) {
+        Some(running) => {
+            running.started = started;
+            running.wrote = AtomicBool::new(false);
+            running.function = function;
+        }
+        None => {
+            current.running = Arc::new(Running {
+                started,
+                wrote: AtomicBool::new(false),
+                function,
+                hook: Arc::clone(parts.hook),
+            })
+        }
+    }
+    *ctx.shared.running_script.lock() = Some(Arc::clone(&current.running));
+    std::mem::swap(&mut *ctx.state, &mut current.state);
+    current.active = true;
+    drop(slot);
+    let restore = Restore {
+        current: parts.current,
+        state: &mut *ctx.state,
+    };
+    let outcome: mlua::Result<MultiValue> = runner.call((func, keys, argv));
+    drop(restore);
+    *ctx.shared.running_script.lock() = None;
+    *parts.hook.started.lock() = None;
+    // A script that ran into the memory limit leaves its garbage behind:
+    // collect it now, or the next script would find the heap full.
+    // (Without the limit: under it, mlua's protected call around the
+    // collection needs memory itself, and a full heap refuses it.)
+    if parts.lua.used_memory() > parts.memory_limit / 2 {
+        let _unbounded = Unbounded::new(parts.lua);
+        let _ = parts.lua.gc_collect();
+    }
+    let result = outcome.map_err(|e| match e {
+        mlua::Error::MemoryError(m) => CmdError::owned(bare_error(sha, &m)),
+        e => lua_err(e),
+    })?;
+    let mut values = result.into_iter();
+    let ok = matches!(values.next(), Some(Value::Boolean(true)));
+    let value = values.next().unwrap_or(Value::Nil);
+    // Written straight into the caller's reply; an error is taken back
+    // out, to be counted in errorstats like any error.
+    let mark = ctx.out.len();
+    if ok {
+        convert::write_reply(ctx.out, &value, script_resp(parts.script_resp));
+    } else {
+        write_script_error(ctx.out, &value, sha);
+    }
+    let reply = &ctx.out.as_bytes()[mark..];
+    if reply.first() == Some(&b'-') {
+        let text = String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
+        ctx.out.truncate(mark);
+        return Err(CmdError::owned(text));
+    }
+    Ok(())
+}
+
+/// `redis.call` (`raise`) / `redis.pcall`: runs a command and returns its
+/// reply as a Lua value. An error reply is `{err=…}`: returned by pcall,
+/// raised by call — as a wrapped [`ScriptError`] that the sandbox turns
+/// back into the table wherever the script can see it.
+pub(super) fn bridge_call(
+    current: &Mutex<Option<Box<Current>>>,
+    resp: &AtomicU8,
+    lua: &Lua,
+    args: MultiValue,
+    raise: bool,
+) -> mlua::Result<Value> {
+    let reply = call_inner(current, resp, lua, args);
+    let text = match &reply {
+        Ok(Value::Table(t)) if raise => match t.raw_get::<Value>("err") {
+            Ok(Value::String(s)) => Some(s.to_string_lossy()),
+            _ => None,
+        },
+        Ok(_) => None,
+        Err(text) => Some(text.clone()),
+    };
+    match (text, raise) {
+        (Some(text), true) => Err(mlua::Error::external(ScriptError(text))),
+        (Some(text), false) => convert::error_table(lua, &text),
+        (None, _) => reply.map_err(mlua::Error::runtime),
+    }
+}
+
+pub(super) fn call_inner(
+    current: &Mutex<Option<Box<Current>>>,
+    resp: &AtomicU8,
+    lua: &Lua,
+    args: MultiValue,
+) -> Result<Value, String> {
+    if args.is_empty() {
+        return Err("ERR Please specify at least one argument for this redis lib call".into());
+    }
+    let mut guard = current.lock();
+    let Some(run) = guard.as_mut().filter(|c| c.active) else {
+        // Only reachable by keeping the function past its script.
+        return Err("ERR redis.call is only available while a script runs".into());
+    };
+    // The argument vector and the reply buffer are the run's, reused from
+    // one call to the next.
+    run.args.clear();
+    for v in args {
+        run.args.push(match v {
+            Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
+            Value::Integer(i) => Bytes::from(i.to_string()),
+            Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
+            _ => {
+                return Err(
+                    "ERR Lua redis lib command arguments must be strings or integers".into(),
+                );
+            }
+        });
+    }
+    let spec = crate::cmd::resolve(&run.args).map_err(|e| {
+        if e.text().starts_with("ERR wrong number of arguments") {
+            "ERR Wrong number of args calling Redis command from script".to_string()
+        } else {
+            "ERR Unknown Redis command called from script".to_string()
+        }
+    })?;
+    if spec.has(flags::NOSCRIPT) {
+        return Err("ERR This Redis command is not allowed from script".into());
+    }
+    let write = spec.has(flags::WRITE);
+    if write && run.read_only {
+        return Err("ERR Write commands are not allowed from read-only scripts.".into());
+    }
+    let resp = script_resp(resp);
+    run.session.resp = resp;
+    // The script's own code ran since the last call: time this one afresh.
+    run.session.forget_since();
+    run.out.clear();
+    run.out.set_resp(resp);
+    let mut inner = Ctx {
+        state: &mut run.state,
+        session: &mut run.session,
+        shared: &run.shared,
+        args: &run.args,
+        out: &mut run.out,
+        now: run.now,
+        now_us: run.now_us,
+        caller: Caller::Script,
+        after: After::Continue,
+        block: None,
+        ready_key: None,
+    };
+    call(spec, &mut inner);
+    if write {
+        run.running.wrote.store(true, Ordering::SeqCst);
+    }
+    run.args.clear();
+    // Converting keeps the run locked: nothing it does calls back here.
+    let unbounded = Unbounded::new(lua);
+    let value = convert::reply_to_lua(lua, run.out.as_bytes()).map_err(|e| format!("ERR {e}"));
+    if run.out.len() > KEEP_REPLY_BUFFER {
+        run.out = Out::new(resp);
+    }
+    if unbounded.exceeded() {
+        return Err(NOT_ENOUGH_MEMORY.into());
+    }
+    value
+}
+
+/// What `redis.call` raises when the reply it made pushed the heap past the
+/// limit: the text of Lua's own memory error.
+pub(super) const NOT_ENOUGH_MEMORY: &str = "not enough memory";
+
+/// The largest `redis.call` reply buffer kept for the next call; a larger
+/// one (a big LRANGE, say) is freed at once.
+pub(super) const KEEP_REPLY_BUFFER: usize = 64 * 1024;
+
+/// Lifts the Lua heap limit while Rust turns values that already exist
+/// (a request's keys and arguments, a command's reply) into Lua values,
+/// and puts it back on drop.
+///
+/// With a limit set, mlua wraps every single allocation it makes in a
+/// protected call (a `pcall` and two fresh C closures each), which was a
+/// fifth of a lock release. These values are bounded by what the client
+/// sent or the keyspace holds, so they need no guard; the limit stays on
+/// for everything the script itself allocates, and `redis.call` raises
+/// Lua's "not enough memory" when the reply it made crossed it.
+pub(super) struct Unbounded<'a> {
+    lua: &'a Lua,
+    limit: usize,
+}
+
+impl<'a> Unbounded<'a> {
+    pub(super) fn new(lua: &'a Lua) -> Unbounded<'a> {
+        let limit = lua.set_memory_limit(0).unwrap_or(0);
+        Unbounded { lua, limit }
+    }
+
+    /// Whether the heap is now past the limit (which is put back).
+    pub(super) fn exceeded(self) -> bool {
+        let limit = self.limit;
+        let used = self.lua.used_memory();
+        drop(self);
+        limit != 0 && used > limit
+    }
+}
+
+impl Drop for Unbounded<'_> {
+    fn drop(&mut self) {
+        let _ = self.lua.set_memory_limit(self.limit);
+    }
+}

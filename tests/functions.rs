@@ -1,0 +1,186 @@
+//! FUNCTION and FCALL beyond what parity_functions.rs compares with a real
+//! Redis: a busy function and the two KILLs, the in-process transport,
+//! what a restart does to libraries, and the load timeout.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use redsim::Server;
+use support::wait_busy;
+
+const SPIN: &str = "#!lua name=spin
+redis.register_function('spin', function() while true do end end)
+redis.register_function('write_then_spin', function(keys) redis.call('set', keys[1], 'x') while true do end end)
+";
+
+fn load(con: &mut impl redis::ConnectionLike, code: &str) -> String {
+    redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(code)
+        .query(con)
+        .unwrap()
+}
+
+#[test]
+fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
+    let server = Server::builder()
+        .config("lua-time-limit", "50")
+        .start()
+        .unwrap();
+    let client = server.client();
+    let mut runner = client.get_connection().unwrap();
+    load(&mut runner, SPIN);
+    let call = thread::spawn(move || {
+        redis::cmd("FCALL")
+            .arg("spin")
+            .arg(0)
+            .query::<redis::Value>(&mut runner)
+    });
+    let mut other = client.get_connection().unwrap();
+    let busy = wait_busy(&mut other);
+    assert!(busy.contains("You can only call FUNCTION KILL"), "{busy}");
+    // SCRIPT KILL does not stop a function: it answers the function's BUSY.
+    let err = redis::cmd("SCRIPT")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("You can only call FUNCTION KILL"),
+        "{err}"
+    );
+    let ok: String = redis::cmd("FUNCTION")
+        .arg("KILL")
+        .query(&mut other)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    let err = call.join().unwrap().unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("Script killed by user with SCRIPT KILL...")
+            && text.contains("script: spin, on @user_function:2."),
+        "{text}"
+    );
+    let err = redis::cmd("FUNCTION")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOTBUSY"));
+}
+
+#[test]
+fn function_kill_does_not_stop_a_script_nor_a_function_that_wrote() {
+    let server = Server::builder()
+        .config("lua-time-limit", "50")
+        .start()
+        .unwrap();
+    let client = server.client();
+    let mut runner = client.get_connection().unwrap();
+    let script = thread::spawn(move || {
+        redis::cmd("EVAL")
+            .arg("while true do end")
+            .arg(0)
+            .query::<redis::Value>(&mut runner)
+    });
+    let mut other = client.get_connection().unwrap();
+    let busy = wait_busy(&mut other);
+    assert!(busy.contains("You can only call SCRIPT KILL"), "{busy}");
+    let err = redis::cmd("FUNCTION")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("You can only call SCRIPT KILL"),
+        "{err}"
+    );
+    let _: String = redis::cmd("SCRIPT").arg("KILL").query(&mut other).unwrap();
+    assert!(script.join().unwrap().is_err());
+
+    let mut runner = client.get_connection().unwrap();
+    load(&mut runner, SPIN);
+    let _call = thread::spawn(move || {
+        redis::cmd("FCALL")
+            .arg("write_then_spin")
+            .arg(1)
+            .arg("k")
+            .query::<redis::Value>(&mut runner)
+    });
+    wait_busy(&mut other);
+    let err = redis::cmd("FUNCTION")
+        .arg("KILL")
+        .query::<String>(&mut other)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("UNKILLABLE"));
+    // Only SHUTDOWN NOSAVE ends it; the server stops.
+    let _ = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query::<redis::Value>(&mut other);
+}
+
+#[test]
+fn functions_over_the_in_process_connection_and_across_a_restart() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let name = load(
+        &mut con,
+        "#!lua name=counter\nredis.register_function('bump', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)",
+    );
+    assert_eq!(name, "counter");
+    let n: i64 = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(5)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 5);
+    // Inside MULTI, as any command.
+    let (a, b): (i64, i64) = redis::pipe()
+        .atomic()
+        .cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(1)
+        .cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(1)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!((a, b), (6, 7));
+    // A restart without persistence loses libraries with the data.
+    server.restart();
+    let mut con = server.connection();
+    let err = redis::cmd("FCALL")
+        .arg("bump")
+        .arg(1)
+        .arg("c")
+        .arg(1)
+        .query::<i64>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.detail(), Some("Function not found"));
+}
+
+#[test]
+fn a_library_whose_code_never_ends_is_refused_after_half_a_second() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let started = Instant::now();
+    let err = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("#!lua name=forever\nwhile true do end")
+        .query::<String>(&mut con)
+        .unwrap_err();
+    assert_eq!(
+        err.detail(),
+        Some("Error registering functions: ERR FUNCTION LOAD timeout")
+    );
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    // The engine goes on.
+    let name = load(
+        &mut con,
+        "#!lua name=fine\nredis.register_function('f', function() return 1 end)",
+    );
+    assert_eq!(name, "fine");
+}
