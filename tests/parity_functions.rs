@@ -216,3 +216,133 @@ fn load_time_environment_and_registration_errors() {
     p.run_all(&["FCALL 7 0", "FCALL late 0", "FUNCTION LIST LIBRARYNAME t27"]);
     p.run_sorted("FUNCTION LIST LIBRARYNAME t2*");
 }
+
+/// A FUNCTION RESTORE payload: `body`, then the RDB version and the CRC-64
+/// of both, as Redis 7.0 writes them.
+fn payload(body: &[u8], version: u16) -> Vec<u8> {
+    let mut p = body.to_vec();
+    p.extend_from_slice(&version.to_le_bytes());
+    let crc = crc::Crc::<u64>::new(&crc::CRC_64_REDIS).checksum(&p);
+    p.extend_from_slice(&crc.to_le_bytes());
+    p
+}
+
+/// One library's entry: the function opcode and the code as an RDB string.
+fn entry(code: &str) -> Vec<u8> {
+    let mut e = vec![245u8];
+    let n = code.len();
+    assert!(n < 1 << 14);
+    if n < 64 {
+        e.push(n as u8);
+    } else {
+        e.push(0x40 | (n >> 8) as u8);
+        e.push(n as u8);
+    }
+    e.extend_from_slice(code.as_bytes());
+    e
+}
+
+fn lib(name: &str, function: &str) -> String {
+    format!(
+        "#!lua name={name}\nredis.register_function('{function}', function() return '{name}' end)"
+    )
+}
+
+#[test]
+fn dump_and_restore() {
+    let mut p = parity!();
+    // Nothing loaded: the footer alone.
+    p.run("FUNCTION DUMP");
+    load(&mut p, false, &lib("a", "f"));
+    // Code LZF cannot shrink is dumped byte for byte as Redis dumps it.
+    let dumped = p.run("FUNCTION DUMP");
+    let restore = |p: &mut support::Parity, payload: &[u8], policy: Option<&str>| {
+        let mut args: Vec<&[u8]> = vec![b"FUNCTION", b"RESTORE", payload];
+        if let Some(policy) = policy {
+            args.push(policy.as_bytes());
+        }
+        p.run_args(&args)
+    };
+    let with = |codes: &[String]| -> Vec<u8> {
+        let body: Vec<u8> = codes.iter().flat_map(|c| entry(c)).collect();
+        payload(&body, 10)
+    };
+    restore(&mut p, &with(&[lib("a", "g")]), None);
+    restore(&mut p, &with(&[lib("a", "g")]), Some("APPEND"));
+    restore(&mut p, &with(&[lib("z", "f")]), None);
+    restore(&mut p, &with(&[lib("z", "f")]), Some("REPLACE"));
+    restore(&mut p, &with(&[lib("a", "g")]), Some("replace"));
+    p.run_all(&["FCALL g 0", "FCALL f 0"]);
+    restore(&mut p, &with(&[lib("b", "h"), lib("c", "i")]), None);
+    p.run_sorted("FUNCTION LIST");
+    restore(&mut p, &with(&[lib("q", "q1"), lib("q", "q2")]), None);
+    restore(&mut p, &with(&[lib("q", "qq"), lib("r", "qq")]), None);
+    restore(&mut p, &with(&[lib("d", "h")]), None);
+    restore(&mut p, &with(&["return 1".into()]), None);
+    restore(&mut p, &with(&[lib("e", "j")]), Some("BAD"));
+    p.run_args(&[b"FUNCTION", b"RESTORE", &with(&[]), b"APPEND", b"x"]);
+    restore(&mut p, &with(&[]), None);
+    restore(&mut p, &payload(&entry(&lib("v", "v9")), 9), None);
+    restore(&mut p, &payload(&entry(&lib("v", "v11")), 11), None);
+    let mut corrupt = with(&[lib("w", "w1")]);
+    corrupt[5] ^= 1;
+    restore(&mut p, &corrupt, None);
+    restore(&mut p, b"\x0a\x00", None);
+    restore(&mut p, &payload(b"\x00\x01x", 10), None);
+    restore(&mut p, &payload(b"\xf6\x01x", 10), None);
+    restore(&mut p, &payload(b"\xf5\x40", 10), None);
+    restore(&mut p, &payload(b"\xf5\xc0\x05", 10), None);
+    // The release candidates' format: name, engine, no description, code.
+    let mut pre_ga = vec![246u8, 3];
+    pre_ga.extend_from_slice(b"old\x03LUA\x00");
+    let code = "redis.register_function('old_fn', function() return 'rc' end)";
+    pre_ga.push(code.len() as u8);
+    pre_ga.extend_from_slice(code.as_bytes());
+    restore(&mut p, &payload(&pre_ga, 10), None);
+    p.run_all(&["FCALL old_fn 0", "FUNCTION LIST LIBRARYNAME old WITHCODE"]);
+    // FLUSH replaces everything, here with the first dump.
+    let first = dumped
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join(&b'\n');
+    restore(&mut p, &first[..first.len() - 2], Some("FLUSH"));
+    p.run_sorted("FUNCTION LIST");
+}
+
+/// Payloads cross over: Redis restores redsim's dump, and redsim restores
+/// Redis's, LZF-compressed code included.
+#[test]
+fn payloads_move_between_redsim_and_redis() {
+    let mut p = parity!();
+    let long = format!(
+        "#!lua name=long\n{}redis.register_function('long_fn', function() return 'long' end)",
+        "-- a comment that repeats, so that LZF has something to shrink\n".repeat(40)
+    );
+    let short = lib("short", "short_fn");
+    let (sim, real) = p.pair.both_args(&[b"FUNCTION", b"LOAD", long.as_bytes()]);
+    assert_eq!(sim, real);
+    p.run_args(&[b"FUNCTION", b"LOAD", short.as_bytes()]);
+    let body = |reply: Vec<u8>| -> Vec<u8> {
+        let start = reply.iter().position(|&b| b == b'\n').unwrap() + 1;
+        reply[start..reply.len() - 2].to_vec()
+    };
+    let (sim_dump, real_dump) = p.pair.both_args(&[b"FUNCTION", b"DUMP"]);
+    let (sim_dump, real_dump) = (body(sim_dump), body(real_dump));
+    assert!(
+        real_dump.len() < sim_dump.len(),
+        "Redis compresses the long library"
+    );
+    // Each restores the other's dump after a flush.
+    p.run_all(&["FUNCTION FLUSH"]);
+    let sim_reply = p.pair.sim.call(&[b"FUNCTION", b"RESTORE", &real_dump]);
+    let real_reply = p.pair.real.call(&[b"FUNCTION", b"RESTORE", &sim_dump]);
+    assert_eq!(sim_reply, b"+OK\r\n");
+    assert_eq!(real_reply, b"+OK\r\n");
+    p.run_all(&[
+        "FCALL long_fn 0",
+        "FCALL short_fn 0",
+        "FUNCTION LIST LIBRARYNAME long WITHCODE",
+        "FUNCTION LIST LIBRARYNAME short WITHCODE",
+    ]);
+}

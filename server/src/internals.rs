@@ -57,6 +57,8 @@ pub fn fuzz_skips(name: &[u8]) -> bool {
         "evalsha",
         "eval_ro",
         "evalsha_ro",
+        "fcall",
+        "fcall_ro",
         "client",
         "quit",
         "reset",

@@ -3,8 +3,8 @@
 //!
 //! The libraries and their engine are in [`crate::script::functions`] and
 //! [`crate::script::Engine`]; this family parses arguments and shapes the
-//! replies. FUNCTION DUMP and RESTORE (Redis's RDB payload) are not
-//! implemented.
+//! replies; the DUMP/RESTORE payload format is in
+//! [`crate::script::payload`].
 
 use bytes::Bytes;
 
@@ -62,6 +62,18 @@ const SUBCOMMANDS: &[CommandSpec] = &[
         .flags(NOSCRIPT | ALLOW_BUSY)
         .acl("slow scripting")
         .doc(GROUP, "7.0.0", "Terminates a function during execution."),
+    CommandSpec::new("function|dump", 2, function_dump)
+        .flags(NOSCRIPT)
+        .acl("slow scripting")
+        .doc(
+            GROUP,
+            "7.0.0",
+            "Dumps all libraries into a serialized binary payload.",
+        ),
+    CommandSpec::new("function|restore", -3, function_restore)
+        .flags(WRITE | DENYOOM | NOSCRIPT)
+        .acl("write slow scripting")
+        .doc(GROUP, "7.0.0", "Restores all libraries from a payload."),
     CommandSpec::new("function|help", 2, function_help)
         .flags(LOADING | STALE)
         .acl("slow scripting")
@@ -290,6 +302,45 @@ fn function_kill(_ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
+/// `FUNCTION DUMP`
+fn function_dump(ctx: &mut Ctx<'_>) -> CmdResult {
+    let payload = match ctx.state.functions.as_deref() {
+        Some(engine) => engine.dump_libraries(),
+        None => crate::script::payload::dump([]),
+    };
+    ctx.out.bulk(&payload);
+    Ok(())
+}
+
+/// # Format
+/// `FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]`
+fn function_restore(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.argc() > 4 {
+        return Err(CmdError::owned(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+            String::from_utf8_lossy(ctx.arg(1))
+        )));
+    }
+    let (mut replace, mut flush) = (false, false);
+    if ctx.argc() == 4 {
+        let policy = ctx.arg(3);
+        if is(policy, "replace") {
+            replace = true;
+        } else if is(policy, "flush") {
+            flush = true;
+        } else if !is(policy, "append") {
+            return Err(CmdError::fixed(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ));
+        }
+    }
+    let payload = ctx.args[2].clone();
+    engine(ctx)?.restore_libraries(&payload, replace, flush)?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
 /// `FUNCTION HELP`
 fn function_help(ctx: &mut Ctx<'_>) -> CmdResult {
     super::connection::help(
@@ -310,7 +361,11 @@ fn function_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Stop the running function if it has not written yet.",
             "FLUSH [ASYNC|SYNC]",
             "    Delete every library.",
-            "(DUMP and RESTORE are not available in redsim.)",
+            "DUMP",
+            "    Every library in a payload for RESTORE (Redis's format).",
+            "RESTORE <payload> [FLUSH|APPEND|REPLACE]",
+            "    Load the payload's libraries: beside the others (APPEND, the default),",
+            "    in place of those of the same name (REPLACE), or instead of all (FLUSH).",
         ],
     );
     Ok(())

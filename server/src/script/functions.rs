@@ -108,6 +108,36 @@ impl Libraries {
         true
     }
 
+    /// Adds every library of `other` (RESTORE): a library already here is
+    /// an error unless `replace`, in which case it goes; a function whose
+    /// name another library here already has is an error. Nothing changes
+    /// on error.
+    pub fn join(&mut self, other: Libraries, replace: bool) -> Result<(), CmdError> {
+        for name in other.libs.keys() {
+            if self.libs.contains_key(name) && !replace {
+                return Err(CmdError::owned(format!(
+                    "ERR Library {name} already exists"
+                )));
+            }
+        }
+        for lib in other.libs.values() {
+            for f in &lib.functions {
+                if let Some((owner, _)) = self.index.get(&f.name.to_lowercase())
+                    && !other.libs.contains_key(owner)
+                {
+                    return Err(CmdError::owned(format!(
+                        "ERR Function {} already exists",
+                        f.name
+                    )));
+                }
+            }
+        }
+        for (name, lib) in other.libs {
+            self.insert(name, lib);
+        }
+        Ok(())
+    }
+
     /// Libraries in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Library)> {
         self.libs.iter()

@@ -23,6 +23,7 @@ mod errors;
 pub mod functions;
 pub mod libs;
 mod loading;
+pub mod payload;
 mod run;
 
 use errors::*;
@@ -497,6 +498,40 @@ impl Engine {
             },
         );
         Ok(name)
+    }
+
+    /// FUNCTION DUMP: every library's code in Redis's payload format.
+    pub fn dump_libraries(&self) -> Vec<u8> {
+        payload::dump(self.libraries.iter().map(|(_, lib)| &lib.code[..]))
+    }
+
+    /// FUNCTION RESTORE: loads the payload's libraries (each as FUNCTION
+    /// LOAD would, into an empty set first), then keeps them beside the
+    /// current ones (`replace`: in place of those of the same name) or,
+    /// with `flush`, instead of them. Nothing changes on error.
+    pub fn restore_libraries(
+        &mut self,
+        payload: &[u8],
+        replace: bool,
+        flush: bool,
+    ) -> Result<(), CmdError> {
+        let codes = payload::restore(payload).map_err(CmdError::fixed)?;
+        let current = std::mem::take(&mut self.libraries);
+        let mut loaded = Ok(());
+        for code in codes {
+            if let Err(e) = self.load_library(&Bytes::from(code), false) {
+                loaded = Err(e);
+                break;
+            }
+        }
+        let restored = std::mem::replace(&mut self.libraries, current);
+        loaded?;
+        if flush {
+            self.libraries = restored;
+            Ok(())
+        } else {
+            self.libraries.join(restored, replace)
+        }
     }
 
     /// The FUNCTION libraries.
