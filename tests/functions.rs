@@ -39,6 +39,21 @@ fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
     let mut other = client.get_connection().unwrap();
     let busy = wait_busy(&mut other);
     assert!(busy.contains("You can only call FUNCTION KILL"), "{busy}");
+    // FUNCTION STATS describes it without waiting for it.
+    let stats: redis::Value = redis::cmd("FUNCTION")
+        .arg("STATS")
+        .query(&mut other)
+        .unwrap();
+    let text = format!("{stats:?}");
+    for expected in [
+        "running_script",
+        "spin",
+        "FCALL",
+        "duration_ms",
+        "libraries_count",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
     // SCRIPT KILL does not stop a function: it answers the function's BUSY.
     let err = redis::cmd("SCRIPT")
         .arg("KILL")

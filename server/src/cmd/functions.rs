@@ -11,8 +11,11 @@ use bytes::Bytes;
 use super::error::{CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
-use crate::script::Engine;
+use std::time::Duration;
+
+use crate::protocol::Out;
 use crate::script::functions::FLAG_NAMES;
+use crate::script::{Engine, FunctionRun};
 
 const GROUP: &str = "scripting";
 
@@ -268,19 +271,46 @@ fn function_list(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
-/// `FUNCTION STATS` — reached only when no function runs (a busy one
-/// holds the state lock), so `running_script` is always null here.
+/// `FUNCTION STATS` — reached only when no function runs (a busy one is
+/// answered by the session without the state lock, see
+/// [`function_stats_reply`]), so `running_script` is null here.
 fn function_stats(ctx: &mut Ctx<'_>) -> CmdResult {
-    let (libraries, functions) = ctx.state.functions.as_deref().map_or((0, 0), |e| {
+    let counts = ctx.state.functions.as_deref().map_or((0, 0), |e| {
         (
             e.libraries().library_count(),
             e.libraries().function_count(),
         )
     });
-    let out = &mut *ctx.out;
+    write_stats(ctx.out, None, counts);
+    Ok(())
+}
+
+/// FUNCTION STATS's reply while `running` (a function, and how long it has
+/// run) is busy.
+pub fn function_stats_reply(out: &mut Out, running: Option<(&FunctionRun, Duration)>) {
+    let counts = running.map_or((0, 0), |(f, _)| (f.libraries, f.functions));
+    write_stats(out, running, counts);
+}
+
+fn write_stats(
+    out: &mut Out,
+    running: Option<(&FunctionRun, Duration)>,
+    (libraries, functions): (usize, usize),
+) {
     out.map(2);
     out.bulk(b"running_script");
-    out.null();
+    match running {
+        Some((f, elapsed)) => {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(f.name.as_bytes());
+            out.bulk(b"command");
+            out.bulk_array(f.command.iter().map(|a| &a[..]));
+            out.bulk(b"duration_ms");
+            out.int(elapsed.as_millis() as i64);
+        }
+        None => out.null(),
+    }
     out.bulk(b"engines");
     out.map(1);
     out.bulk(b"LUA");
@@ -289,7 +319,6 @@ fn function_stats(ctx: &mut Ctx<'_>) -> CmdResult {
     out.int(libraries as i64);
     out.bulk(b"functions_count");
     out.int(functions as i64);
-    Ok(())
 }
 
 /// # Format

@@ -39,6 +39,7 @@ use bytes::Bytes;
 pub use args::*;
 pub use connection::{REDIS_VERSION, REDIS_VERSION_NUM};
 pub use error::{CmdError, CmdResult};
+pub use functions::function_stats_reply;
 
 use crate::conn::Session;
 use crate::db::{Db, Entry, Lookup};

@@ -594,7 +594,7 @@ impl Session {
         }
         // Each kind is killed by its own KILL; the other KILL gets the
         // BUSY that names the right one, as in Redis.
-        let busy = if running.function {
+        let busy = if running.function.is_some() {
             error::BUSY_FUNCTION
         } else {
             error::BUSY
@@ -602,12 +602,21 @@ impl Session {
         if spec.name == "script|kill" || spec.name == "function|kill" {
             if running.wrote.load(std::sync::atomic::Ordering::SeqCst) {
                 out.error(error::UNKILLABLE.text());
-            } else if running.function != (spec.name == "function|kill") {
+            } else if running.function.is_some() != (spec.name == "function|kill") {
                 out.error(busy.text());
             } else {
                 running.kill();
                 out.ok();
             }
+            return Some(Step::Continue);
+        }
+        if spec.name == "function|stats"
+            && let Some(f) = &running.function
+        {
+            // A busy function is described from what it left outside the
+            // lock. (During a busy EVAL the library counts are under the
+            // lock: FUNCTION STATS waits then.)
+            crate::cmd::function_stats_reply(out, Some((f, running.started.elapsed())));
             return Some(Step::Continue);
         }
         if spec.name == "shutdown" && args_say_nosave(args) {

@@ -133,10 +133,24 @@ pub struct Running {
     pub started: Instant,
     /// Set once the script ran a write command: it can no longer be killed.
     pub wrote: AtomicBool,
-    /// Whether it is a function (FCALL) rather than a script (EVAL): each
-    /// is killed by its own KILL, and BUSY names that one.
-    pub function: bool,
+    /// Set when it is a function (FCALL) rather than a script (EVAL):
+    /// each is killed by its own KILL, BUSY names that one, and FUNCTION
+    /// STATS describes a busy function from this.
+    pub function: Option<FunctionRun>,
     hook: Arc<HookState>,
+}
+
+/// What FUNCTION STATS says of a running function.
+#[derive(Debug, Clone)]
+pub struct FunctionRun {
+    /// The function's name.
+    pub name: String,
+    /// The command that called it, as sent.
+    pub command: Vec<Bytes>,
+    /// Libraries loaded (they cannot change while it runs).
+    pub libraries: usize,
+    /// Functions loaded.
+    pub functions: usize,
 }
 
 impl Running {
@@ -573,7 +587,7 @@ impl Engine {
             func: &cached.func,
             runner: &self.runner,
             name: sha,
-            function: false,
+            function: None,
             read_only,
         };
         invoke(parts, ctx, call, keys, argv)
@@ -599,11 +613,17 @@ impl Engine {
             ));
         }
         let parts = self.parts();
+        let run = FunctionRun {
+            name: f.name.clone(),
+            command: ctx.args.to_vec(),
+            libraries: self.libraries.library_count(),
+            functions: self.libraries.function_count(),
+        };
         let call = Call {
             func: &f.callback,
             runner: &self.fn_runner,
             name: &f.name,
-            function: true,
+            function: Some(run),
             read_only: f.no_writes(),
         };
         invoke(parts, ctx, call, keys, argv)

@@ -66,7 +66,7 @@ pub(super) struct Call<'a> {
     pub(super) runner: &'a Function,
     /// The SHA-1 or the function name (errors name it).
     pub(super) name: &'a str,
-    pub(super) function: bool,
+    pub(super) function: Option<FunctionRun>,
     pub(super) read_only: bool,
 }
 
@@ -108,10 +108,11 @@ pub(super) fn invoke(
             now: 0,
             now_us: 0,
             read_only: false,
+            // Filled in below, as a reused one is.
             running: Arc::new(Running {
                 started,
                 wrote: AtomicBool::new(false),
-                function,
+                function: None,
                 hook: Arc::clone(parts.hook),
             }),
             args: Vec::new(),
