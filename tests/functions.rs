@@ -140,6 +140,10 @@ fn functions_over_the_in_process_connection_and_across_a_restart() {
         "#!lua name=counter\nredis.register_function('bump', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)",
     );
     assert_eq!(name, "counter");
+    let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
+    assert_eq!(support::info_field::<u64>(&info, "number_of_functions"), 1);
+    assert_eq!(support::info_field::<u64>(&info, "number_of_libraries"), 1);
+    assert!(support::info_field::<u64>(&info, "used_memory_vm_functions") > 0);
     let n: i64 = redis::cmd("FCALL")
         .arg("bump")
         .arg(1)

@@ -105,12 +105,21 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + 1_000_000;
             let _ = write!(
                 t,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\nused_memory_vm_functions:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
                 human_bytes(used as u64),
                 human_bytes(rss),
                 human_bytes(used as u64),
                 state.scripting.as_ref().map_or(31744, |e| e.used_memory()),
                 state.scripting.as_ref().map_or(0, |e| e.script_count()),
+                state
+                    .functions
+                    .as_ref()
+                    .map_or(0, |e| e.libraries().function_count()),
+                state
+                    .functions
+                    .as_ref()
+                    .map_or(0, |e| e.libraries().library_count()),
+                state.functions.as_ref().map_or(32768, |e| e.used_memory()),
                 config_int(ctx, "maxmemory"),
                 human_bytes(config_int(ctx, "maxmemory")),
                 state.config.maxmemory_policy(),
