@@ -2,11 +2,10 @@
 //! Redis: a busy function and the two KILLs, the in-process transport,
 //! what a restart does to libraries, and the load timeout.
 
-use std::thread;
 use std::time::{Duration, Instant};
 
 use redsim::Server;
-use support::wait_busy;
+use support::{quick_busy_server, run_until_busy};
 
 const SPIN: &str = "#!lua name=spin
 redis.register_function('spin', function() while true do end end)
@@ -23,21 +22,11 @@ fn load(con: &mut impl redis::ConnectionLike, code: &str) -> String {
 
 #[test]
 fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
-    let server = Server::builder()
-        .config("lua-time-limit", "50")
-        .start()
-        .unwrap();
-    let client = server.client();
-    let mut runner = client.get_connection().unwrap();
-    load(&mut runner, SPIN);
-    let call = thread::spawn(move || {
-        redis::cmd("FCALL")
-            .arg("spin")
-            .arg(0)
-            .query::<redis::Value>(&mut runner)
-    });
-    let mut other = client.get_connection().unwrap();
-    let busy = wait_busy(&mut other);
+    let server = quick_busy_server();
+    load(&mut server.connection(), SPIN);
+    let mut fcall = redis::cmd("FCALL");
+    fcall.arg("spin").arg(0);
+    let (mut other, busy, call) = run_until_busy(&server, fcall);
     assert!(busy.contains("You can only call FUNCTION KILL"), "{busy}");
     // FUNCTION STATS describes it without waiting for it.
     let stats: redis::Value = redis::cmd("FUNCTION")
@@ -84,20 +73,10 @@ fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
 
 #[test]
 fn function_kill_does_not_stop_a_script_nor_a_function_that_wrote() {
-    let server = Server::builder()
-        .config("lua-time-limit", "50")
-        .start()
-        .unwrap();
-    let client = server.client();
-    let mut runner = client.get_connection().unwrap();
-    let script = thread::spawn(move || {
-        redis::cmd("EVAL")
-            .arg("while true do end")
-            .arg(0)
-            .query::<redis::Value>(&mut runner)
-    });
-    let mut other = client.get_connection().unwrap();
-    let busy = wait_busy(&mut other);
+    let server = quick_busy_server();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg("while true do end").arg(0);
+    let (mut other, busy, script) = run_until_busy(&server, eval);
     assert!(busy.contains("You can only call SCRIPT KILL"), "{busy}");
     let err = redis::cmd("FUNCTION")
         .arg("KILL")
@@ -110,16 +89,10 @@ fn function_kill_does_not_stop_a_script_nor_a_function_that_wrote() {
     let _: String = redis::cmd("SCRIPT").arg("KILL").query(&mut other).unwrap();
     assert!(script.join().unwrap().is_err());
 
-    let mut runner = client.get_connection().unwrap();
-    load(&mut runner, SPIN);
-    let _call = thread::spawn(move || {
-        redis::cmd("FCALL")
-            .arg("write_then_spin")
-            .arg(1)
-            .arg("k")
-            .query::<redis::Value>(&mut runner)
-    });
-    wait_busy(&mut other);
+    load(&mut other, SPIN);
+    let mut fcall = redis::cmd("FCALL");
+    fcall.arg("write_then_spin").arg(1).arg("k");
+    let (mut other, _, _call) = run_until_busy(&server, fcall);
     let err = redis::cmd("FUNCTION")
         .arg("KILL")
         .query::<String>(&mut other)

@@ -2,12 +2,11 @@
 //! over both transports, BUSY and SCRIPT KILL, and time frozen during a
 //! script.
 
-use std::thread;
 use std::time::Duration;
 
 use redis::{ErrorKind, ServerErrorKind};
 use redsim::{ManualClock, Server};
-use support::wait_busy;
+use support::{quick_busy_server, run_until_busy};
 
 const RELEASE: &str = r"
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -92,20 +91,10 @@ fn evalsha_after_flush_is_noscript_with_its_kind() {
 
 #[test]
 fn a_long_script_makes_others_busy_and_script_kill_stops_it() {
-    let server = Server::builder()
-        .config("lua-time-limit", "50")
-        .start()
-        .unwrap();
-    let client = server.client();
-    let mut runner = client.get_connection().unwrap();
-    let script = thread::spawn(move || {
-        redis::cmd("EVAL")
-            .arg("while true do end")
-            .arg(0)
-            .query::<redis::Value>(&mut runner)
-    });
-    let mut other = client.get_connection().unwrap();
-    wait_busy(&mut other);
+    let server = quick_busy_server();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg("while true do end").arg(0);
+    let (mut other, _, script) = run_until_busy(&server, eval);
     let err = redis::cmd("GET")
         .arg("k")
         .query::<Option<String>>(&mut other)
@@ -131,20 +120,11 @@ fn a_long_script_makes_others_busy_and_script_kill_stops_it() {
 
 #[test]
 fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
-    let server = Server::builder()
-        .config("lua-time-limit", "50")
-        .start()
-        .unwrap();
-    let client = server.client();
-    let mut runner = client.get_connection().unwrap();
-    let script = thread::spawn(move || {
-        redis::cmd("EVAL")
-            .arg("redis.call('SET', 'w', 1) while true do end")
-            .arg(0)
-            .query::<redis::Value>(&mut runner)
-    });
-    let mut other = client.get_connection().unwrap();
-    wait_busy(&mut other);
+    let server = quick_busy_server();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg("redis.call('SET', 'w', 1) while true do end")
+        .arg(0);
+    let (mut other, _, script) = run_until_busy(&server, eval);
     let err = redis::cmd("SCRIPT")
         .arg("KILL")
         .query::<String>(&mut other)
@@ -154,7 +134,10 @@ fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
         .arg("NOSAVE")
         .query::<redis::Value>(&mut other);
     assert!(script.join().unwrap().is_err());
-    assert!(client.get_connection().is_err(), "the server is down");
+    assert!(
+        server.client().get_connection().is_err(),
+        "the server is down"
+    );
 }
 
 #[test]

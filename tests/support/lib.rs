@@ -628,3 +628,32 @@ pub fn wait_busy(con: &mut redis::Connection) -> String {
         std::thread::yield_now();
     }
 }
+
+/// A server whose scripts and functions count as busy after 50 ms
+/// (`lua-time-limit`, real time as in Redis).
+pub fn quick_busy_server() -> redsim::Server {
+    redsim::Server::builder()
+        .config("lua-time-limit", "50")
+        .start()
+        .expect("start a server")
+}
+
+/// Sends `cmd` (a script or function that runs long) on a connection of
+/// its own in a thread, and waits until another connection sees BUSY.
+/// Returns that other connection, the BUSY text and the thread, whose
+/// result is `cmd`'s reply.
+pub fn run_until_busy(
+    server: &redsim::Server,
+    cmd: redis::Cmd,
+) -> (
+    redis::Connection,
+    String,
+    std::thread::JoinHandle<redis::RedisResult<redis::Value>>,
+) {
+    let client = server.client();
+    let mut runner = client.get_connection().expect("connect");
+    let running = std::thread::spawn(move || cmd.query::<redis::Value>(&mut runner));
+    let mut other = client.get_connection().expect("connect");
+    let busy = wait_busy(&mut other);
+    (other, busy, running)
+}
