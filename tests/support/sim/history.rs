@@ -4,7 +4,7 @@
 //! the run).
 //!
 //! It owns the event types and their text form; it does not judge them
-//! (that is [`check`](super::check)) nor draw them (that is
+//! (that is [`check`](mod@super::check)) nor draw them (that is
 //! [`timeline`](super::timeline)). Histories compare with `==`: a seed run
 //! twice must give equal ones.
 

@@ -54,7 +54,7 @@
 //!
 //! # The checks
 //!
-//! See [`check`]: mutual exclusion over the validity the clients compute,
+//! See [`check`](mod@check): mutual exclusion over the validity the clients compute,
 //! strictly increasing tokens at the resource across holders, and no
 //! accepted stale or superseded write.
 //!
