@@ -173,6 +173,14 @@ fn library_header_errors() {
         load(&mut p, false, code);
     }
     p.run("FCALL up 0");
+    // Case-insensitive lookup is ASCII only: the Kelvin sign is not a 'k'.
+    load(
+        &mut p,
+        false,
+        "#!lua name=kl\nredis.register_function('kelvin', function() return 1 end)",
+    );
+    p.run_args(&[b"FCALL", "\u{212A}ELVIN".as_bytes(), b"0"]);
+    p.run("FCALL KELVIN 0");
 }
 
 #[test]

@@ -56,15 +56,16 @@ pub struct Library {
 #[derive(Default)]
 pub struct Libraries {
     libs: BTreeMap<String, Library>,
-    /// Lowercased function name → (library, index): FCALL finds a function
-    /// whatever the case, as Redis does.
+    /// ASCII-lowercased function name → (library, index): FCALL finds a
+    /// function whatever the case, as Redis does (ASCII only, as Redis's
+    /// case-insensitive hash).
     index: HashMap<String, (String, usize)>,
 }
 
 impl Libraries {
     /// The function FCALL names, if any.
     pub fn function(&self, name: &[u8]) -> Option<&Func> {
-        let key = String::from_utf8_lossy(name).to_lowercase();
+        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
         let (lib, i) = self.index.get(&key)?;
         self.libs.get(lib)?.functions.get(*i)
     }
@@ -78,7 +79,7 @@ impl Libraries {
     /// the first one's name, as Redis reports it.
     pub fn clash(&self, library: &str, functions: &[Func]) -> Option<String> {
         functions.iter().find_map(|f| {
-            let (owner, _) = self.index.get(&f.name.to_lowercase())?;
+            let (owner, _) = self.index.get(&f.name.to_ascii_lowercase())?;
             (owner != library).then(|| f.name.clone())
         })
     }
@@ -88,7 +89,7 @@ impl Libraries {
         self.remove(&name);
         for (i, f) in library.functions.iter().enumerate() {
             self.index
-                .entry(f.name.to_lowercase())
+                .entry(f.name.to_ascii_lowercase())
                 .or_insert_with(|| (name.clone(), i));
         }
         self.libs.insert(name, library);
@@ -100,7 +101,7 @@ impl Libraries {
             return false;
         };
         for f in &lib.functions {
-            let key = f.name.to_lowercase();
+            let key = f.name.to_ascii_lowercase();
             if self.index.get(&key).is_some_and(|(owner, _)| owner == name) {
                 self.index.remove(&key);
             }
@@ -122,7 +123,7 @@ impl Libraries {
         }
         for lib in other.libs.values() {
             for f in &lib.functions {
-                if let Some((owner, _)) = self.index.get(&f.name.to_lowercase())
+                if let Some((owner, _)) = self.index.get(&f.name.to_ascii_lowercase())
                     && !other.libs.contains_key(owner)
                 {
                     return Err(CmdError::owned(format!(

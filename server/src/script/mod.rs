@@ -507,7 +507,8 @@ impl Engine {
         self.libraries.insert(
             name.clone(),
             functions::Library {
-                code: code.clone(),
+                // A copy: the argument may be a slice of a large read buffer.
+                code: Bytes::copy_from_slice(code),
                 functions: registered,
             },
         );
