@@ -176,3 +176,33 @@ fn a_library_whose_code_never_ends_is_refused_after_half_a_second() {
     );
     assert_eq!(name, "fine");
 }
+
+#[test]
+fn a_library_that_fills_the_heap_at_load_fails_and_the_next_one_loads() {
+    let server = Server::builder()
+        .lua_memory_limit(16 << 20)
+        .start()
+        .unwrap();
+    let mut con = server.connection();
+    let err = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("#!lua name=bomb\nlocal t = {} for i = 1, 1e9 do t[i] = i end")
+        .query::<String>(&mut con)
+        .unwrap_err();
+    let text = err.detail().unwrap_or_default().to_string();
+    assert!(
+        text.starts_with("Error registering functions:") && text.contains("not enough memory"),
+        "{text}"
+    );
+    let name = load(
+        &mut con,
+        "#!lua name=after\nredis.register_function('after', function() return 1 end)",
+    );
+    assert_eq!(name, "after");
+    let n: i64 = redis::cmd("FCALL")
+        .arg("after")
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(n, 1);
+}

@@ -469,20 +469,29 @@ impl Engine {
         *self.hook.load_deadline.lock() = Some(Instant::now() + LOAD_TIMEOUT);
         let loaded: mlua::Result<(bool, Value)> = self.loader.call(chunk);
         *self.hook.load_deadline.lock() = None;
+        collect_if_full(&self.lua, self.memory_limit);
         let registering =
             |text: &str| CmdError::owned(format!("ERR Error registering functions: {text}"));
         let (ok, value) = loaded.map_err(|e| registering(&e.to_string()))?;
+        if !ok {
+            // The handler's {err=…}, or a bare message where Lua skips the
+            // handler (a memory error).
+            let text = match &value {
+                Value::Table(t) => t
+                    .raw_get::<Option<mlua::LuaString>>("err")
+                    .ok()
+                    .flatten()
+                    .map(|s| s.to_string_lossy()),
+                Value::String(s) => Some(s.to_string_lossy()),
+                _ => None,
+            };
+            return Err(registering(
+                &text.unwrap_or_else(|| "ERR unknown error".into()),
+            ));
+        }
         let Value::Table(value) = value else {
             return Err(registering("ERR unexpected result"));
         };
-        if !ok {
-            let text: String = value
-                .raw_get::<Option<mlua::LuaString>>("err")
-                .ok()
-                .flatten()
-                .map_or_else(|| "ERR unknown error".into(), |s| s.to_string_lossy());
-            return Err(registering(&text));
-        }
         let mut registered = Vec::new();
         for reg in value.sequence_values::<Table>() {
             let reg = reg.map_err(lua_err)?;

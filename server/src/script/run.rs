@@ -154,14 +154,7 @@ pub(super) fn invoke(
     drop(restore);
     *ctx.shared.running_script.lock() = None;
     *parts.hook.started.lock() = None;
-    // A script that ran into the memory limit leaves its garbage behind:
-    // collect it now, or the next script would find the heap full.
-    // (Without the limit: under it, mlua's protected call around the
-    // collection needs memory itself, and a full heap refuses it.)
-    if parts.lua.used_memory() > parts.memory_limit / 2 {
-        let _unbounded = Unbounded::new(parts.lua);
-        let _ = parts.lua.gc_collect();
-    }
+    collect_if_full(parts.lua, parts.memory_limit);
     let result = outcome.map_err(|e| match e {
         mlua::Error::MemoryError(m) => CmdError::owned(bare_error(sha, &m)),
         e => lua_err(e),
@@ -333,5 +326,16 @@ impl<'a> Unbounded<'a> {
 impl Drop for Unbounded<'_> {
     fn drop(&mut self) {
         let _ = self.lua.set_memory_limit(self.limit);
+    }
+}
+
+/// A script (or a library's load) that ran into the memory limit leaves
+/// its garbage behind: collect it now, or the next one would find the heap
+/// full. (Without the limit: under it, mlua's protected call around the
+/// collection needs memory itself, and a full heap refuses it.)
+pub(super) fn collect_if_full(lua: &Lua, memory_limit: usize) {
+    if lua.used_memory() > memory_limit / 2 {
+        let _unbounded = Unbounded::new(lua);
+        let _ = lua.gc_collect();
     }
 }
