@@ -33,11 +33,12 @@ for tool in redis-server redis-benchmark redis-cli python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y redis-server python3)"; exit 1; }
 done
 
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
+
 cargo build --release --quiet --bin redsim-server
 REDSIM=target/release/redsim-server
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start"; exit 1; }
 
 SIM_PORT=$(free_port); REAL_PORT=$(free_port)
 TMP=$(mktemp -d)
@@ -50,25 +51,10 @@ redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >"$TMP/r
 wait_up "$SIM_PORT"; wait_up "$REAL_PORT"
 
 REAL_VERSION=$(redis-cli -p "$REAL_PORT" info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}')
-echo "machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
+machine
 echo "redis-server $REAL_VERSION vs redsim-server (release${SIM_ARGS:+, $SIM_ARGS}), $CLIENTS clients, best of $ROUNDS alternating runs"
 echo
 
-TICK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-# rps <pid> <port> <pipeline> <n> <args…>: "requests-per-second cpu-µs-per-request"
-# of one run against the server <pid> listening on <port>.
-rps() {
-    local pid=$1 port=$2 pipe=$3 n=$4 before after r; shift 4
-    before=$(cpu_ticks "$pid")
-    r=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipe" -r 100000 -q "$@" 2>/dev/null \
-        | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}')
-    after=$(cpu_ticks "$pid")
-    echo "$r $(python3 -c "print(f'{($after - $before) / $TICK * 1e6 / $n:.2f}')")"
-}
-
-SCRIPT='if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end'
 SIM_SHA=$(redis-cli -p "$SIM_PORT" script load "$SCRIPT")
 REAL_SHA=$(redis-cli -p "$REAL_PORT" script load "$SCRIPT")
 

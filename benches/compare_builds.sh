@@ -29,8 +29,8 @@ for tool in redis-server redis-benchmark redis-cli python3; do
     command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y redis-server python3)"; exit 1; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() { for _ in $(seq 100); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "server on $1 did not start"; exit 1; }
+# shellcheck source=benches/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 OLD_PORT=$(free_port); NEW_PORT=$(free_port); REAL_PORT=$(free_port)
 TMP=$(mktemp -d)
@@ -41,26 +41,14 @@ RUST_LOG=warn "$NEW" --port "$NEW_PORT" >"$TMP/new.log" 2>&1 & NEW_PID=$!
 redis-server --port "$REAL_PORT" --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 & REAL_PID=$!
 wait_up "$OLD_PORT"; wait_up "$NEW_PORT"; wait_up "$REAL_PORT"
 
-TICK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-SCRIPT='if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end'
 declare -A SHA
 for port in "$OLD_PORT" "$NEW_PORT" "$REAL_PORT"; do
     SHA[$port]=$(redis-cli -p "$port" script load "$SCRIPT")
 done
 
-# run <pid> <port> <pipeline> <n> <args…>: "requests-per-second cpu-µs-per-request"
-run() {
-    local pid=$1 port=$2 pipe=$3 n=$4 before after r; shift 4
-    before=$(cpu_ticks "$pid")
-    r=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$n" -P "$pipe" -r 100000 -q "$@" 2>/dev/null \
-        | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk -F': ' '{print $2}' | awk '{print $1}')
-    after=$(cpu_ticks "$pid")
-    echo "$r $(python3 -c "print(f'{($after - $before) / $TICK * 1e6 / $n:.2f}')")"
-}
 better() { python3 -c "import sys; sys.exit(0 if $1 $2 $3 else 1)"; }
 
-echo "machine: $(nproc) cores, $(awk -F: '/model name/{print $2; exit}' /proc/cpuinfo | sed 's/^ *//')"
+machine
 echo "old: $OLD"; echo "new: $NEW"; echo "best of $ROUNDS rounds, $CLIENTS clients; rps and CPU µs per request"
 printf '%-8s %3s %24s %24s %24s\n' command -P old new redis
 for pipe in 16 1; do
@@ -71,9 +59,9 @@ for pipe in 16 1; do
             for side in "old:$OLD_PID:$OLD_PORT" "new:$NEW_PID:$NEW_PORT" "redis:$REAL_PID:$REAL_PORT"; do
                 IFS=: read -r name pid port <<<"$side"
                 if [ "$t" = evalsha ]; then
-                    read -r r c < <(run "$pid" "$port" "$pipe" $((n / 2)) EVALSHA "${SHA[$port]}" 1 lock:__rand_int__ token)
+                    read -r r c < <(rps "$pid" "$port" "$pipe" $((n / 2)) EVALSHA "${SHA[$port]}" 1 lock:__rand_int__ token)
                 else
-                    read -r r c < <(run "$pid" "$port" "$pipe" "$n" -t "$t")
+                    read -r r c < <(rps "$pid" "$port" "$pipe" "$n" -t "$t")
                 fi
                 if [ -z "${rps[$name]:-}" ] || better "$r" '>' "${rps[$name]}"; then rps[$name]=$r; fi
                 if [ -z "${cpu[$name]:-}" ] || better "$c" '<' "${cpu[$name]}"; then cpu[$name]=$c; fi
