@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use redsim::Server;
-use support::{quick_busy_server, run_until_busy};
+use support::{assert_nothing_runs, killed, quick_busy_server, run_until_busy};
 
 const SPIN: &str = "#!lua name=spin
 redis.register_function('spin', function() while true do end end)
@@ -57,18 +57,12 @@ fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
         .query(&mut other)
         .unwrap();
     assert_eq!(ok, "OK");
-    let err = call.join().unwrap().unwrap_err();
-    let text = err.to_string();
+    let text = killed(call);
     assert!(
-        text.contains("Script killed by user with SCRIPT KILL...")
-            && text.contains("script: spin, on @user_function:2."),
+        text.contains("script: spin, on @user_function:2."),
         "{text}"
     );
-    let err = redis::cmd("FUNCTION")
-        .arg("KILL")
-        .query::<String>(&mut other)
-        .unwrap_err();
-    assert_eq!(err.code(), Some("NOTBUSY"));
+    assert_nothing_runs(&mut other, ["FUNCTION", "KILL"]);
 }
 
 #[test]

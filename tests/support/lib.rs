@@ -657,3 +657,26 @@ pub fn run_until_busy(
     let busy = wait_busy(&mut other);
     (other, busy, running)
 }
+
+/// Waits for the thread of [`run_until_busy`] and checks that its command
+/// was killed; returns the error text (which names the script or function
+/// and line).
+pub fn killed(running: std::thread::JoinHandle<redis::RedisResult<redis::Value>>) -> String {
+    let err = running.join().expect("the thread").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("Script killed by user with SCRIPT KILL..."),
+        "{text}"
+    );
+    text
+}
+
+/// Checks that `kill` (`["SCRIPT", "KILL"]` or `["FUNCTION", "KILL"]`) now
+/// answers NOTBUSY: nothing runs any more.
+pub fn assert_nothing_runs(con: &mut redis::Connection, kill: [&str; 2]) {
+    let err = redis::cmd(kill[0])
+        .arg(kill[1])
+        .query::<String>(con)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOTBUSY"));
+}
