@@ -60,13 +60,20 @@ pub struct Libraries {
     /// function whatever the case, as Redis does (ASCII only, as Redis's
     /// case-insensitive hash).
     index: HashMap<String, (String, usize)>,
+    /// Functions in all libraries (FCALL records it for FUNCTION STATS).
+    functions: usize,
 }
 
 impl Libraries {
     /// The function FCALL names, if any.
     pub fn function(&self, name: &[u8]) -> Option<&Func> {
-        let key = String::from_utf8_lossy(name).to_ascii_lowercase();
-        let (lib, i) = self.index.get(&key)?;
+        // Names are ASCII letters, digits and underscores: one without
+        // capitals is looked up as it is, without a copy.
+        let key = match std::str::from_utf8(name) {
+            Ok(n) if !n.bytes().any(|b| b.is_ascii_uppercase()) => std::borrow::Cow::Borrowed(n),
+            _ => std::borrow::Cow::Owned(String::from_utf8_lossy(name).to_ascii_lowercase()),
+        };
+        let (lib, i) = self.index.get(key.as_ref())?;
         self.libs.get(lib)?.functions.get(*i)
     }
 
@@ -87,6 +94,7 @@ impl Libraries {
     /// Adds `library` under `name`, replacing one of that name.
     pub fn insert(&mut self, name: String, library: Library) {
         self.remove(&name);
+        self.functions += library.functions.len();
         for (i, f) in library.functions.iter().enumerate() {
             self.index
                 .entry(f.name.to_ascii_lowercase())
@@ -100,6 +108,7 @@ impl Libraries {
         let Some(lib) = self.libs.remove(name) else {
             return false;
         };
+        self.functions -= lib.functions.len();
         for f in &lib.functions {
             let key = f.name.to_ascii_lowercase();
             if self.index.get(&key).is_some_and(|(owner, _)| owner == name) {
@@ -151,7 +160,7 @@ impl Libraries {
 
     /// Number of functions.
     pub fn function_count(&self) -> usize {
-        self.libs.values().map(|l| l.functions.len()).sum()
+        self.functions
     }
 }
 
