@@ -1,0 +1,86 @@
+//! The instruction hook's side of a run: SCRIPT/FUNCTION KILL, the
+//! FUNCTION LOAD deadline, and handing a long script's async worker over
+//! to the runtime.
+
+use super::*;
+
+/// How many Lua instructions run between two looks at the kill switch.
+pub(super) const HOOK_EVERY: u32 = 100_000;
+
+/// How long a script may run on an async worker thread before it hands
+/// the worker to the runtime and goes on as a blocking thread.
+pub(super) const OFFLOAD_AFTER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// How many times a long script tries to hand its worker over (see
+/// [`offload_if_long`]); one nearly always suffices.
+pub(super) const OFFLOAD_TRIES: u32 = 5;
+
+/// Per-run facts the instruction hook (which must be `'static`) reads.
+#[derive(Debug, Default)]
+pub(super) struct HookState {
+    /// Raised by SCRIPT KILL or SHUTDOWN.
+    pub(super) kill: AtomicBool,
+    /// When the current script started, if one runs.
+    pub(super) started: parking_lot::Mutex<Option<Instant>>,
+    /// How many hand-overs the current script has attempted.
+    pub(super) offload_tries: AtomicU32,
+    /// While FUNCTION LOAD runs a library's code: when it must give up
+    /// (Redis allows 500 ms).
+    pub(super) load_deadline: parking_lot::Mutex<Option<Instant>>,
+}
+
+/// How long a library's code may run at FUNCTION LOAD.
+pub(super) const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The error the hook raises when a library's code runs past
+/// [`LOAD_TIMEOUT`].
+#[derive(Debug)]
+pub(super) struct LoadTimeout;
+
+impl std::fmt::Display for LoadTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FUNCTION LOAD timeout")
+    }
+}
+
+impl std::error::Error for LoadTimeout {}
+
+/// A script that runs long must not hold an async worker: tasks queued on
+/// that worker (accepting connections, reading the client that would send
+/// SCRIPT KILL) would wait for it. Short scripts — nearly all — never pay
+/// for what follows.
+///
+/// `block_in_place` moves the worker's core to a new thread, but takes it
+/// back when its closure returns if that thread has not picked it up yet;
+/// with nothing to do in the closure it would always be taken back. So
+/// the closure waits until the blocking pool has started a task queued
+/// after the hand-over (a small, bounded wait), and later hook calls try
+/// again a few times in case the new thread was still slower. Once the
+/// core has moved, the script goes on as a blocking thread.
+pub(super) fn offload_if_long(hook: &HookState) {
+    if hook.offload_tries.load(Ordering::Relaxed) >= OFFLOAD_TRIES {
+        return;
+    }
+    let long = hook
+        .started
+        .lock()
+        .is_some_and(|t| t.elapsed() >= OFFLOAD_AFTER);
+    if !long {
+        return;
+    }
+    hook.offload_tries.fetch_add(1, Ordering::Relaxed);
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        return;
+    }
+    tokio::task::block_in_place(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        handle.spawn_blocking(move || {
+            let _ = tx.send(());
+        });
+        let _ = rx.recv_timeout(std::time::Duration::from_millis(50));
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    });
+}
