@@ -8,18 +8,19 @@
 //! here knows about sockets.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
 
 use tokio::sync::oneshot;
 
+use super::call::{call, count_error};
 use super::gate::{Gate, Pending, Prior, Ran, Resume, Wait};
 use crate::cmd::{self, After, Caller, CmdError, CommandSpec, Ctx, error, flags};
 use crate::fault::Injected;
 use crate::protocol::{Out, Resp};
 use crate::server::Shared;
-use crate::state::{ClientId, ClientInfo, KillSwitch, State};
+use crate::state::{ClientId, KillSwitch, State};
 
 /// How a client is connected, for CLIENT LIST.
 #[derive(Clone, Debug)]
@@ -82,17 +83,17 @@ pub struct Session {
     pub(super) shared: Arc<Shared>,
     /// Whether this session is in the client registry (and must leave it
     /// on drop); false for the stand-ins that serve blocked clients.
-    registered: bool,
+    pub(super) registered: bool,
     /// What to do with the reply of the command blocked now (journal it,
     /// drop it), when there is anything to do.
     pub(super) pending: Option<Pending>,
     /// Set when a command took long (see [`Session::take_ran_long`]).
-    ran_long: bool,
+    pub(super) ran_long: bool,
     /// When the previous command ended, while the state lock has been held
     /// since: the next command's start. A pipelined command then costs one
     /// clock read for its duration instead of two (clock reads were a
     /// tenth of the server's time at `-P 16`).
-    since: Option<Instant>,
+    pub(super) since: Option<Instant>,
 }
 
 /// The state lock as a batch of commands holds it between them (see
@@ -101,98 +102,9 @@ pub type Held<'s> = Option<parking_lot::MutexGuard<'s, State>>;
 
 /// A command that runs at least this long makes a batching transport
 /// release the state lock before the next one.
-const LONG_COMMAND_US: u64 = 1_000;
+pub(super) const LONG_COMMAND_US: u64 = 1_000;
 
 impl Session {
-    /// Registers a new client with the server.
-    pub fn open(shared: &Arc<Shared>, peer: Peer) -> Session {
-        let id = shared.next_client_id();
-        let kill = Arc::new(KillSwitch::default());
-        let outbox = Arc::new(crate::pubsub::Outbox::default());
-        let now = shared.clock.now_millis();
-        let (addr, laddr, local) = match peer {
-            Peer::Tcp { addr, laddr } => (addr, laddr, false),
-            Peer::Local => (format!("in-process:{id}"), "in-process".to_string(), true),
-        };
-        shared.register(ClientInfo {
-            id,
-            addr,
-            laddr,
-            name: None,
-            lib_name: None,
-            lib_ver: None,
-            created_ms: now,
-            last_ms: now,
-            db: 0,
-            resp: Resp::V2,
-            last_cmd: "NULL",
-            multi: -1,
-            local,
-            kill: Arc::clone(&kill),
-            watching: Vec::new(),
-            cas_dirty: false,
-            channels: Default::default(),
-            patterns: Default::default(),
-            shard_channels: Default::default(),
-            outbox: Arc::clone(&outbox),
-        });
-        let authenticated = !shared
-            .mirror
-            .password_set
-            .load(std::sync::atomic::Ordering::Relaxed);
-        Session {
-            id,
-            db: 0,
-            resp: Resp::V2,
-            authenticated,
-            multi: None,
-            kill,
-            outbox,
-            shared: Arc::clone(shared),
-            registered: true,
-            pending: None,
-            ran_long: false,
-            since: None,
-        }
-    }
-
-    /// A stand-in for a registered client, used to run a blocked client's
-    /// command again when it is served.
-    pub fn detached(shared: &Shared, id: ClientId, db: usize, resp: Resp) -> Session {
-        Session {
-            id,
-            db,
-            resp,
-            authenticated: true,
-            multi: None,
-            kill: Arc::new(KillSwitch::default()),
-            outbox: Arc::new(crate::pubsub::Outbox::default()),
-            shared: shared.self_arc(),
-            registered: false,
-            pending: None,
-            ran_long: false,
-            since: None,
-        }
-    }
-
-    /// Makes a stand-in from [`Session::detached`] ready to serve another
-    /// client's script, as a fresh one would be.
-    pub fn reuse_detached(&mut self, id: ClientId, db: usize, resp: Resp) {
-        debug_assert!(!self.registered);
-        self.id = id;
-        self.db = db;
-        self.resp = resp;
-        self.authenticated = true;
-        self.multi = None;
-        self.pending = None;
-        self.ran_long = false;
-        self.since = None;
-        if self.kill.is_killed() {
-            self.kill = Arc::new(KillSwitch::default());
-        }
-        drop(self.outbox.take());
-    }
-
     /// Whether the connection has been killed (CLIENT KILL, shutdown).
     pub fn is_killed(&self) -> bool {
         self.kill.is_killed()
@@ -514,122 +426,6 @@ impl Session {
         args.first().is_some_and(|name| cmd::is(name, "debug"))
     }
 
-    /// Takes the state lock. While the lock is held by a long script, the
-    /// wait keeps checking whether the script has become BUSY (and the
-    /// command must be answered without the lock); on a multi-thread Tokio
-    /// runtime the wait gives up its worker (`block_in_place`), so that the
-    /// client who would send SCRIPT KILL is not starved of one.
-    fn lock_state<'s>(
-        &self,
-        shared: &'s Shared,
-        spec: Option<&'static CommandSpec>,
-        args: &[Bytes],
-        out: &mut Out,
-    ) -> Result<parking_lot::MutexGuard<'s, State>, Step> {
-        // The common cases: the lock is free, or another command holds it
-        // for microseconds.
-        if let Some(mut state) = shared
-            .state
-            .try_lock()
-            .or_else(|| shared.state.try_lock_for(Duration::from_micros(500)))
-        {
-            shared.sync_pending(&mut state);
-            return Ok(state);
-        }
-        // Held for longer: likely a long script. Wait off the worker,
-        // answering BUSY once it passes the limit.
-        let mut wait = || loop {
-            if let Some(spec) = spec {
-                if let Some(step) = self.busy_script(shared, spec, args, out) {
-                    return Err(step);
-                }
-            } else if shared.running_script.lock().is_some() && self.script_is_busy(shared) {
-                return Err(Step::Continue);
-            }
-            if let Some(mut state) = shared.state.try_lock_for(Duration::from_millis(5)) {
-                shared.sync_pending(&mut state);
-                return Ok(state);
-            }
-        };
-        let multi_thread = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi_thread {
-            tokio::task::block_in_place(wait)
-        } else {
-            wait()
-        }
-    }
-
-    /// Whether the running script has passed `lua-time-limit`.
-    fn script_is_busy(&self, shared: &Shared) -> bool {
-        let limit = shared
-            .mirror
-            .busy_ms
-            .load(std::sync::atomic::Ordering::Relaxed);
-        shared
-            .running_script
-            .lock()
-            .as_ref()
-            .is_some_and(|r| r.started.elapsed().as_millis() >= u128::from(limit))
-    }
-
-    /// While a script runs past `lua-time-limit`, Redis answers BUSY to
-    /// everything but SCRIPT KILL and the few allow-busy commands — without
-    /// waiting for the script, whose command holds the state lock. `None`
-    /// when the command should run normally.
-    fn busy_script(
-        &self,
-        shared: &Shared,
-        spec: &CommandSpec,
-        args: &[Bytes],
-        out: &mut Out,
-    ) -> Option<Step> {
-        let running = shared.running_script.lock().clone()?;
-        let limit = shared
-            .mirror
-            .busy_ms
-            .load(std::sync::atomic::Ordering::Relaxed);
-        if running.started.elapsed().as_millis() < u128::from(limit) {
-            return None;
-        }
-        // Each kind is killed by its own KILL; the other KILL gets the
-        // BUSY that names the right one, as in Redis.
-        let busy = if running.function.is_some() {
-            error::BUSY_FUNCTION
-        } else {
-            error::BUSY
-        };
-        if spec.name == "script|kill" || spec.name == "function|kill" {
-            if running.wrote.load(std::sync::atomic::Ordering::SeqCst) {
-                out.error(error::UNKILLABLE.text());
-            } else if running.function.is_some() != (spec.name == "function|kill") {
-                out.error(busy.text());
-            } else {
-                running.kill();
-                out.ok();
-            }
-            return Some(Step::Continue);
-        }
-        if spec.name == "function|stats"
-            && let Some(f) = &running.function
-        {
-            // A busy function is described from what it left outside the
-            // lock. (During a busy EVAL the library counts are under the
-            // lock: FUNCTION STATS waits then.)
-            crate::cmd::function_stats_reply(out, Some((f, running.started.elapsed())));
-            return Some(Step::Continue);
-        }
-        if spec.name == "shutdown" && args_say_nosave(args) {
-            shared.shutdown();
-            return Some(Step::Close);
-        }
-        if spec.has(flags::ALLOW_BUSY) && spec.name != "shutdown" {
-            return None;
-        }
-        out.error(busy.text());
-        Some(Step::Continue)
-    }
-
     /// Answers a request refused before execution and counts it: the
     /// transaction in progress, if any, is doomed (EXECABORT).
     fn reject(
@@ -647,110 +443,5 @@ impl Session {
         }
         count_error(state, &e);
         out.error(e.text());
-    }
-}
-
-/// Whether SHUTDOWN's arguments include NOSAVE (the one form a busy
-/// script allows).
-fn args_say_nosave(args: &[Bytes]) -> bool {
-    args.iter().skip(1).any(|a| cmd::is(a, "nosave"))
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if !self.registered {
-            return;
-        }
-        self.shared.unregister(self.id);
-    }
-}
-
-/// Panics caught in commands since the process started (a bug in redsim
-/// each time; the fuzz harness checks it stays at zero).
-pub static PANICS_CAUGHT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Runs `spec` in `ctx`: the handler's reply, or its error in place of
-/// whatever it had written. Counts INFO commandstats and errorstats.
-///
-/// A panic in the handler (a bug in redsim) is caught here: the client
-/// gets an error naming the command, and the server and its other clients
-/// go on. What the command changed before it panicked stays changed.
-pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
-    let Some(handler) = spec.handler else {
-        return;
-    };
-    let mark = ctx.out.len();
-    let started = ctx.session.since.unwrap_or_else(Instant::now);
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(ctx)))
-        .unwrap_or_else(|panic| {
-            PANICS_CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            // A script interrupted by the panic is not running any more.
-            *ctx.shared.running_script.lock() = None;
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".to_owned());
-            tracing::error!(target: "redsim", command = spec.name, "command panicked: {what}");
-            Err(crate::cmd::error::CmdError::owned(format!(
-                "ERR redsim internal error: '{}' panicked ({}); please report it",
-                spec.name,
-                what.replace(['\r', '\n'], " ")
-            )))
-        });
-    let ended = Instant::now();
-    ctx.session.since = Some(ended);
-    // A difference of whole microseconds, as Redis takes it: a command of
-    // 0.3 µs counts 0 or 1, and the sum over many comes out right, where
-    // truncating each command's own duration would count every fast
-    // command as 0 forever.
-    let usec = micros(ended).saturating_sub(micros(started));
-    if usec >= LONG_COMMAND_US {
-        ctx.session.ran_long = true;
-    }
-    let stats = &mut ctx.state.stats;
-    stats.commands_processed += 1;
-    let stat = stats.commands.entry(spec.name).or_default();
-    stat.calls += 1;
-    stat.usec += usec;
-    if let Err(e) = result {
-        stat.failed += 1;
-        ctx.out.truncate(mark);
-        ctx.out.error(e.text());
-        count_error(ctx.state, &e);
-    }
-}
-
-/// Microseconds from a fixed instant of this process to `at`.
-fn micros(at: Instant) -> u64 {
-    at.saturating_duration_since(anchor()).as_micros() as u64
-}
-
-fn anchor() -> Instant {
-    static ANCHOR: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    *ANCHOR.get_or_init(Instant::now)
-}
-
-fn count_error(state: &mut State, e: &CmdError) {
-    state.stats.error_replies += 1;
-    *state.stats.errors.entry(e.code().to_string()).or_default() += 1;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn command_time_is_a_difference_of_whole_microseconds() {
-        let at = |ns| anchor() + Duration::from_nanos(ns);
-        // 0.3 µs across a microsecond boundary counts 1, within one
-        // counts 0: the sum over many commands follows their real time.
-        assert_eq!(micros(at(1_000_100)) - micros(at(999_800)), 1);
-        assert_eq!(micros(at(1_000_400)) - micros(at(1_000_100)), 0);
-        let total: u64 = (0..1000u64)
-            .map(|i| micros(at(i * 300 + 300)) - micros(at(i * 300)))
-            .sum();
-        assert_eq!(total, 300);
     }
 }
