@@ -9,10 +9,10 @@
 //! clients` with a generous real-time guard, never sleeps.
 
 use std::thread;
-use std::time::{Duration, Instant};
 
-use redis::{Commands, ConnectionLike, Value as Reply};
+use redis::{Commands, Value as Reply};
 use redsim::Server;
+use support::blocking::wait_blocked;
 use support::{info_of as info_field, manual_server as manual, run_words as run, secs};
 
 // -------------------------------------------------- effects on the server
@@ -79,22 +79,6 @@ fn direct_writes_of_every_kind_touch_watched_keys_over_tcp() {
     run(&mut tcp, &["MULTI"]);
     run(&mut tcp, &["PING"]);
     assert_eq!(run(&mut tcp, &["EXEC"]), Reply::Nil);
-}
-
-/// Waits (yielding, never sleeping) until `n` clients are blocked.
-fn wait_blocked(con: &mut impl ConnectionLike, n: usize) {
-    let started = Instant::now();
-    loop {
-        let blocked = info_field(con, "clients", "blocked_clients").expect("blocked_clients");
-        if blocked == n.to_string() {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "expected {n} blocked clients, INFO says {blocked}"
-        );
-        thread::yield_now();
-    }
 }
 
 #[test]

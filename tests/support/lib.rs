@@ -12,6 +12,7 @@
 
 #![allow(missing_docs)]
 
+pub mod blocking;
 pub mod sim;
 pub mod ways;
 
