@@ -32,6 +32,7 @@ mod typed;
 pub use typed::OutputLimits;
 use typed::*;
 
+use crate::cmd::error::{self, config_texts};
 use crate::glob;
 use parse::*;
 use std::collections::BTreeMap;
@@ -291,26 +292,22 @@ impl Config {
     }
 
     fn apply(&mut self, pairs: &[(&[u8], &[u8])], startup: bool) -> Result<(), String> {
-        let failed = |name: &str, why: &str| {
-            format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}")
-        };
+        let failed = |name: &str, why: &str| error::config_set_failed(name, why).0.into_owned();
         let mut targets = Vec::with_capacity(pairs.len());
         for &(name, _) in pairs {
             let typed = String::from_utf8_lossy(name);
             let Some(target) = lookup(name) else {
-                return Err(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{typed}'"
-                ));
+                return Err(error::config_unknown_option(&typed).0.into_owned());
             };
             let flags = if startup { 0 } else { TABLE[target.0].flags };
             if flags & IMMUTABLE != 0 {
-                return Err(failed(&typed, "can't set immutable config"));
+                return Err(failed(&typed, config_texts::IMMUTABLE));
             }
             if flags & PROTECTED != 0 {
-                return Err(failed(&typed, "can't set protected config"));
+                return Err(failed(&typed, config_texts::PROTECTED));
             }
             if targets.contains(&target) {
-                return Err(failed(&typed, "duplicate parameter"));
+                return Err(failed(&typed, config_texts::DUPLICATE));
             }
             targets.push(target);
         }
@@ -395,7 +392,7 @@ impl Config {
             Kind::Bool => match raw {
                 r if r.eq_ignore_ascii_case(b"yes") => Value::Bool(true),
                 r if r.eq_ignore_ascii_case(b"no") => Value::Bool(false),
-                _ => return Err("argument must be 'yes' or 'no'".into()),
+                _ => return Err(config_texts::NOT_BOOL.into()),
             },
             Kind::Num(num) => {
                 let n = parse_num(&num, raw)?;
@@ -420,28 +417,25 @@ impl Config {
             Kind::Str => Value::Text(raw.to_vec()),
             Kind::Hostname => {
                 if raw.len() >= 256 {
-                    return Err("Hostnames must be less than 256 characters".into());
+                    return Err(config_texts::HOSTNAME_TOO_LONG.into());
                 }
                 if !raw
                     .iter()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.'))
                 {
-                    return Err(
-                        "Hostnames may only contain alphanumeric characters, hyphens or dots"
-                            .into(),
-                    );
+                    return Err(config_texts::HOSTNAME_CHARS.into());
                 }
                 Value::Text(raw.to_vec())
             }
             Kind::ProcTitle => {
                 if !valid_proc_title(raw) {
-                    return Err("template format is invalid or contains unknown variables".into());
+                    return Err(config_texts::PROC_TITLE.into());
                 }
                 Value::Text(raw.to_vec())
             }
             Kind::Bind => {
                 if split_args(raw).len() > 16 {
-                    return Err("Too many bind addresses specified.".into());
+                    return Err(config_texts::TOO_MANY_BINDS.into());
                 }
                 Value::Text(raw.to_vec())
             }
@@ -456,7 +450,7 @@ impl Config {
             Kind::OomScoreAdjValues => Value::Text(parse_oom_values(raw)?),
             Kind::Notify => match parse_notify_flags(raw) {
                 Some(flags) => Value::Code(flags),
-                None => return Err("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+                None => return Err(config_texts::NOTIFY_CLASS.into()),
             },
             Kind::Percentiles => Value::Text(parse_percentiles(raw)?),
         };

@@ -4,7 +4,7 @@
 //! These act on the calling session (its database, protocol version,
 //! authentication, name) and on the client registry; none touches keys.
 
-use super::error::{self, CmdError, CmdResult};
+use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, db_arg, int_arg, is};
 use crate::protocol::Resp;
@@ -195,9 +195,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut resp = ctx.session.resp;
     let mut i = 1;
     if ctx.argc() > 1 {
-        let ver = int_arg(ctx.arg(1)).map_err(|_| {
-            CmdError::fixed("ERR Protocol version is not an integer or out of range")
-        })?;
+        let ver = int_arg(ctx.arg(1)).map_err(|_| error::HELLO_PROTOVER)?;
         resp = match ver {
             2 => Resp::V2,
             3 => Resp::V3,
@@ -216,19 +214,14 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
             name = Some(ctx.arg(i + 1));
             i += 2;
         } else {
-            return Err(CmdError::owned(format!(
-                "ERR Syntax error in HELLO option '{}'",
-                error::lossy_prefix(ctx.arg(i), 128)
-            )));
+            return Err(error::hello_option(ctx.arg(i)));
         }
     }
     if let Some((user, password)) = credentials {
         check_password(ctx, user, password)?;
     }
     if !ctx.session.authenticated {
-        return Err(CmdError::fixed(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-        ));
+        return Err(error::HELLO_NOAUTH);
     }
     if let Some(name) = name {
         validate_client_name(name)?;

@@ -212,9 +212,7 @@ pub const BUSY_FUNCTION: CmdError = CmdError::fixed(
 
 /// `ERR wrong number of arguments for '<cmd>' command`.
 pub fn wrong_arity(full_name: &str) -> CmdError {
-    CmdError::owned(format!(
-        "ERR wrong number of arguments for '{full_name}' command"
-    ))
+    CmdError::owned(format!("{WRONG_ARITY_PREFIX} for '{full_name}' command"))
 }
 
 /// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `,
@@ -232,7 +230,7 @@ pub fn unknown_command(args: &[bytes::Bytes]) -> CmdError {
         listed.push_str("' ");
     }
     CmdError::owned(format!(
-        "ERR unknown command '{name}', with args beginning with: {listed}"
+        "{UNKNOWN_COMMAND_PREFIX} '{name}', with args beginning with: {listed}"
     ))
 }
 
@@ -285,8 +283,6 @@ pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
 }
 
-/// `ERR value is out of range, value must between <min> and <max>`
-/// (Redis's `getRangeLongFromObjectOrReply`, grammar included).
 /// `ERR at least 1 input key is needed for '<cmd>' command` (ZUNION,
 /// ZINTER, ZDIFF, ZINTERCARD and their STORE forms).
 pub fn at_least_one_key(full_name: &str) -> CmdError {
@@ -301,6 +297,435 @@ pub fn value_between(min: i64, max: i64) -> CmdError {
     CmdError::owned(format!(
         "ERR value is out of range, value must between {min} and {max}"
     ))
+}
+
+/// `ERR <detail>`: an error whose text comes from elsewhere (a Lua error,
+/// a conversion failure) under the generic code.
+pub fn generic(detail: impl fmt::Display) -> CmdError {
+    CmdError::owned(format!("ERR {detail}"))
+}
+
+/// How [`unknown_command`]'s text starts, for callers that reword it.
+pub const UNKNOWN_COMMAND_PREFIX: &str = "ERR unknown command";
+/// How [`wrong_arity`]'s text starts, for callers that reword it.
+pub const WRONG_ARITY_PREFIX: &str = "ERR wrong number of arguments";
+
+// --- protocol ---
+
+/// `ERR Protocol error: <detail>`, the line Redis sends before closing a
+/// connection whose request breaks the protocol.
+pub fn protocol_error(detail: &str) -> CmdError {
+    CmdError::owned(format!("ERR Protocol error: {detail}"))
+}
+
+/// The details of [`protocol_error`]: what a malformed request did wrong.
+pub mod protocol_texts {
+    /// A `*<count>` header that is not a number or is too large.
+    pub const INVALID_MULTIBULK_LENGTH: &str = "invalid multibulk length";
+    /// A `*<count>` header too large for an unauthenticated client.
+    pub const UNAUTH_MULTIBULK_LENGTH: &str = "unauthenticated multibulk length";
+    /// A `$<len>` header that is not a number or is out of range.
+    pub const INVALID_BULK_LENGTH: &str = "invalid bulk length";
+    /// A `$<len>` header too large for an unauthenticated client.
+    pub const UNAUTH_BULK_LENGTH: &str = "unauthenticated bulk length";
+    /// A `*<count>` header line without its end in sight.
+    pub const TOO_BIG_MBULK_COUNT: &str = "too big mbulk count string";
+    /// A `$<len>` header line without its end in sight.
+    pub const TOO_BIG_BULK_COUNT: &str = "too big bulk count string";
+    /// An inline request line without its end in sight.
+    pub const TOO_BIG_INLINE: &str = "too big inline request";
+    /// An inline request with a quote left open.
+    pub const UNBALANCED_QUOTES: &str = "unbalanced quotes in request";
+
+    /// `expected '$', got '<c>'`: a multibulk argument without its `$`.
+    pub fn expected_dollar(got: char) -> String {
+        format!("expected '$', got '{got}'")
+    }
+}
+
+// --- config ---
+
+/// `ERR CONFIG SET failed (possibly related to argument '<name>') - <why>`,
+/// `why` one of [`config_texts`].
+pub fn config_set_failed(name: &str, why: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
+    ))
+}
+
+/// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`.
+pub fn config_unknown_option(name: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
+    ))
+}
+
+/// The reasons of [`config_set_failed`]: why a parameter or its value was
+/// refused (at startup as well as by CONFIG SET).
+pub mod config_texts {
+    use std::fmt;
+
+    /// An immutable parameter (`databases`, `daemonize`…).
+    pub const IMMUTABLE: &str = "can't set immutable config";
+    /// A protected parameter (`dir`, `dbfilename`…).
+    pub const PROTECTED: &str = "can't set protected config";
+    /// The same parameter twice in one CONFIG SET.
+    pub const DUPLICATE: &str = "duplicate parameter";
+    /// A boolean parameter set to neither `yes` nor `no`.
+    pub const NOT_BOOL: &str = "argument must be 'yes' or 'no'";
+    /// An integer parameter that does not parse.
+    pub const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
+    /// A memory parameter that does not parse.
+    pub const NOT_MEMORY: &str = "argument must be a memory value";
+    /// A memory-or-percent parameter (`maxmemory-clients`) that does not parse.
+    pub const NOT_MEMORY_OR_PERCENT: &str = "argument must be a memory or percent value";
+    /// An octal parameter (`unixsocketperm`) that does not parse.
+    pub const NOT_OCTAL: &str = "argument couldn't be parsed as an octal number";
+    /// `shutdown-on-sig*` with both SAVE and NOSAVE.
+    pub const SAVE_AND_NOSAVE: &str =
+        "shutdown options SAVE and NOSAVE can't be used simultaneously";
+    /// `save` with an odd number of words or a bad number.
+    pub const INVALID_SAVE: &str = "Invalid save parameters";
+    /// `client-output-buffer-limit` not in groups of four.
+    pub const BUFFER_LIMIT_ARITY: &str = "Wrong number of arguments in buffer limit configuration.";
+    /// `client-output-buffer-limit` for a class other than normal, replica, pubsub.
+    pub const BUFFER_LIMIT_CLASS: &str =
+        "Invalid client class specified in buffer limit configuration.";
+    /// `client-output-buffer-limit` with a bad size or seconds.
+    pub const BUFFER_LIMIT_VALUES: &str =
+        "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    /// `oom-score-adj-values` not of three words.
+    pub const OOM_VALUES_ARITY: &str = "wrong number of arguments";
+    /// `oom-score-adj-values` with a value outside -2000..=2000.
+    pub const OOM_VALUES_RANGE: &str =
+        "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+    /// `latency-tracking-info-percentiles` with a word that is not a number.
+    pub const PERCENTILES_INVALID: &str = "Invalid latency-tracking-info-percentiles parameters";
+    /// `latency-tracking-info-percentiles` with a number outside 0..=100.
+    pub const PERCENTILES_RANGE: &str =
+        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+    /// A hostname parameter of 256 characters or more.
+    pub const HOSTNAME_TOO_LONG: &str = "Hostnames must be less than 256 characters";
+    /// A hostname parameter with other characters.
+    pub const HOSTNAME_CHARS: &str =
+        "Hostnames may only contain alphanumeric characters, hyphens or dots";
+    /// `proc-title-template` with an unknown variable.
+    pub const PROC_TITLE: &str = "template format is invalid or contains unknown variables";
+    /// `bind` with more than 16 addresses.
+    pub const TOO_MANY_BINDS: &str = "Too many bind addresses specified.";
+    /// `notify-keyspace-events` with an unknown class.
+    pub const NOTIFY_CLASS: &str = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+
+    /// `argument(s) must be one of the following: <a, b, c>` (an enum
+    /// parameter), `list` already joined.
+    pub fn one_of(list: &str) -> String {
+        format!("argument(s) must be one of the following: {list}")
+    }
+
+    /// `percentage argument must be less or equal to <max>`.
+    pub fn percentage_at_most(max: impl fmt::Display) -> String {
+        format!("percentage argument must be less or equal to {max}")
+    }
+
+    /// `argument must be between <lo> and <hi> inclusive`.
+    pub fn between(lo: impl fmt::Display, hi: impl fmt::Display) -> String {
+        format!("argument must be between {lo} and {hi} inclusive")
+    }
+
+    /// [`between`] with the bounds in octal (`unixsocketperm`).
+    pub fn between_octal(lo: impl fmt::Octal, hi: impl fmt::Octal) -> String {
+        format!("argument must be between {lo:o} and {hi:o} inclusive")
+    }
+}
+
+// --- transactions ---
+
+fixed_errors! {
+    /// A NO_MULTI command sent inside MULTI.
+    NOT_IN_TRANSACTION = "ERR Command not allowed inside a transaction";
+}
+
+// --- server ---
+
+fixed_errors! {
+    /// SHUTDOWN ABORT with no shutdown to abort.
+    NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress.";
+    /// CONFIG REWRITE: there is no file to rewrite.
+    NO_CONFIG_FILE = "ERR The server is running without a config file";
+    /// COMMAND GETKEYS of an unknown command.
+    GETKEYS_INVALID_COMMAND = "ERR Invalid command specified";
+    /// COMMAND GETKEYS of a command with the wrong number of arguments.
+    GETKEYS_INVALID_ARITY = "ERR Invalid number of arguments specified for command";
+    /// COMMAND GETKEYS of a command whose numkeys is bad.
+    GETKEYS_INVALID_ARGUMENTS = "ERR Invalid arguments specified for command";
+    /// COMMAND GETKEYS of a command without keys.
+    GETKEYS_NO_KEYS = "ERR The command has no key arguments";
+}
+
+/// `ERR redsim internal error: '<cmd>' panicked (<message>); please report
+/// it` — a command that panicked (a bug), its message on one line.
+pub fn internal_panic(command: &str, message: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR redsim internal error: '{}' panicked ({}); please report it",
+        command,
+        message.replace(['\r', '\n'], " ")
+    ))
+}
+
+// --- connection and client ---
+
+fixed_errors! {
+    /// HELLO whose protocol version is not a number.
+    HELLO_PROTOVER = "ERR Protocol version is not an integer or out of range";
+    /// HELLO without AUTH from a client that must authenticate.
+    HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+    /// CLIENT LIST ID with an id that is not a positive number.
+    INVALID_CLIENT_ID = "ERR Invalid client ID";
+    /// CLIENT KILL ID with an id that is not a positive number.
+    CLIENT_ID_NOT_POSITIVE = "ERR client-id should be greater than 0";
+    /// CLIENT UNBLOCK with a reason other than TIMEOUT or ERROR.
+    UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+    /// CLIENT PAUSE whose timeout is not a number.
+    PAUSE_TIMEOUT = "ERR timeout is not an integer or out of range";
+    /// CLIENT PAUSE with a mode other than WRITE or ALL.
+    PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+}
+
+/// What a client blocked by CLIENT UNBLOCK … ERROR gets, as the `&str`
+/// the blocking layer carries.
+pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+
+/// `ERR Syntax error in HELLO option '<option>'`.
+pub fn hello_option(option: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Syntax error in HELLO option '{}'",
+        lossy_prefix(option, 128)
+    ))
+}
+
+/// `ERR Unrecognized option '<option>'` (CLIENT SETINFO).
+pub fn unrecognized_option(option: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unrecognized option '{}'",
+        lossy_prefix(option, 128)
+    ))
+}
+
+/// `ERR <attr> cannot contain spaces, newlines or special characters.`
+/// (CLIENT SETINFO `lib-name` / `lib-ver`).
+pub fn setinfo_chars(attr: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR {attr} cannot contain spaces, newlines or special characters."
+    ))
+}
+
+/// `ERR Unknown client type '<kind>'` (CLIENT LIST / KILL TYPE), `kind`
+/// as the caller renders it.
+pub fn unknown_client_type(kind: &str) -> CmdError {
+    CmdError::owned(format!("ERR Unknown client type '{kind}'"))
+}
+
+/// `ERR No such user '<user>'` (CLIENT KILL USER).
+pub fn no_such_user(user: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR No such user '{}'",
+        String::from_utf8_lossy(user)
+    ))
+}
+
+// --- scripting ---
+
+fixed_errors! {
+    /// The scripting engine could not be created.
+    SCRIPTING_UNAVAILABLE = "ERR scripting engine unavailable";
+    /// EVAL or FCALL with a negative numkeys.
+    NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
+    /// SCRIPT FLUSH with an option other than SYNC or ASYNC.
+    SCRIPT_FLUSH_OPTION = "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+    /// SCRIPT KILL or FUNCTION KILL with nothing running.
+    NOTBUSY = "NOTBUSY No scripts in execution right now.";
+    /// SCRIPT DEBUG YES or SYNC: the Lua debugger is not available.
+    SCRIPT_DEBUG_UNSUPPORTED = "ERR redsim does not support the Lua debugger (SCRIPT DEBUG YES|SYNC)";
+    /// SCRIPT DEBUG with a mode other than YES, SYNC or NO.
+    SCRIPT_DEBUG_MODE = "ERR Use SCRIPT DEBUG YES/SYNC/NO";
+    /// A script or library raised an error without a message.
+    UNKNOWN_ERROR = "ERR unknown error";
+    /// A script returned a value nested too deep to reply with.
+    LUA_STACK_LIMIT = "ERR reached lua stack limit";
+    /// `redis.sha1hex` of something not a string or number.
+    HELPER_ARITY = "ERR wrong number of arguments";
+    /// `redis.log` whose level is not a number.
+    LOG_LEVEL_NOT_NUMBER = "ERR First argument must be a number (log level).";
+    /// `redis.log` with a level outside 0..=3.
+    LOG_LEVEL_INVALID = "ERR Invalid debug level.";
+    /// `redis.set_repl` with unknown flags.
+    SET_REPL_FLAGS = "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.";
+    /// `redis.setresp` with other than one argument.
+    SETRESP_ARITY = "ERR redis.setresp() requires one argument.";
+    /// `redis.setresp` with a version other than 2 or 3.
+    SETRESP_VERSION = "ERR RESP version must be 2 or 3.";
+    /// `redis.call` without arguments.
+    CALL_NO_ARGS = "ERR Please specify at least one argument for this redis lib call";
+    /// `redis.call` kept and called after its script ended.
+    CALL_OUTSIDE_SCRIPT = "ERR redis.call is only available while a script runs";
+    /// `redis.call` with an argument that is not a string or number.
+    CALL_ARG_TYPE = "ERR Lua redis lib command arguments must be strings or integers";
+    /// `redis.call` of a command with the wrong number of arguments.
+    CALL_WRONG_ARITY = "ERR Wrong number of args calling Redis command from script";
+    /// `redis.call` of an unknown command.
+    CALL_UNKNOWN_COMMAND = "ERR Unknown Redis command called from script";
+    /// `redis.call` of a command scripts may not run (flag `noscript`).
+    CALL_NOT_ALLOWED = "ERR This Redis command is not allowed from script";
+    /// `redis.call` of a write command from a read-only script.
+    CALL_WRITE_READ_ONLY = "ERR Write commands are not allowed from read-only scripts.";
+}
+
+/// What SCRIPT KILL makes the script raise (after `ERR `, see [`generic`]).
+pub const SCRIPT_KILLED: &str = "Script killed by user with SCRIPT KILL...";
+
+/// `ERR Error compiling script (new function): <message>`.
+pub fn script_compile(message: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Error compiling script (new function): {message}"
+    ))
+}
+
+/// `ERR Unexpected engine in script shebang: <engine>`.
+pub fn shebang_engine(engine: &str) -> CmdError {
+    CmdError::owned(format!("ERR Unexpected engine in script shebang: {engine}"))
+}
+
+/// `ERR Unknown lua shebang option: <word>`.
+pub fn shebang_option(word: &str) -> CmdError {
+    CmdError::owned(format!("ERR Unknown lua shebang option: {word}"))
+}
+
+/// `ERR Unexpected flag in script shebang: <flag>`.
+pub fn shebang_flag(flag: &str) -> CmdError {
+    CmdError::owned(format!("ERR Unexpected flag in script shebang: {flag}"))
+}
+
+/// `ERR Error running script f_<sha>, <message>`: a script error that is
+/// not an `{err=…}` table, `message` already cut to length.
+pub fn script_run_failed(sha: &str, message: &str) -> CmdError {
+    CmdError::owned(format!("ERR Error running script f_{sha}, {message}"))
+}
+
+/// `<message> script: <sha>, on <source>:<line>.`: a script's error with
+/// where it was raised.
+pub fn script_error_at(message: &str, sha: &str, source: &str, line: i64) -> CmdError {
+    CmdError::owned(format!("{message} script: {sha}, on {source}:{line}."))
+}
+
+// --- functions ---
+
+fixed_errors! {
+    /// The functions engine could not be created.
+    FUNCTIONS_UNAVAILABLE = "ERR functions engine unavailable";
+    /// FCALL of a function no library registered.
+    FUNCTION_NOT_FOUND = "ERR Function not found";
+    /// FCALL whose numkeys is not a number.
+    BAD_NUMKEYS = "ERR Bad number of keys provided";
+    /// FUNCTION DELETE of an unknown library.
+    LIBRARY_NOT_FOUND = "ERR Library not found";
+    /// FUNCTION FLUSH with an option other than SYNC or ASYNC.
+    FUNCTION_FLUSH_OPTION = "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+    /// FUNCTION LIST LIBRARYNAME without its pattern.
+    LIBRARYNAME_MISSING = "ERR library name argument was not given";
+    /// FUNCTION RESTORE with a policy other than FLUSH, APPEND or REPLACE.
+    RESTORE_POLICY = "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+    /// A library's code that returned something odd (inside [`function_registering`]).
+    UNEXPECTED_RESULT = "ERR unexpected result";
+    /// A library that registers no function.
+    NO_FUNCTIONS_REGISTERED = "ERR No functions registered";
+    /// FCALL_RO of a function without the `no-writes` flag.
+    WRITE_FUNCTION_READ_ONLY = "ERR Can not execute a script with write flag using *_ro command.";
+    /// Library code without a `#!` first line.
+    LIBRARY_METADATA_MISSING = "ERR Missing library metadata";
+    /// A `#!` first line that does not end.
+    LIBRARY_METADATA_INVALID = "ERR Invalid library metadata";
+    /// A `#!` first line with `name=` twice.
+    LIBRARY_NAME_REPEATED = "ERR Invalid metadata value, name argument was given multiple times";
+    /// A `#!` first line without `name=`.
+    LIBRARY_NAME_MISSING = "ERR Library name was not given";
+    /// A library name with characters other than letters, digits and `_`.
+    LIBRARY_NAME_CHARS = "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long";
+}
+
+/// What the hook raises when a library's code runs too long at load
+/// (inside [`function_registering`]).
+pub const FUNCTION_LOAD_TIMEOUT: &str = "FUNCTION LOAD timeout";
+
+// The payload texts are `&str`: the payload parser knows nothing of
+// `CmdError`.
+/// FUNCTION RESTORE of a payload with a wrong version or checksum.
+pub const PAYLOAD_WRONG: &str = "ERR DUMP payload version or checksum are wrong";
+/// FUNCTION RESTORE of a payload whose library code is cut short.
+pub const PAYLOAD_LIBRARY: &str = "ERR Failed loading library payload";
+/// FUNCTION RESTORE of a payload holding something other than functions.
+pub const PAYLOAD_NOT_FUNCTION: &str = "ERR given type is not a function";
+/// FUNCTION RESTORE (release-candidate format) without a library name.
+pub const PAYLOAD_LIBRARY_NAME: &str = "ERR Failed loading library name";
+/// FUNCTION RESTORE (release-candidate format) without an engine name.
+pub const PAYLOAD_ENGINE_NAME: &str = "ERR Failed loading engine name";
+/// FUNCTION RESTORE (release-candidate format) without the description flag.
+pub const PAYLOAD_DESCRIPTION_INDICATOR: &str = "ERR Failed loading library description indicator";
+/// FUNCTION RESTORE (release-candidate format) without the announced description.
+pub const PAYLOAD_DESCRIPTION: &str = "ERR Failed loading library description";
+/// FUNCTION RESTORE (release-candidate format) without the code.
+pub const PAYLOAD_BLOB: &str = "ERR Failed loading library blob";
+
+/// `ERR Unknown option given: <option>` (FUNCTION LOAD).
+pub fn unknown_option_given(option: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unknown option given: {}",
+        String::from_utf8_lossy(option)
+    ))
+}
+
+/// `ERR Unknown argument <arg>` (FUNCTION LIST).
+pub fn unknown_argument(arg: &[u8]) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unknown argument {}",
+        String::from_utf8_lossy(arg)
+    ))
+}
+
+/// `ERR Library '<name>' already exists` (FUNCTION LOAD without REPLACE).
+pub fn library_exists(name: &str) -> CmdError {
+    CmdError::owned(format!("ERR Library '{name}' already exists"))
+}
+
+/// `ERR Library <name> already exists` — FUNCTION RESTORE's wording,
+/// without quotes.
+pub fn restored_library_exists(name: &str) -> CmdError {
+    CmdError::owned(format!("ERR Library {name} already exists"))
+}
+
+/// `ERR Function <name> already exists` (in another library).
+pub fn function_exists(name: &str) -> CmdError {
+    CmdError::owned(format!("ERR Function {name} already exists"))
+}
+
+/// `ERR Error compiling function: <message>`.
+pub fn function_compile(message: &str) -> CmdError {
+    CmdError::owned(format!("ERR Error compiling function: {message}"))
+}
+
+/// `ERR Error registering functions: <text>`: the library's code failed
+/// when run at load.
+pub fn function_registering(text: &str) -> CmdError {
+    CmdError::owned(format!("ERR Error registering functions: {text}"))
+}
+
+/// `ERR Invalid metadata value given: <part>`.
+pub fn invalid_metadata_value(part: &str) -> CmdError {
+    CmdError::owned(format!("ERR Invalid metadata value given: {part}"))
+}
+
+/// `ERR Engine '<engine>' not found`.
+pub fn engine_not_found(engine: &str) -> CmdError {
+    CmdError::owned(format!("ERR Engine '{engine}' not found"))
 }
 
 /// Errors of a server in trouble, for fault rules to answer with (public

@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::error::{CmdError, CmdResult};
+use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
 use std::time::Duration;
@@ -96,7 +96,7 @@ fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
     ctx.state
         .functions
         .as_deref_mut()
-        .ok_or(CmdError::fixed("ERR functions engine unavailable"))
+        .ok_or(error::FUNCTIONS_UNAVAILABLE)
 }
 
 /// # Format
@@ -120,22 +120,19 @@ fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
         .as_deref()
         .is_some_and(|e| e.libraries().function(name).is_some());
     if !known {
-        return Err(CmdError::fixed("ERR Function not found"));
+        return Err(error::FUNCTION_NOT_FOUND);
     }
-    let n = crate::num::parse_i64(ctx.arg(2))
-        .ok_or(CmdError::fixed("ERR Bad number of keys provided"))?;
+    let n = crate::num::parse_i64(ctx.arg(2)).ok_or(error::BAD_NUMKEYS)?;
     let rest: &[Bytes] = &ctx.args[3..];
     if n > rest.len() as i64 {
-        return Err(CmdError::fixed(
-            "ERR Number of keys can't be greater than number of args",
-        ));
+        return Err(error::NUMKEYS_EXCEED_ARGS);
     }
     if n < 0 {
-        return Err(CmdError::fixed("ERR Number of keys can't be negative"));
+        return Err(error::NUMKEYS_NEGATIVE);
     }
     let (keys, argv) = rest.split_at(n as usize);
     let Some(mut engine) = ctx.state.functions.take() else {
-        return Err(CmdError::fixed("ERR Function not found"));
+        return Err(error::FUNCTION_NOT_FOUND);
     };
     let result = engine.fcall(ctx, name, keys, argv, ro);
     ctx.state.functions = Some(engine);
@@ -151,10 +148,7 @@ fn function_load(ctx: &mut Ctx<'_>) -> CmdResult {
         if is(option, "replace") {
             replace = true;
         } else {
-            return Err(CmdError::owned(format!(
-                "ERR Unknown option given: {}",
-                String::from_utf8_lossy(option)
-            )));
+            return Err(error::unknown_option_given(option));
         }
     }
     let code = ctx.args[last].clone();
@@ -173,7 +167,7 @@ fn function_delete(ctx: &mut Ctx<'_>) -> CmdResult {
         .as_deref_mut()
         .is_some_and(|e| e.libraries_mut().remove(&name));
     if !removed {
-        return Err(CmdError::fixed("ERR Library not found"));
+        return Err(error::LIBRARY_NOT_FOUND);
     }
     ctx.out.ok();
     Ok(())
@@ -186,15 +180,10 @@ fn function_flush(ctx: &mut Ctx<'_>) -> CmdResult {
         2 => {}
         3 if is(ctx.arg(2), "async") || is(ctx.arg(2), "sync") => {}
         3 => {
-            return Err(CmdError::fixed(
-                "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
-            ));
+            return Err(error::FUNCTION_FLUSH_OPTION);
         }
         _ => {
-            return Err(CmdError::owned(format!(
-                "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-                String::from_utf8_lossy(ctx.arg(1))
-            )));
+            return Err(error::subcommand_syntax(ctx.arg(1), "function"));
         }
     }
     // A fresh Lua state, as Redis's flush gives: nothing of the old
@@ -217,15 +206,12 @@ fn function_list(ctx: &mut Ctx<'_>) -> CmdResult {
             i += 1;
         } else if is(arg, "libraryname") && pattern.is_none() {
             if i + 1 >= ctx.argc() {
-                return Err(CmdError::fixed("ERR library name argument was not given"));
+                return Err(error::LIBRARYNAME_MISSING);
             }
             pattern = Some(ctx.arg(i + 1));
             i += 2;
         } else {
-            return Err(CmdError::owned(format!(
-                "ERR Unknown argument {}",
-                String::from_utf8_lossy(arg)
-            )));
+            return Err(error::unknown_argument(arg));
         }
     }
     let Some(engine) = ctx.state.functions.as_deref() else {
@@ -325,9 +311,7 @@ fn write_stats(
 /// `FUNCTION KILL` — when a function is busy the session answers it
 /// without the state lock; reaching the handler means none is running.
 fn function_kill(_ctx: &mut Ctx<'_>) -> CmdResult {
-    Err(CmdError::fixed(
-        "NOTBUSY No scripts in execution right now.",
-    ))
+    Err(error::NOTBUSY)
 }
 
 /// # Format
@@ -345,10 +329,7 @@ fn function_dump(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `FUNCTION RESTORE serialized-value [FLUSH | APPEND | REPLACE]`
 fn function_restore(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.argc() > 4 {
-        return Err(CmdError::owned(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-            String::from_utf8_lossy(ctx.arg(1))
-        )));
+        return Err(error::subcommand_syntax(ctx.arg(1), "function"));
     }
     let (mut replace, mut flush) = (false, false);
     if ctx.argc() == 4 {
@@ -358,9 +339,7 @@ fn function_restore(ctx: &mut Ctx<'_>) -> CmdResult {
         } else if is(policy, "flush") {
             flush = true;
         } else if !is(policy, "append") {
-            return Err(CmdError::fixed(
-                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
-            ));
+            return Err(error::RESTORE_POLICY);
         }
     }
     let payload = ctx.args[2].clone();

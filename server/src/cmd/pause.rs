@@ -4,7 +4,7 @@
 //! ends on the server clock) is the fault registry's; these commands parse
 //! Redis 7.0's syntax and hand it over.
 
-use super::error::{self, CmdError, CmdResult};
+use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
 use crate::fault::PauseMode;
@@ -33,9 +33,7 @@ pub const UNPAUSE: CommandSpec = CommandSpec::new("client|unpause", 2, client_un
 /// `CLIENT PAUSE timeout [WRITE | ALL]` — `timeout` in milliseconds of the
 /// server clock.
 fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
-    let timeout = crate::num::parse_i64(ctx.arg(2)).ok_or(CmdError::fixed(
-        "ERR timeout is not an integer or out of range",
-    ))?;
+    let timeout = crate::num::parse_i64(ctx.arg(2)).ok_or(error::PAUSE_TIMEOUT)?;
     if timeout < 0 {
         return Err(error::TIMEOUT_NEGATIVE);
     }
@@ -44,9 +42,7 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
         4 if is(ctx.arg(3), "write") => PauseMode::Write,
         4 if is(ctx.arg(3), "all") => PauseMode::All,
         4 => {
-            return Err(CmdError::fixed(
-                "ERR CLIENT PAUSE mode must be WRITE or ALL",
-            ));
+            return Err(error::PAUSE_MODE);
         }
         _ => return Err(error::subcommand_syntax(ctx.arg(1), "client")),
     };

@@ -104,21 +104,19 @@ fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
     ctx.state
         .scripting
         .as_deref_mut()
-        .ok_or(CmdError::fixed("ERR scripting engine unavailable"))
+        .ok_or(error::SCRIPTING_UNAVAILABLE)
 }
 
 /// Splits `numkeys key… arg…` (from argument 2) into keys and arguments.
 fn keys_and_args<'a>(ctx: &Ctx<'a>) -> Result<(&'a [Bytes], &'a [Bytes]), CmdError> {
     let n = super::int_arg(ctx.arg(2))?;
     if n < 0 {
-        return Err(CmdError::fixed("ERR Number of keys can't be negative"));
+        return Err(error::NUMKEYS_NEGATIVE);
     }
     let rest: &'a [Bytes] = &ctx.args[3..];
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     if n > rest.len() {
-        return Err(CmdError::fixed(
-            "ERR Number of keys can't be greater than number of args",
-        ));
+        return Err(error::NUMKEYS_EXCEED_ARGS);
     }
     Ok(rest.split_at(n))
 }
@@ -222,9 +220,7 @@ fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {
         2 => {}
         3 if is(ctx.arg(2), "async") || is(ctx.arg(2), "sync") => {}
         _ => {
-            return Err(CmdError::fixed(
-                "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
-            ));
+            return Err(error::SCRIPT_FLUSH_OPTION);
         }
     }
     if let Some(engine) = ctx.state.scripting.take() {
@@ -238,9 +234,7 @@ fn script_flush(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `SCRIPT KILL` — when a script is busy the session answers it without
 /// the state lock; reaching the handler means no script is running.
 fn script_kill(_ctx: &mut Ctx<'_>) -> CmdResult {
-    Err(CmdError::fixed(
-        "NOTBUSY No scripts in execution right now.",
-    ))
+    Err(error::NOTBUSY)
 }
 
 /// # Format
@@ -252,11 +246,9 @@ fn script_debug(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.out.ok();
         Ok(())
     } else if is(mode, "yes") || is(mode, "sync") {
-        Err(CmdError::fixed(
-            "ERR redsim does not support the Lua debugger (SCRIPT DEBUG YES|SYNC)",
-        ))
+        Err(error::SCRIPT_DEBUG_UNSUPPORTED)
     } else {
-        Err(CmdError::fixed("ERR Use SCRIPT DEBUG YES/SYNC/NO"))
+        Err(error::SCRIPT_DEBUG_MODE)
     }
 }
 

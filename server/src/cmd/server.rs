@@ -302,7 +302,7 @@ fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(error::SYNTAX);
     }
     if abort {
-        return Err(CmdError::fixed("ERR No shutdown in progress."));
+        return Err(error::NO_SHUTDOWN_IN_PROGRESS);
     }
     tracing::warn!("SHUTDOWN requested by client {}", ctx.session.id);
     ctx.shared.shutdown();
@@ -326,7 +326,7 @@ fn wait(ctx: &mut Ctx<'_>) -> CmdResult {
     super::int_arg(ctx.arg(1))?;
     let timeout = super::int_arg(ctx.arg(2))?;
     if timeout < 0 {
-        return Err(CmdError::fixed("ERR timeout is negative"));
+        return Err(error::TIMEOUT_NEGATIVE);
     }
     ctx.out.int(0);
     Ok(())
@@ -378,9 +378,7 @@ fn config_resetstat(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `CONFIG REWRITE`
 fn config_rewrite(_ctx: &mut Ctx<'_>) -> CmdResult {
-    Err(CmdError::fixed(
-        "ERR The server is running without a config file",
-    ))
+    Err(error::NO_CONFIG_FILE)
 }
 
 /// # Format
@@ -458,10 +456,7 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
             ],
         );
     } else {
-        return Err(CmdError::owned(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            error::lossy_prefix(sub, 128)
-        )));
+        return Err(error::subcommand_syntax(sub, "debug"));
     }
     Ok(())
 }

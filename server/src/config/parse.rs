@@ -6,10 +6,7 @@ use super::*;
 
 pub(super) fn enum_error<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let list: Vec<&str> = names.collect();
-    format!(
-        "argument(s) must be one of the following: {}",
-        list.join(", ")
-    )
+    config_texts::one_of(&list.join(", "))
 }
 
 /// Splits a multi-word value on single spaces like Redis's `sdssplitlen`:
@@ -109,29 +106,26 @@ pub(super) fn memtoull(s: &[u8]) -> Option<u64> {
 /// Parses and range-checks a numeric value with Redis's error texts.
 pub(super) fn parse_num(num: &Num, raw: &[u8]) -> Result<i64, String> {
     let parsed = match num.syntax {
-        Syntax::Int => string2ll(raw).ok_or("argument couldn't be parsed into an integer"),
+        Syntax::Int => string2ll(raw).ok_or(config_texts::NOT_INTEGER),
         Syntax::Memory => memtoull(raw)
             .map(|v| v as i64)
-            .ok_or("argument must be a memory value"),
+            .ok_or(config_texts::NOT_MEMORY),
         Syntax::MemoryOrPercent => memtoull(raw)
             .map(|v| v as i64)
             .or_else(|| {
                 let digits = raw.strip_suffix(b"%").filter(|d| !d.is_empty())?;
                 string2ll(digits).filter(|v| *v >= 0).map(|v| -v)
             })
-            .ok_or("argument must be a memory or percent value"),
+            .ok_or(config_texts::NOT_MEMORY_OR_PERCENT),
         Syntax::Octal => std::str::from_utf8(raw)
             .ok()
             .and_then(|s| i64::from_str_radix(s, 8).ok())
-            .ok_or("argument couldn't be parsed as an octal number"),
+            .ok_or(config_texts::NOT_OCTAL),
     };
     let n = parsed.map_err(str::to_owned)?;
     if num.syntax == Syntax::MemoryOrPercent && n < 0 {
         if i128::from(n) < num.lo {
-            return Err(format!(
-                "percentage argument must be less or equal to {}",
-                -num.lo
-            ));
+            return Err(config_texts::percentage_at_most(-num.lo));
         }
         return Ok(n);
     }
@@ -142,15 +136,9 @@ pub(super) fn parse_num(num: &Num, raw: &[u8]) -> Result<i64, String> {
     };
     if checked < num.lo || checked > num.hi {
         return Err(if num.syntax == Syntax::Octal {
-            format!(
-                "argument must be between {:o} and {:o} inclusive",
-                num.lo, num.hi
-            )
+            config_texts::between_octal(num.lo, num.hi)
         } else {
-            format!(
-                "argument must be between {} and {} inclusive",
-                num.lo, num.hi
-            )
+            config_texts::between(num.lo, num.hi)
         });
     }
     Ok(n)
@@ -172,7 +160,7 @@ pub(super) fn parse_shutdown(raw: &[u8]) -> Result<u32, String> {
         return Err(enum_error(SHUTDOWN_FLAGS.iter().map(|f| f.0)));
     }
     if flags & 3 == 3 {
-        return Err("shutdown options SAVE and NOSAVE can't be used simultaneously".into());
+        return Err(config_texts::SAVE_AND_NOSAVE.into());
     }
     Ok(flags)
 }
@@ -181,7 +169,7 @@ pub(super) fn parse_shutdown(raw: &[u8]) -> Result<u32, String> {
 /// `"<seconds> <changes> ..."`; changes are a C `int` in Redis.
 pub(super) fn parse_save(raw: &[u8]) -> Result<Vec<u8>, String> {
     let words = split_args(raw);
-    let invalid = || "Invalid save parameters".to_owned();
+    let invalid = || config_texts::INVALID_SAVE.to_owned();
     if words.len() % 2 == 1 {
         return Err(invalid());
     }
@@ -199,7 +187,7 @@ pub(super) fn parse_save(raw: &[u8]) -> Result<Vec<u8>, String> {
 pub(super) fn parse_output_buffer_limit(raw: &[u8], current: &[u8]) -> Result<Vec<u8>, String> {
     let words = split_args(raw);
     if !words.chunks_exact(4).remainder().is_empty() {
-        return Err("Wrong number of arguments in buffer limit configuration.".into());
+        return Err(config_texts::BUFFER_LIMIT_ARITY.into());
     }
     let mut limits = [(0u64, 0u64, 0i32); 3];
     for (slot, chunk) in limits.iter_mut().zip(split_args(current).chunks(4)) {
@@ -215,18 +203,14 @@ pub(super) fn parse_output_buffer_limit(raw: &[u8], current: &[u8]) -> Result<Ve
             b"slave" | b"replica" => 1,
             b"pubsub" => 2,
             _ => {
-                return Err("Invalid client class specified in buffer limit configuration.".into());
+                return Err(config_texts::BUFFER_LIMIT_CLASS.into());
             }
         };
         let secs = c_strtoll(group[3]).map(|s| s as i32);
         match (memtoull(group[1]), memtoull(group[2]), secs) {
             (Some(hard), Some(soft), Some(secs)) if secs >= 0 => limits[class] = (hard, soft, secs),
             _ => {
-                return Err(
-                    "Error in hard, soft or soft_seconds setting in buffer limit \
-                            configuration."
-                        .into(),
-                );
+                return Err(config_texts::BUFFER_LIMIT_VALUES.into());
             }
         }
     }
@@ -241,18 +225,14 @@ pub(super) fn parse_output_buffer_limit(raw: &[u8], current: &[u8]) -> Result<Ve
 pub(super) fn parse_oom_values(raw: &[u8]) -> Result<Vec<u8>, String> {
     let words = split_args(raw);
     if words.len() != 3 {
-        return Err("wrong number of arguments".into());
+        return Err(config_texts::OOM_VALUES_ARITY.into());
     }
     let mut values = Vec::with_capacity(3);
     for word in words {
         match c_strtoll(word) {
             Some(v) if (-2000..=2000).contains(&v) => values.push(v.to_string()),
             _ => {
-                return Err(
-                    "Invalid oom-score-adj-values, elements must be between -2000 and \
-                            2000."
-                        .into(),
-                );
+                return Err(config_texts::OOM_VALUES_RANGE.into());
             }
         }
     }
@@ -264,12 +244,9 @@ pub(super) fn parse_oom_values(raw: &[u8]) -> Result<Vec<u8>, String> {
 pub(super) fn parse_percentiles(raw: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     for word in split_args(raw) {
-        let p = string2d(word).ok_or("Invalid latency-tracking-info-percentiles parameters")?;
+        let p = string2d(word).ok_or(config_texts::PERCENTILES_INVALID)?;
         if !(0.0..=100.0).contains(&p) {
-            return Err(
-                "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
-                    .into(),
-            );
+            return Err(config_texts::PERCENTILES_RANGE.into());
         }
         let fixed = format!("{p:.6}");
         let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');

@@ -34,11 +34,7 @@ pub fn call(spec: &'static CommandSpec, ctx: &mut Ctx<'_>) {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "no message".to_owned());
             tracing::error!(target: "redsim", command = spec.name, "command panicked: {what}");
-            Err(crate::cmd::error::CmdError::owned(format!(
-                "ERR redsim internal error: '{}' panicked ({}); please report it",
-                spec.name,
-                what.replace(['\r', '\n'], " ")
-            )))
+            Err(crate::cmd::error::internal_panic(spec.name, &what))
         });
     let ended = Instant::now();
     ctx.session.since = Some(ended);

@@ -331,12 +331,7 @@ impl Session {
         if let Some(multi) = &mut self.multi {
             if !matches!(spec.name, "exec" | "discard" | "multi" | "watch" | "reset") {
                 if spec.has(flags::NO_MULTI) {
-                    self.reject(
-                        &mut state,
-                        out,
-                        Some(spec),
-                        CmdError::fixed("ERR Command not allowed inside a transaction"),
-                    );
+                    self.reject(&mut state, out, Some(spec), error::NOT_IN_TRANSACTION);
                     return answered(then(Step::Continue), Some(state), fault, now_us);
                 }
                 multi.queue.push((spec, args));

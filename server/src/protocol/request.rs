@@ -15,6 +15,8 @@
 
 use bytes::{Buf, Bytes, BytesMut};
 
+use crate::cmd::error::{self, protocol_texts};
+
 /// Longest inline request, and longest `*<n>` / `$<n>` header line, that
 /// Redis buffers while waiting for a newline (`PROTO_INLINE_MAX_SIZE`).
 pub const INLINE_MAX: usize = 64 * 1024;
@@ -62,7 +64,7 @@ impl ProtocolError {
 
     /// The error line Redis sends before closing: `ERR Protocol error: …`.
     pub fn reply_text(&self) -> String {
-        format!("ERR Protocol error: {}", self.0)
+        error::protocol_error(&self.0).0.into_owned()
     }
 }
 
@@ -129,17 +131,17 @@ impl RequestDecoder {
         buf: &mut BytesMut,
         limits: &Limits,
     ) -> Result<Start, ProtocolError> {
-        let Some(line) = header_line(buf, "too big mbulk count string")? else {
+        let Some(line) = header_line(buf, protocol_texts::TOO_BIG_MBULK_COUNT)? else {
             return Ok(Start::NeedMore);
         };
         let count = parse_header_number(&buf[1..line]);
         buf.advance(line + 2);
         let count = match count {
             Some(n) if n <= MULTIBULK_MAX => n,
-            _ => return Err(ProtocolError::new("invalid multibulk length")),
+            _ => return Err(ProtocolError::new(protocol_texts::INVALID_MULTIBULK_LENGTH)),
         };
         if count > UNAUTH_MULTIBULK_MAX && limits.auth_required {
-            return Err(ProtocolError::new("unauthenticated multibulk length"));
+            return Err(ProtocolError::new(protocol_texts::UNAUTH_MULTIBULK_LENGTH));
         }
         if count <= 0 {
             return Ok(Start::Empty);
@@ -159,25 +161,24 @@ impl RequestDecoder {
             let len = match self.bulk_len {
                 Some(len) => len,
                 None => {
-                    let Some(line) = header_line(buf, "too big bulk count string")? else {
+                    let Some(line) = header_line(buf, protocol_texts::TOO_BIG_BULK_COUNT)? else {
                         return Ok(None);
                     };
                     if buf[0] != b'$' {
-                        return Err(ProtocolError(format!(
-                            "expected '$', got '{}'",
-                            char::from(buf[0])
-                        )));
+                        return Err(ProtocolError(protocol_texts::expected_dollar(char::from(
+                            buf[0],
+                        ))));
                     }
                     let len = match parse_header_number(&buf[1..line]) {
                         Some(n) if n >= 0 && n <= limits.max_bulk_len => n,
-                        _ => return Err(ProtocolError::new("invalid bulk length")),
+                        _ => return Err(ProtocolError::new(protocol_texts::INVALID_BULK_LENGTH)),
                     };
                     if len > UNAUTH_BULK_MAX && limits.auth_required {
-                        return Err(ProtocolError::new("unauthenticated bulk length"));
+                        return Err(ProtocolError::new(protocol_texts::UNAUTH_BULK_LENGTH));
                     }
                     buf.advance(line + 2);
                     let len = usize::try_from(len)
-                        .map_err(|_| ProtocolError::new("invalid bulk length"))?;
+                        .map_err(|_| ProtocolError::new(protocol_texts::INVALID_BULK_LENGTH))?;
                     self.bulk_len = Some(len);
                     len
                 }
@@ -185,7 +186,7 @@ impl RequestDecoder {
             // Redis skips the two bytes after the payload without looking
             // at them; so do we, for identical behaviour on sloppy clients.
             let Some(total) = len.checked_add(2) else {
-                return Err(ProtocolError::new("invalid bulk length"));
+                return Err(ProtocolError::new(protocol_texts::INVALID_BULK_LENGTH));
             };
             if buf.len() < total {
                 // Grow towards the declared size only as data arrives: a
@@ -238,7 +239,7 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
 fn decode_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError> {
     let Some(newline) = memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX {
-            return Err(ProtocolError::new("too big inline request"));
+            return Err(ProtocolError::new(protocol_texts::TOO_BIG_INLINE));
         }
         return Ok(None);
     };
@@ -247,7 +248,7 @@ fn decode_inline(buf: &mut BytesMut) -> Result<Option<Vec<Bytes>>, ProtocolError
         end -= 1;
     }
     let args = split_args(&buf[..end])
-        .ok_or_else(|| ProtocolError::new("unbalanced quotes in request"))?;
+        .ok_or_else(|| ProtocolError::new(protocol_texts::UNBALANCED_QUOTES))?;
     buf.advance(newline + 1);
     Ok(Some(args.into_iter().map(Bytes::from).collect()))
 }

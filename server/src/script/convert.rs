@@ -70,7 +70,7 @@ pub fn write_reply(out: &mut Out, value: &Value, script_resp: Resp) {
     let mut work: Vec<(Value, usize)> = vec![(value.clone(), 0)];
     while let Some((v, depth)) = work.pop() {
         if depth >= MAX_DEPTH {
-            out.error("ERR reached lua stack limit");
+            out.error(crate::cmd::error::LUA_STACK_LIMIT.text());
             continue;
         }
         match v {

@@ -44,7 +44,7 @@ pub(super) fn raised(e: &mlua::Error) -> Raised {
             if let Some(ScriptError(text)) = inner.downcast_ref::<ScriptError>() {
                 Raised::Table(text.clone())
             } else if inner.downcast_ref::<Killed>().is_some() {
-                Raised::Table(format!("ERR {inner}"))
+                Raised::Table(error::generic(inner).0.into_owned())
             } else {
                 Raised::Message(inner.to_string())
             }
@@ -54,9 +54,9 @@ pub(super) fn raised(e: &mlua::Error) -> Raised {
     }
 }
 
-/// An error of a `redis.*` helper: raised as `{err="ERR <text>"}`.
-pub(super) fn helper_error(text: &str) -> mlua::Error {
-    mlua::Error::external(ScriptError(format!("ERR {text}")))
+/// An error of a `redis.*` helper: raised as `{err="<text>"}`.
+pub(super) fn helper_error(e: CmdError) -> mlua::Error {
+    mlua::Error::external(ScriptError(e.0.into_owned()))
 }
 
 /// The marker error raised by the hook when SCRIPT KILL asked.
@@ -65,7 +65,7 @@ pub(super) struct Killed;
 
 impl std::fmt::Display for Killed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Script killed by user with SCRIPT KILL...")
+        f.write_str(error::SCRIPT_KILLED)
     }
 }
 
@@ -125,7 +125,7 @@ pub(super) fn bare_error(sha: &str, msg: &str) -> String {
     while !msg.is_char_boundary(end) {
         end -= 1;
     }
-    format!("ERR Error running script f_{sha}, {}", &msg[..end])
+    error::script_run_failed(sha, &msg[..end]).0.into_owned()
 }
 
 pub(super) fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
@@ -146,9 +146,11 @@ pub(super) fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
         // function and keeps 100 bytes of the message.
         other => (Some(bare_error(sha, &convert::display(other))), None, None),
     };
-    let mut msg = msg.unwrap_or_else(|| "ERR unknown error".into());
-    if let (Some(source), Some(line)) = (source, line) {
-        msg.push_str(&format!(" script: {sha}, on {source}:{line}."));
+    let msg = msg.unwrap_or_else(|| error::UNKNOWN_ERROR.text().into());
+    match (source, line) {
+        (Some(source), Some(line)) => {
+            out.error(error::script_error_at(&msg, sha, &source, line).text());
+        }
+        _ => out.error(&msg),
     }
-    out.error(&msg);
 }

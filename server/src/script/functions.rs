@@ -14,6 +14,7 @@ use bytes::Bytes;
 use mlua::Function;
 
 use crate::cmd::CmdError;
+use crate::cmd::error;
 
 /// The flags a function may declare, in the order Redis lists them.
 pub const FLAG_NAMES: [&str; 5] = [
@@ -125,9 +126,7 @@ impl Libraries {
     pub fn join(&mut self, other: Libraries, replace: bool) -> Result<(), CmdError> {
         for name in other.libs.keys() {
             if self.libs.contains_key(name) && !replace {
-                return Err(CmdError::owned(format!(
-                    "ERR Library {name} already exists"
-                )));
+                return Err(error::restored_library_exists(name));
             }
         }
         for lib in other.libs.values() {
@@ -135,10 +134,7 @@ impl Libraries {
                 if let Some((owner, _)) = self.index.get(&f.name.to_ascii_lowercase())
                     && !other.libs.contains_key(owner)
                 {
-                    return Err(CmdError::owned(format!(
-                        "ERR Function {} already exists",
-                        f.name
-                    )));
+                    return Err(error::function_exists(&f.name));
                 }
             }
         }
@@ -168,10 +164,10 @@ impl Libraries {
 /// Redis checks it (metadata, name, engine — in that order).
 pub fn library_name(code: &[u8]) -> Result<String, CmdError> {
     if !code.starts_with(b"#!") {
-        return Err(CmdError::fixed("ERR Missing library metadata"));
+        return Err(error::LIBRARY_METADATA_MISSING);
     }
     let Some(end) = code.iter().position(|&b| b == b'\n') else {
-        return Err(CmdError::fixed("ERR Invalid library metadata"));
+        return Err(error::LIBRARY_METADATA_INVALID);
     };
     let line = String::from_utf8_lossy(&code[2..end]);
     let mut parts = line.split(' ').filter(|p| !p.is_empty());
@@ -180,28 +176,22 @@ pub fn library_name(code: &[u8]) -> Result<String, CmdError> {
     for part in parts {
         match part.strip_prefix("name=") {
             Some(_) if name.is_some() => {
-                return Err(CmdError::fixed(
-                    "ERR Invalid metadata value, name argument was given multiple times",
-                ));
+                return Err(error::LIBRARY_NAME_REPEATED);
             }
             Some(value) => name = Some(value.to_string()),
             None => {
-                return Err(CmdError::owned(format!(
-                    "ERR Invalid metadata value given: {part}"
-                )));
+                return Err(error::invalid_metadata_value(part));
             }
         }
     }
     let Some(name) = name else {
-        return Err(CmdError::fixed("ERR Library name was not given"));
+        return Err(error::LIBRARY_NAME_MISSING);
     };
     if !valid_name(&name) {
-        return Err(CmdError::fixed(
-            "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
-        ));
+        return Err(error::LIBRARY_NAME_CHARS);
     }
     if !engine.eq_ignore_ascii_case("lua") {
-        return Err(CmdError::owned(format!("ERR Engine '{engine}' not found")));
+        return Err(error::engine_not_found(&engine));
     }
     Ok(name)
 }

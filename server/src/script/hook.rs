@@ -39,7 +39,7 @@ pub(super) struct LoadTimeout;
 
 impl std::fmt::Display for LoadTimeout {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FUNCTION LOAD timeout")
+        f.write_str(error::FUNCTION_LOAD_TIMEOUT)
     }
 }
 

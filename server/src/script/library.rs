@@ -12,9 +12,7 @@ impl Engine {
     pub fn load_library(&mut self, code: &Bytes, replace: bool) -> Result<String, CmdError> {
         let name = functions::library_name(code)?;
         if self.libraries.contains(&name) && !replace {
-            return Err(CmdError::owned(format!(
-                "ERR Library '{name}' already exists"
-            )));
+            return Err(error::library_exists(&name));
         }
         // The header line becomes a comment, keeping line numbers.
         let mut source = b"--".to_vec();
@@ -25,19 +23,13 @@ impl Engine {
             .set_name("@user_function")
             .set_mode(mlua::chunk::ChunkMode::Text)
             .into_function()
-            .map_err(|e| {
-                CmdError::owned(format!(
-                    "ERR Error compiling function: {}",
-                    compile_message(&e)
-                ))
-            })?;
+            .map_err(|e| error::function_compile(&compile_message(&e)))?;
         self.hook.kill.store(false, Ordering::SeqCst);
         *self.hook.load_deadline.lock() = Some(Instant::now() + LOAD_TIMEOUT);
         let loaded: mlua::Result<(bool, Value)> = self.loader.call(chunk);
         *self.hook.load_deadline.lock() = None;
         collect_if_full(&self.lua, self.memory_limit);
-        let registering =
-            |text: &str| CmdError::owned(format!("ERR Error registering functions: {text}"));
+        let registering = error::function_registering;
         let (ok, value) = loaded.map_err(|e| registering(&e.to_string()))?;
         if !ok {
             // The handler's {err=…}, or a bare message where Lua skips the
@@ -52,11 +44,11 @@ impl Engine {
                 _ => None,
             };
             return Err(registering(
-                &text.unwrap_or_else(|| "ERR unknown error".into()),
+                &text.unwrap_or_else(|| error::UNKNOWN_ERROR.text().into()),
             ));
         }
         let Value::Table(value) = value else {
-            return Err(registering("ERR unexpected result"));
+            return Err(registering(error::UNEXPECTED_RESULT.text()));
         };
         let mut registered = Vec::new();
         for reg in value.sequence_values::<Table>() {
@@ -74,10 +66,10 @@ impl Engine {
             });
         }
         if registered.is_empty() {
-            return Err(CmdError::fixed("ERR No functions registered"));
+            return Err(error::NO_FUNCTIONS_REGISTERED);
         }
         if let Some(f) = self.libraries.clash(&name, &registered) {
-            return Err(CmdError::owned(format!("ERR Function {f} already exists")));
+            return Err(error::function_exists(&f));
         }
         self.libraries.insert(
             name.clone(),
@@ -147,11 +139,9 @@ impl Engine {
         let f = self
             .libraries
             .function(name)
-            .ok_or(CmdError::fixed("ERR Function not found"))?;
+            .ok_or(error::FUNCTION_NOT_FOUND)?;
         if ro && !f.no_writes() {
-            return Err(CmdError::fixed(
-                "ERR Can not execute a script with write flag using *_ro command.",
-            ));
+            return Err(error::WRITE_FUNCTION_READ_ONLY);
         }
         let parts = self.parts();
         let run = FunctionRun {

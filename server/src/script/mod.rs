@@ -40,7 +40,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, flags};
+use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, error, flags};
 use crate::conn::{Session, call};
 use crate::protocol::{Out, Resp};
 use crate::server::Shared;
@@ -140,7 +140,7 @@ pub fn sha1_hex(data: &[u8]) -> String {
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
 fn lua_err(e: mlua::Error) -> CmdError {
-    CmdError::owned(format!("ERR {e}"))
+    error::generic(e)
 }
 
 impl Engine {
@@ -235,7 +235,7 @@ impl Engine {
                     Value::String(s) => s.as_bytes().to_vec(),
                     Value::Integer(i) => i.to_string().into_bytes(),
                     Value::Number(n) => crate::num::format_g(n, 14).into_bytes(),
-                    _ => return Err(helper_error("wrong number of arguments")),
+                    _ => return Err(helper_error(error::HELPER_ARITY)),
                 };
                 lua.create_string(sha1_hex(&bytes))
             })?,
@@ -247,10 +247,10 @@ impl Engine {
                 let level = match args.next() {
                     Some(Value::Integer(n)) => n,
                     Some(Value::Number(n)) => n as i64,
-                    _ => return Err(helper_error("First argument must be a number (log level).")),
+                    _ => return Err(helper_error(error::LOG_LEVEL_NOT_NUMBER)),
                 };
                 if !(0..=3).contains(&level) {
-                    return Err(helper_error("Invalid debug level."));
+                    return Err(helper_error(error::LOG_LEVEL_INVALID));
                 }
                 let message: Vec<String> = args
                     .map(|v| match v {
@@ -278,9 +278,7 @@ impl Engine {
                     _ => -1,
                 };
                 if !(0..=3).contains(&flags) {
-                    return Err(helper_error(
-                        "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                    ));
+                    return Err(helper_error(error::SET_REPL_FLAGS));
                 }
                 Ok(())
             })?,
@@ -351,12 +349,7 @@ impl Engine {
             .set_name("@user_script")
             .set_mode(mlua::chunk::ChunkMode::Text)
             .into_function()
-            .map_err(|e| {
-                CmdError::owned(format!(
-                    "ERR Error compiling script (new function): {}",
-                    compile_message(&e)
-                ))
-            })?;
+            .map_err(|e| error::script_compile(&compile_message(&e)))?;
         self.scripts.insert(sha.clone(), Cached { func, flags });
         Ok(sha)
     }
@@ -381,9 +374,7 @@ impl Engine {
         argv: &[Bytes],
         read_only: bool,
     ) -> CmdResult {
-        let cached = self.scripts.get(sha).ok_or(CmdError::fixed(
-            "NOSCRIPT No matching script. Please use EVAL.",
-        ))?;
+        let cached = self.scripts.get(sha).ok_or(error::NOSCRIPT)?;
         let read_only = read_only || cached.flags.no_writes;
         let parts = self.parts();
         let call = Call {
@@ -409,7 +400,7 @@ fn script_resp(resp: &AtomicU8) -> Resp {
 /// The argument of `redis.setresp(2|3)`.
 fn setresp_arg(args: MultiValue) -> mlua::Result<u8> {
     if args.len() != 1 {
-        return Err(helper_error("redis.setresp() requires one argument."));
+        return Err(helper_error(error::SETRESP_ARITY));
     }
     let n = match args.into_iter().next().unwrap_or(Value::Nil) {
         Value::Integer(n) => n,
@@ -419,7 +410,7 @@ fn setresp_arg(args: MultiValue) -> mlua::Result<u8> {
     match n {
         2 => Ok(2),
         3 => Ok(3),
-        _ => Err(helper_error("RESP version must be 2 or 3.")),
+        _ => Err(helper_error(error::SETRESP_VERSION)),
     }
 }
 
@@ -439,9 +430,7 @@ fn parse_shebang(body: &[u8]) -> Result<ScriptFlags, CmdError> {
     let mut words = line.split(' ').filter(|w| !w.is_empty());
     let engine = words.next().unwrap_or("#!");
     if engine != "#!lua" {
-        return Err(CmdError::owned(format!(
-            "ERR Unexpected engine in script shebang: {engine}"
-        )));
+        return Err(error::shebang_engine(engine));
     }
     let mut flags = ScriptFlags {
         shebang: true,
@@ -449,18 +438,14 @@ fn parse_shebang(body: &[u8]) -> Result<ScriptFlags, CmdError> {
     };
     for word in words {
         let Some(list) = word.strip_prefix("flags=") else {
-            return Err(CmdError::owned(format!(
-                "ERR Unknown lua shebang option: {word}"
-            )));
+            return Err(error::shebang_option(word));
         };
         for flag in list.split(',').filter(|f| !f.is_empty()) {
             match flag {
                 "no-writes" => flags.no_writes = true,
                 "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
                 other => {
-                    return Err(CmdError::owned(format!(
-                        "ERR Unexpected flag in script shebang: {other}"
-                    )));
+                    return Err(error::shebang_flag(other));
                 }
             }
         }

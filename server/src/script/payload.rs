@@ -10,6 +10,8 @@
 
 use crc::{CRC_64_REDIS, Crc};
 
+use crate::cmd::error;
+
 /// `RDB_OPCODE_FUNCTION2`: a library's whole code.
 const OPCODE_FUNCTION2: u8 = 245;
 /// `RDB_OPCODE_FUNCTION`: the format of Redis 7.0's release candidates.
@@ -35,7 +37,7 @@ pub fn dump<'a>(codes: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
 
 /// The libraries' codes in `payload`, or Redis's error text.
 pub fn restore(payload: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
-    const WRONG: &str = "ERR DUMP payload version or checksum are wrong";
+    const WRONG: &str = error::PAYLOAD_WRONG;
     let Some(body_len) = payload.len().checked_sub(10) else {
         return Err(WRONG);
     };
@@ -53,14 +55,10 @@ pub fn restore(payload: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
     while reader.pos < body.len() {
         match reader.byte() {
             Some(OPCODE_FUNCTION2) => {
-                codes.push(
-                    reader
-                        .string()
-                        .ok_or("ERR Failed loading library payload")?,
-                );
+                codes.push(reader.string().ok_or(error::PAYLOAD_LIBRARY)?);
             }
             Some(OPCODE_FUNCTION_PRE_GA) => codes.push(reader.pre_ga()?),
-            _ => return Err("ERR given type is not a function"),
+            _ => return Err(error::PAYLOAD_NOT_FUNCTION),
         }
     }
     Ok(codes)
@@ -165,16 +163,15 @@ impl Reader<'_> {
     /// A library in the release candidates' format (name, engine, optional
     /// description, code), turned into the header-and-code form.
     fn pre_ga(&mut self) -> Result<Vec<u8>, &'static str> {
-        let name = self.string().ok_or("ERR Failed loading library name")?;
-        let engine = self.string().ok_or("ERR Failed loading engine name")?;
+        let name = self.string().ok_or(error::PAYLOAD_LIBRARY_NAME)?;
+        let engine = self.string().ok_or(error::PAYLOAD_ENGINE_NAME)?;
         let has_description = self
             .plain_len()
-            .ok_or("ERR Failed loading library description indicator")?;
+            .ok_or(error::PAYLOAD_DESCRIPTION_INDICATOR)?;
         if has_description != 0 {
-            self.string()
-                .ok_or("ERR Failed loading library description")?;
+            self.string().ok_or(error::PAYLOAD_DESCRIPTION)?;
         }
-        let code = self.string().ok_or("ERR Failed loading library blob")?;
+        let code = self.string().ok_or(error::PAYLOAD_BLOB)?;
         let mut out = b"#!".to_vec();
         out.extend_from_slice(&engine);
         out.extend_from_slice(b" name=");

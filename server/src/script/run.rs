@@ -213,12 +213,12 @@ pub(super) fn call_inner(
     args: MultiValue,
 ) -> Result<Value, String> {
     if args.is_empty() {
-        return Err("ERR Please specify at least one argument for this redis lib call".into());
+        return Err(error::CALL_NO_ARGS.text().into());
     }
     let mut guard = current.lock();
     let Some(run) = guard.as_mut().filter(|c| c.active) else {
         // Only reachable by keeping the function past its script.
-        return Err("ERR redis.call is only available while a script runs".into());
+        return Err(error::CALL_OUTSIDE_SCRIPT.text().into());
     };
     // The argument vector and the reply buffer are the run's, reused from
     // one call to the next.
@@ -229,25 +229,23 @@ pub(super) fn call_inner(
             Value::Integer(i) => Bytes::from(i.to_string()),
             Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
             _ => {
-                return Err(
-                    "ERR Lua redis lib command arguments must be strings or integers".into(),
-                );
+                return Err(error::CALL_ARG_TYPE.text().into());
             }
         });
     }
     let spec = crate::cmd::resolve(&run.args).map_err(|e| {
-        if e.text().starts_with("ERR wrong number of arguments") {
-            "ERR Wrong number of args calling Redis command from script".to_string()
+        if e.text().starts_with(error::WRONG_ARITY_PREFIX) {
+            error::CALL_WRONG_ARITY.text().to_string()
         } else {
-            "ERR Unknown Redis command called from script".to_string()
+            error::CALL_UNKNOWN_COMMAND.text().to_string()
         }
     })?;
     if spec.has(flags::NOSCRIPT) {
-        return Err("ERR This Redis command is not allowed from script".into());
+        return Err(error::CALL_NOT_ALLOWED.text().into());
     }
     let write = spec.has(flags::WRITE);
     if write && run.read_only {
-        return Err("ERR Write commands are not allowed from read-only scripts.".into());
+        return Err(error::CALL_WRITE_READ_ONLY.text().into());
     }
     let resp = script_resp(resp);
     run.session.resp = resp;
@@ -275,7 +273,8 @@ pub(super) fn call_inner(
     run.args.clear();
     // Converting keeps the run locked: nothing it does calls back here.
     let unbounded = Unbounded::new(lua);
-    let value = convert::reply_to_lua(lua, run.out.as_bytes()).map_err(|e| format!("ERR {e}"));
+    let value = convert::reply_to_lua(lua, run.out.as_bytes())
+        .map_err(|e| error::generic(e).0.into_owned());
     if run.out.len() > KEEP_REPLY_BUFFER {
         run.out = Out::new(resp);
     }

@@ -49,16 +49,14 @@ pub(super) fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
     let (attr, value) = (ctx.arg(2), ctx.arg(3));
     let is_name = is(attr, "lib-name");
     if !is_name && !is(attr, "lib-ver") {
-        return Err(CmdError::owned(format!(
-            "ERR Unrecognized option '{}'",
-            error::lossy_prefix(attr, 128)
-        )));
+        return Err(error::unrecognized_option(attr));
     }
     if value.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
-        return Err(CmdError::owned(format!(
-            "ERR {} cannot contain spaces, newlines or special characters.",
-            if is_name { "lib-name" } else { "lib-ver" }
-        )));
+        return Err(error::setinfo_chars(if is_name {
+            "lib-name"
+        } else {
+            "lib-ver"
+        }));
     }
     let id = ctx.session.id;
     if let Some(c) = ctx.state.clients.get_mut(&id) {
@@ -141,10 +139,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
                 .iter()
                 .any(|k| is(t, k))
             {
-                return Err(CmdError::owned(format!(
-                    "ERR Unknown client type '{}'",
-                    error::lossy_prefix(t, 128)
-                )));
+                return Err(error::unknown_client_type(&error::lossy_prefix(t, 128)));
             }
             // Every client here is a normal one.
             if !is(t, "normal") {
@@ -157,7 +152,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
                 let id = int_arg(a)
                     .ok()
                     .filter(|&n| n > 0)
-                    .ok_or(CmdError::fixed("ERR Invalid client ID"))?;
+                    .ok_or(error::INVALID_CLIENT_ID)?;
                 list.push(id as u64);
             }
             ids = Some(list);
@@ -230,7 +225,7 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
             let id = int_arg(val)
                 .ok()
                 .filter(|&n| n > 0)
-                .ok_or(CmdError::fixed("ERR client-id should be greater than 0"))?;
+                .ok_or(error::CLIENT_ID_NOT_POSITIVE)?;
             filters.push(Box::new(move |c| c.id == id as u64));
         } else if is(opt, "addr") {
             let v = val.to_vec();
@@ -241,20 +236,14 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
         } else if is(opt, "user") {
             let v = val.to_vec();
             if v != b"default" {
-                return Err(CmdError::owned(format!(
-                    "ERR No such user '{}'",
-                    String::from_utf8_lossy(&v)
-                )));
+                return Err(error::no_such_user(&v));
             }
         } else if is(opt, "type") {
             if !["normal", "master", "replica", "slave", "pubsub"]
                 .iter()
                 .any(|k| is(val, k))
             {
-                return Err(CmdError::owned(format!(
-                    "ERR Unknown client type '{}'",
-                    String::from_utf8_lossy(val)
-                )));
+                return Err(error::unknown_client_type(&String::from_utf8_lossy(val)));
             }
             let normal = is(val, "normal");
             filters.push(Box::new(move |_| normal));
@@ -308,13 +297,9 @@ pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     let how = match ctx.argc() {
         3 => crate::blocking::Unblock::Timeout,
         4 if is(ctx.arg(3), "timeout") => crate::blocking::Unblock::Timeout,
-        4 if is(ctx.arg(3), "error") => {
-            crate::blocking::Unblock::Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
-        }
+        4 if is(ctx.arg(3), "error") => crate::blocking::Unblock::Error(error::CLIENT_UNBLOCKED),
         4 => {
-            return Err(CmdError::fixed(
-                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
-            ));
+            return Err(error::UNBLOCK_REASON);
         }
         _ => return Err(error::SYNTAX),
     };

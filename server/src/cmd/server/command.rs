@@ -214,14 +214,14 @@ pub(super) fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
 pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = &ctx.args[2..];
     let spec = crate::cmd::resolve(args).map_err(|e| {
-        if e.text().starts_with("ERR unknown command") {
-            CmdError::fixed("ERR Invalid command specified")
+        if e.text().starts_with(error::UNKNOWN_COMMAND_PREFIX) {
+            error::GETKEYS_INVALID_COMMAND
         } else {
-            CmdError::fixed("ERR Invalid number of arguments specified for command")
+            error::GETKEYS_INVALID_ARITY
         }
     })?;
     if let Some(nk) = spec.numkeys {
-        let invalid = || CmdError::fixed("ERR Invalid arguments specified for command");
+        let invalid = || error::GETKEYS_INVALID_ARGUMENTS;
         let count = crate::num::parse_i64(&args[nk.at])
             .and_then(|n| usize::try_from(n).ok())
             .filter(|&n| n > 0 && nk.at + n < args.len())
@@ -239,7 +239,7 @@ pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let (first, last, step) = spec.keys;
     if first <= 0 {
-        return Err(CmdError::fixed("ERR The command has no key arguments"));
+        return Err(error::GETKEYS_NO_KEYS);
     }
     let argc = args.len() as i32;
     let last = if last < 0 { argc + last } else { last };
