@@ -44,7 +44,6 @@
 //! * `state`, `config`, `num`, `glob` — the locked server state, CONFIG
 //!   parameters, Redis's number formats, glob patterns.
 
-mod blocking;
 mod clock;
 mod cmd;
 mod config;
@@ -52,19 +51,20 @@ mod conn;
 mod db;
 pub mod direct;
 mod fault;
+mod handle;
 mod glob;
 mod num;
 mod protocol;
-mod pubsub;
 mod script;
-mod server;
+mod shared;
 mod state;
+mod version;
 
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
-pub use server::{DEFAULT_SEED, Server, ServerBuilder};
+pub use handle::{DEFAULT_SEED, Server, ServerBuilder};
 
 #[doc(hidden)]
 pub mod internals;

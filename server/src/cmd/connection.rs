@@ -8,18 +8,13 @@ use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, db_arg, int_arg, is};
 use crate::protocol::Resp;
+use crate::version::REDIS_VERSION;
 use crate::state::ClientInfo;
 
 mod client;
+mod client_pause;
 
 use client::*;
-
-/// The version redsim reports to clients: the Redis it imitates.
-pub const REDIS_VERSION: &str = "7.0.15";
-
-/// [`REDIS_VERSION`] as Redis's number (`0x00MMmmpp`), for Lua's
-/// `redis.REDIS_VERSION_NUM`.
-pub const REDIS_VERSION_NUM: i64 = 0x07_00_0F;
 
 const CONN: &str = "connection";
 
@@ -96,8 +91,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
         .doc(CONN, "5.0.0", "Unblocks a client blocked by a blocking command from a different connection."),
-    super::pause::PAUSE,
-    super::pause::UNPAUSE,
+    client_pause::PAUSE,
+    client_pause::UNPAUSE,
     CommandSpec::new("client|no-evict", 3, client_no_evict)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
@@ -280,15 +275,3 @@ fn quit(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Writes a HELP reply: a first line naming the command, the given lines,
-/// and a closing HELP line, as Redis's help replies are shaped.
-pub fn help(ctx: &mut Ctx<'_>, command: &str, lines: &[&str]) {
-    let head = format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-    ctx.out.array(lines.len() + 3);
-    ctx.out.simple(&head);
-    for l in lines {
-        ctx.out.simple(l);
-    }
-    ctx.out.simple("HELP");
-    ctx.out.simple("    Prints this help.");
-}

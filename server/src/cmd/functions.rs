@@ -351,8 +351,7 @@ fn function_restore(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `FUNCTION HELP`
 fn function_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    super::connection::help(
-        ctx,
+    ctx.out.help(
         "FUNCTION",
         &[
             "LOAD [REPLACE] <code>",

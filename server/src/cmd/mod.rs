@@ -22,7 +22,6 @@ mod hash;
 mod keys;
 mod keyspec;
 mod list;
-mod pause;
 pub mod pubsub;
 mod registry;
 mod scripting;
@@ -35,7 +34,6 @@ mod zset;
 use bytes::Bytes;
 
 pub use args::*;
-pub use connection::{REDIS_VERSION, REDIS_VERSION_NUM};
 pub use error::{CmdError, CmdResult};
 pub use functions::function_stats_reply;
 pub use registry::{find, registry, resolve};
@@ -43,7 +41,7 @@ pub use registry::{find, registry, resolve};
 use crate::conn::Session;
 use crate::db::{Db, Entry, Lookup};
 use crate::protocol::Out;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::State;
 
 /// Command flags, as COMMAND INFO lists them.
@@ -292,7 +290,7 @@ pub struct Ctx<'a> {
     /// What the connection does after the reply.
     pub after: After,
     /// Set by a blocking command that found nothing and may wait.
-    pub block: Option<crate::blocking::BlockRequest>,
+    pub block: Option<crate::state::waiters::BlockRequest>,
     /// When a blocked client is served: the key that became ready, which
     /// the command must serve from.
     pub ready_key: Option<&'a [u8]>,
@@ -403,7 +401,7 @@ impl<'a> Ctx<'a> {
     /// one of the keys changes, or answered with the null reply when the
     /// deadline passes. Call only when [`Ctx::can_block`].
     pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>) {
-        self.block = Some(crate::blocking::BlockRequest {
+        self.block = Some(crate::state::waiters::BlockRequest {
             keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
             deadline,
         });

@@ -1,7 +1,7 @@
 //! Pub/sub commands: (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PUBLISH, SPUBLISH
 //! and PUBSUB.
 //!
-//! Subscriptions live in the client registry ([`crate::pubsub`]); these
+//! Subscriptions live in the client registry ([`crate::state::channels`]); these
 //! commands change them and answer with the confirmation pushes Redis sends
 //! (arrays in RESP2, push frames in RESP3), one per channel.
 
@@ -9,7 +9,7 @@ use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx};
 use crate::glob;
-use crate::pubsub::{Kind, confirmation};
+use crate::state::channels::{Kind, confirmation};
 
 const GROUP: &str = "pubsub";
 
@@ -301,8 +301,7 @@ fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `PUBSUB HELP`
 fn pubsub_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    super::connection::help(
-        ctx,
+    ctx.out.help(
         "PUBSUB",
         &[
             "CHANNELS [<pattern>]",

@@ -255,8 +255,7 @@ fn script_debug(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `SCRIPT HELP`
 fn script_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    super::connection::help(
-        ctx,
+    ctx.out.help(
         "SCRIPT",
         &[
             "DEBUG (YES|SYNC|NO)",

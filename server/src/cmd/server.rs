@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 mod command;
 mod info;
 
-use super::connection::{REDIS_VERSION, help};
+use crate::version::REDIS_VERSION;
 use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is, registry};
@@ -384,8 +384,7 @@ fn config_rewrite(_ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `CONFIG HELP`
 fn config_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    help(
-        ctx,
+    ctx.out.help(
         "CONFIG",
         &[
             "GET <pattern>",
@@ -441,8 +440,7 @@ fn debug(ctx: &mut Ctx<'_>) -> CmdResult {
         // Tuning knobs with nothing to tune here: accepted.
         ctx.out.ok();
     } else if is(sub, "help") {
-        help(
-            ctx,
+        ctx.out.help(
             "DEBUG",
             &[
                 "OBJECT <key>",

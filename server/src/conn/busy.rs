@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::session::{Session, Step};
 use crate::cmd::{self, CommandSpec, error, flags};
 use crate::protocol::Out;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::State;
 
 impl Session {
@@ -33,7 +33,7 @@ impl Session {
             .try_lock()
             .or_else(|| shared.state.try_lock_for(Duration::from_micros(500)))
         {
-            shared.sync_pending(&mut state);
+            shared.sync_arrivals(&mut state);
             return Ok(state);
         }
         // Held for longer: likely a long script. Wait off the worker,
@@ -47,7 +47,7 @@ impl Session {
                 return Err(Step::Continue);
             }
             if let Some(mut state) = shared.state.try_lock_for(Duration::from_millis(5)) {
-                shared.sync_pending(&mut state);
+                shared.sync_arrivals(&mut state);
                 return Ok(state);
             }
         };

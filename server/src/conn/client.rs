@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::session::{Peer, Session};
 use crate::protocol::Resp;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{ClientId, ClientInfo, KillSwitch};
 
 impl Session {
@@ -15,7 +15,7 @@ impl Session {
     pub fn open(shared: &Arc<Shared>, peer: Peer) -> Session {
         let id = shared.next_client_id();
         let kill = Arc::new(KillSwitch::default());
-        let outbox = Arc::new(crate::pubsub::Outbox::default());
+        let outbox = Arc::new(crate::state::Outbox::default());
         let now = shared.clock.now_millis();
         let (addr, laddr, local) = match peer {
             Peer::Tcp { addr, laddr } => (addr, laddr, false),
@@ -73,7 +73,7 @@ impl Session {
             authenticated: true,
             multi: None,
             kill: Arc::new(KillSwitch::default()),
-            outbox: Arc::new(crate::pubsub::Outbox::default()),
+            outbox: Arc::new(crate::state::Outbox::default()),
             shared: shared.self_arc(),
             registered: false,
             pending: None,

@@ -14,7 +14,7 @@ use super::session::{Held, Session, Step};
 use crate::cmd::CommandSpec;
 use crate::fault::{Call, Decision, Draft, Injected, Record, Until, pause_holds};
 use crate::protocol::Out;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::State;
 
 /// A command that must wait before it runs: the transport awaits
@@ -58,7 +58,7 @@ pub(super) enum Gate {
 /// A blocked command's fate once it is answered: journal it, and drop the
 /// reply if the fault said so.
 #[derive(Debug)]
-pub(super) struct Pending {
+pub(super) struct BlockedReply {
     draft: Option<Draft>,
     db: usize,
     fault: Option<Injected>,
@@ -211,7 +211,7 @@ impl Session {
             Step::Wait(_) => {}
             Step::Blocked(_) => {
                 if draft.is_some() || fault.is_some() {
-                    self.pending = Some(Pending { draft, db, fault });
+                    self.pending = Some(BlockedReply { draft, db, fault });
                 }
             }
             Step::Continue | Step::Close | Step::Drop => {

@@ -18,7 +18,7 @@ use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
 
 use crate::conn::{Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// An in-process connection to a [`Server`](crate::Server).
 ///

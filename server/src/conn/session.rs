@@ -15,11 +15,11 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::call::{call, count_error};
-use super::gate::{Gate, Pending, Prior, Ran, Resume, Wait};
+use super::gate::{Gate, BlockedReply, Prior, Ran, Resume, Wait};
 use crate::cmd::{self, After, Caller, CmdError, CommandSpec, Ctx, error, flags};
 use crate::fault::Injected;
 use crate::protocol::{Out, Resp};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{ClientId, KillSwitch, State};
 
 /// How a client is connected, for CLIENT LIST.
@@ -79,14 +79,14 @@ pub struct Session {
     /// Flipped from outside to close the connection.
     pub kill: Arc<KillSwitch>,
     /// Pub/sub messages from other clients, for the transport to write.
-    pub outbox: Arc<crate::pubsub::Outbox>,
+    pub outbox: Arc<crate::state::Outbox>,
     pub(super) shared: Arc<Shared>,
     /// Whether this session is in the client registry (and must leave it
     /// on drop); false for the stand-ins that serve blocked clients.
     pub(super) registered: bool,
     /// What to do with the reply of the command blocked now (journal it,
     /// drop it), when there is anything to do.
-    pub(super) pending: Option<Pending>,
+    pub(super) pending: Option<BlockedReply>,
     /// Set when a command took long (see [`Session::take_ran_long`]).
     pub(super) ran_long: bool,
     /// When the previous command ended, while the state lock has been held
@@ -400,7 +400,7 @@ impl Session {
             }
             (After::Continue, None) => then(Step::Continue),
         };
-        crate::blocking::serve_ready(&mut state, shared, now, now_us);
+        crate::state::waiters::serve_ready(&mut state, shared, now, now_us);
         shared.refresh_wake(&state);
         Ran {
             step,

@@ -22,8 +22,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::conn::{Held, Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
-use crate::pubsub::Outbox;
-use crate::server::Shared;
+use crate::state::Outbox;
+use crate::shared::Shared;
 use crate::state::KillSwitch;
 
 /// Bytes read per `read` call at most; also the initial buffer size.

@@ -82,7 +82,8 @@ pub use value::{Entry, KeyType, Snapshot, Ttl, Value};
 use crate::cmd::{After, Caller, Ctx};
 use crate::conn::Session;
 use crate::protocol::{Out, Resp};
-use crate::server::{Server, Shared};
+use crate::handle::Server;
+use crate::shared::Shared;
 use crate::state::ClientId;
 
 /// The client id direct writes run as: none that a client can have (ids
@@ -183,7 +184,7 @@ impl Database {
         };
         let shared = &*self.shared;
         let mut state = shared.state.lock();
-        shared.sync_pending(&mut state);
+        shared.sync_arrivals(&mut state);
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
         if state.next_deadline().is_some_and(|d| d < now) {
@@ -209,7 +210,7 @@ impl Database {
             block: None,
             ready_key: None,
         });
-        crate::blocking::serve_ready(&mut state, shared, now, now_us);
+        crate::state::waiters::serve_ready(&mut state, shared, now, now_us);
         shared.refresh_wake(&state);
         match result {
             Ok(()) => Ok(out.take()),

@@ -31,7 +31,6 @@ mod hold;
 mod journal;
 mod pause;
 mod rule;
-mod verbs;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -163,6 +162,17 @@ impl Faults {
     /// not, commands skip the registry entirely.
     pub fn is_armed(&self) -> bool {
         self.armed.load(Ordering::Acquire)
+    }
+
+    /// Blocks until at least `n` clients wait for a pause, or `timeout`
+    /// passes; whether they do.
+    pub fn wait_paused(&self, n: usize, timeout: Duration) -> bool {
+        self.paused.wait_at_least(n, timeout)
+    }
+
+    /// Waits until at least `n` clients wait for a pause.
+    pub async fn until_paused(&self, n: usize) {
+        self.paused.at_least(n).await;
     }
 
     fn update(&self, f: impl FnOnce(&mut Inner)) {

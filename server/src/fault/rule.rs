@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use super::hold::{Gauge, Release};
 use crate::cmd::CommandSpec;
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// What a rule does to a command it matches.
 #[derive(Clone, Debug)]

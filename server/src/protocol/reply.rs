@@ -103,6 +103,19 @@ impl Out {
         self.buf.extend_from_slice(b"+OK\r\n");
     }
 
+    /// A HELP reply: a first line naming the command, the given lines,
+    /// and a closing HELP line, as Redis's help replies are shaped.
+    pub fn help(&mut self, command: &str, lines: &[&str]) {
+        let head = format!("{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+        self.array(lines.len() + 3);
+        self.simple(&head);
+        for l in lines {
+            self.simple(l);
+        }
+        self.simple("HELP");
+        self.simple("    Prints this help.");
+    }
+
     /// A simple string (`+…`). Must not contain CR or LF.
     pub fn simple(&mut self, s: &str) {
         self.buf.push(b'+');

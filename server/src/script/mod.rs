@@ -43,7 +43,7 @@ use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, V
 use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, error, flags};
 use crate::conn::{Session, call};
 use crate::protocol::{Out, Resp};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::State;
 use parking_lot::Mutex;
 
@@ -226,8 +226,8 @@ impl Engine {
         redis.set("REPL_SLAVE", 2)?;
         redis.set("REPL_REPLICA", 2)?;
         redis.set("REPL_ALL", 3)?;
-        redis.set("REDIS_VERSION", crate::cmd::REDIS_VERSION)?;
-        redis.set("REDIS_VERSION_NUM", crate::cmd::REDIS_VERSION_NUM)?;
+        redis.set("REDIS_VERSION", crate::version::REDIS_VERSION)?;
+        redis.set("REDIS_VERSION_NUM", crate::version::REDIS_VERSION_NUM)?;
         redis.set(
             "sha1hex",
             lua.create_function(|lua, v: Value| {

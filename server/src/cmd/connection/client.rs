@@ -295,9 +295,9 @@ pub(super) fn kill(ctx: &mut Ctx<'_>, victim: u64, me: u64) {
 pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     let id = int_arg(ctx.arg(2))?;
     let how = match ctx.argc() {
-        3 => crate::blocking::Unblock::Timeout,
-        4 if is(ctx.arg(3), "timeout") => crate::blocking::Unblock::Timeout,
-        4 if is(ctx.arg(3), "error") => crate::blocking::Unblock::Error(error::CLIENT_UNBLOCKED),
+        3 => crate::state::waiters::Unblock::Timeout,
+        4 if is(ctx.arg(3), "timeout") => crate::state::waiters::Unblock::Timeout,
+        4 if is(ctx.arg(3), "error") => crate::state::waiters::Unblock::Error(error::CLIENT_UNBLOCKED),
         4 => {
             return Err(error::UNBLOCK_REASON);
         }
@@ -329,8 +329,7 @@ pub(super) fn client_getredir(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `CLIENT HELP`
 pub(super) fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    help(
-        ctx,
+    ctx.out.help(
         "CLIENT",
         &[
             "GETNAME",

@@ -4,7 +4,6 @@
 //! replies nil for a missing key, before anything else (so FREQ and
 //! IDLETIME of a missing key are nil whatever the policy).
 
-use super::super::connection::help;
 use super::super::error::{self, CmdResult};
 use super::super::flags::*;
 use super::super::{CommandSpec, Ctx};
@@ -158,8 +157,7 @@ fn refcount(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `OBJECT HELP`
 fn object_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    help(
-        ctx,
+    ctx.out.help(
         "OBJECT",
         &[
             "ENCODING <key>",

@@ -9,7 +9,7 @@
 //!
 //! The blocking commands find nothing, ask the core to block
 //! ([`Ctx::block`]) and are run again, with [`Ctx::ready_key`] set, when a
-//! key they wait on changes; [`crate::blocking`] owns the waiting, the
+//! key they wait on changes; [`crate::state::waiters`] owns the waiting, the
 //! order of service and the timeouts.
 //!
 //! * [`edit`]: pushes, pops, LSET, LINSERT, LREM, LTRIM.

@@ -259,8 +259,7 @@ pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `COMMAND HELP`
 pub(super) fn command_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    help(
-        ctx,
+    ctx.out.help(
         "COMMAND",
         &[
             "(no subcommand)",

@@ -1,49 +1,30 @@
-//! The server handle: build, start, connect, stop.
+//! The server core: [`Shared`], what every connection of one server
+//! shares — the state behind its one lock, the clock, the fault registry,
+//! the client arrivals queued while a script holds the lock, the counters
+//! the transports keep without the lock, and the ticker that purges
+//! expired keys and times out blocked clients for clocks that move by
+//! themselves.
 //!
-//! A [`Server`] owns one keyspace and, unless told otherwise, a TCP
-//! listener on a free loopback port. Starting one costs a socket bind and a
-//! task spawn, and dropping it closes everything, so a test can start a
-//! fresh server for itself. Connections come two ways: [`Server::connection`]
-//! gives an in-process connection for the `redis` crate (no socket), and
-//! [`Server::addr`] / [`Server::url`] give what any client needs over TCP.
-//!
-//! Server tasks run on a small runtime owned by redsim (or one the builder
-//! is given), never on the test's own runtime: a synchronous client called
-//! from inside `#[tokio::test]` cannot starve the server that must answer it.
+//! It is the commands' host: it implements [`cmd::Host`](crate::cmd::Host),
+//! the narrow interface through which a command reaches beyond the state
+//! (shutdown, CLIENT PAUSE, configuration the transports read without the
+//! lock). It knows nothing of sockets or of the `Server` handle.
 
 use std::collections::HashMap;
-use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use tokio::runtime::{Handle, Runtime};
+use tokio::runtime::Handle;
 use tokio::sync::Notify;
-
-mod builder;
-
-pub use builder::ServerBuilder;
-pub(crate) use builder::bind_listener;
 
 use crate::clock::{Clock, ClockListener};
 use crate::config::Config;
-use crate::conn::{LocalConnection, tcp};
+use crate::fault::Faults;
 use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 
-/// The seed a server uses when none is given.
-pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
-
-/// The runtime that runs server tasks when the builder is not given one.
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("redsim")
-        .enable_all()
-        .build()
-        .expect("redsim: cannot start its runtime")
-});
 
 /// The configuration values transports need without the state lock (a
 /// long script holds it, and Redis still accepts and reads clients then).
@@ -94,7 +75,7 @@ impl Mirror {
 /// Client arrivals and departures that happened while the state was
 /// locked by someone else; applied the next time it is locked.
 #[derive(Default)]
-struct Pending {
+struct Arrivals {
     arrived: Vec<ClientInfo>,
     left: Vec<ClientId>,
 }
@@ -125,10 +106,10 @@ pub struct Shared {
     pub connected: AtomicUsize,
     /// Connections refused by `maxclients` (INFO rejected_connections).
     pub rejected: AtomicU64,
-    pending: Mutex<Pending>,
-    /// Set after queueing into `pending`, so that the lock holder can skip
+    arrivals: Mutex<Arrivals>,
+    /// Set after queueing into `arrivals`, so that the lock holder can skip
     /// it with one atomic when nothing is queued.
-    any_pending: AtomicBool,
+    any_arrivals: AtomicBool,
     switches: Mutex<HashMap<ClientId, Arc<KillSwitch>>>,
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
     ticker: Notify,
@@ -140,10 +121,49 @@ pub struct Shared {
     wake_at: AtomicI64,
     me: Weak<Shared>,
     /// Fault rules, pauses, partitions, power, and the command journal.
-    pub faults: crate::fault::Faults,
+    pub faults: Faults,
 }
 
 impl Shared {
+    /// The core of a server starting with `state`, reading `clock`,
+    /// running its tasks on `runtime`, listening on `addr` if any. The
+    /// clock is told to report its moves to it.
+    pub fn new(
+        state: State,
+        clock: Clock,
+        runtime: Handle,
+        addr: Option<SocketAddr>,
+        faults: Faults,
+    ) -> Arc<Shared> {
+        let mirror = Mirror::of(&state.config);
+        let shared = Arc::new_cyclic(|me| Shared {
+            state: Mutex::new(state),
+            wake_hints: clock.wants_wake_hints(),
+            clock: clock.clone(),
+            runtime,
+            addr,
+            net_input: AtomicU64::new(0),
+            net_output: AtomicU64::new(0),
+            next_client_id: AtomicU64::new(1),
+            closed: AtomicBool::new(false),
+            shutdown: Notify::new(),
+            ticker: Notify::new(),
+            wake_at: AtomicI64::new(i64::MAX),
+            running_script: Mutex::new(None),
+            mirror,
+            connected: AtomicUsize::new(0),
+            rejected: AtomicU64::new(0),
+            arrivals: Mutex::new(Arrivals::default()),
+            any_arrivals: AtomicBool::new(false),
+            switches: Mutex::new(HashMap::new()),
+            me: me.clone(),
+            faults,
+        });
+        let listener: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
+        clock.subscribe(listener);
+        shared
+    }
+
     /// A fresh client id (CLIENT ID), increasing from 1.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
@@ -187,7 +207,8 @@ impl Shared {
         self.close_now();
     }
 
-    fn close(&self) {
+    /// Closes every connection and the listener (the handle is dropped).
+    pub fn close(&self) {
         self.close_now();
     }
 
@@ -218,14 +239,14 @@ impl Shared {
         self.switches.lock().insert(info.id, Arc::clone(&info.kill));
         match self.state.try_lock() {
             Some(mut state) => {
-                self.sync_pending(&mut state);
+                self.sync_arrivals(&mut state);
                 state.stats.connections_received += 1;
                 state.clients.insert(info.id, info);
             }
             None => {
-                let mut pending = self.pending.lock();
-                pending.arrived.push(info);
-                self.any_pending.store(true, Ordering::Release);
+                let mut arrivals = self.arrivals.lock();
+                arrivals.arrived.push(info);
+                self.any_arrivals.store(true, Ordering::Release);
             }
         }
     }
@@ -236,27 +257,27 @@ impl Shared {
         self.switches.lock().remove(&id);
         match self.state.try_lock() {
             Some(mut state) => {
-                self.sync_pending(&mut state);
+                self.sync_arrivals(&mut state);
                 state.remove_client(id);
             }
             None => {
-                let mut pending = self.pending.lock();
-                pending.left.push(id);
-                self.any_pending.store(true, Ordering::Release);
+                let mut arrivals = self.arrivals.lock();
+                arrivals.left.push(id);
+                self.any_arrivals.store(true, Ordering::Release);
             }
         }
     }
 
     /// Applies the arrivals and departures queued while the state was
     /// busy. Called by whoever holds the lock.
-    pub fn sync_pending(&self, state: &mut State) {
+    pub fn sync_arrivals(&self, state: &mut State) {
         // Nearly always nothing is queued: one atomic load, not a lock.
-        if !self.any_pending.load(Ordering::Acquire)
-            || !self.any_pending.swap(false, Ordering::Acquire)
+        if !self.any_arrivals.load(Ordering::Acquire)
+            || !self.any_arrivals.swap(false, Ordering::Acquire)
         {
             return;
         }
-        let pending = std::mem::take(&mut *self.pending.lock());
+        let pending = std::mem::take(&mut *self.arrivals.lock());
         for info in pending.arrived {
             state.stats.connections_received += 1;
             state.clients.insert(info.id, info);
@@ -273,7 +294,7 @@ impl Shared {
         let now_us = self.clock.now_micros();
         let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
-        self.sync_pending(&mut state);
+        self.sync_arrivals(&mut state);
         state.now_ms = now;
         self.release_expiry_after_pause(&mut state, now);
         state.purge_expired(now);
@@ -337,7 +358,7 @@ impl ClockListener for Shared {
 /// nobody touches the keys, and times blocked clients out on the dot (it
 /// sleeps until the next deadline, woken early when an earlier one
 /// arrives). Manual clocks need none of it: their moves do the work.
-async fn ticker(shared: Weak<Shared>) {
+pub async fn ticker(shared: Weak<Shared>) {
     loop {
         let Some(sh) = shared.upgrade() else {
             return;
@@ -354,7 +375,7 @@ async fn ticker(shared: Weak<Shared>) {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
-            sh.sync_pending(&mut state);
+            sh.sync_arrivals(&mut state);
             state.now_ms = now;
             sh.release_expiry_after_pause(&mut state, now);
             if state.next_deadline().is_some_and(|d| d < now) {
@@ -386,108 +407,3 @@ async fn ticker(shared: Weak<Shared>) {
     }
 }
 
-/// A running redsim server. Dropping it shuts it down.
-///
-/// ```
-/// let server = redsim::Server::start().unwrap();
-/// let mut con = server.connection();
-/// redis::cmd("SET").arg("greeting").arg("hello").exec(&mut con).unwrap();
-/// let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
-/// assert_eq!(v, "hello");
-/// ```
-pub struct Server {
-    pub(crate) shared: Arc<Shared>,
-    /// Dropped by the accept loop with its listener (the port is free).
-    pub(crate) stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
-}
-
-impl Server {
-    /// A builder with every default.
-    pub fn builder() -> ServerBuilder {
-        ServerBuilder::default()
-    }
-
-    /// Starts a server with every default: system clock, no password,
-    /// listening on a free port of 127.0.0.1.
-    ///
-    /// # Errors
-    /// When no loopback port can be bound.
-    pub fn start() -> io::Result<Server> {
-        ServerBuilder::default().start()
-    }
-
-    /// A new in-process connection: a client of its own (CLIENT ID, SELECT,
-    /// MULTI state), reached without a socket. Its clones share it, as
-    /// clones of a `redis` multiplexed connection share theirs.
-    pub fn connection(&self) -> LocalConnection {
-        LocalConnection::new(Arc::clone(&self.shared))
-    }
-
-    /// The TCP address.
-    ///
-    /// # Panics
-    /// If the server was built with `.listen(false)`.
-    pub fn addr(&self) -> SocketAddr {
-        self.shared
-            .addr
-            .expect("this redsim server was built with .listen(false)")
-    }
-
-    /// A `redis://` URL for `redis::Client::open`, with the password if one
-    /// is set.
-    pub fn url(&self) -> String {
-        let addr = self.addr();
-        let auth = match self.shared.state.lock().config.requirepass() {
-            Some(p) => format!(":{}@", String::from_utf8_lossy(p)),
-            None => String::new(),
-        };
-        format!("redis://{auth}{addr}/")
-    }
-
-    /// A `redis::Client` for this server's TCP address.
-    pub fn client(&self) -> redis::Client {
-        redis::Client::open(self.url()).expect("a redsim URL is always valid")
-    }
-
-    /// The clock this server reads.
-    pub fn clock(&self) -> &Clock {
-        &self.shared.clock
-    }
-
-    /// What every connection shares, for the crate's other handles.
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
-    /// Waits until the server has been shut down (by [`Server::shutdown`],
-    /// or by a client's `SHUTDOWN`).
-    pub async fn closed(&self) {
-        self.shared.closed().await;
-    }
-
-    /// Shuts the server down: stops listening, closes every connection,
-    /// and makes in-process connections fail. Also done on drop.
-    pub fn shutdown(self) {
-        drop(self);
-    }
-
-    fn close(&self) {
-        self.shared.close();
-        self.wait_listener_gone();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-impl std::fmt::Debug for Server {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("addr", &self.shared.addr)
-            .field("clock", &self.shared.clock)
-            .finish()
-    }
-}

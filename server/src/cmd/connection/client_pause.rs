@@ -4,9 +4,9 @@
 //! ends on the server clock) is the fault registry's; these commands parse
 //! Redis 7.0's syntax and hand it over.
 
-use super::error::{self, CmdResult};
-use super::flags::*;
-use super::{CommandSpec, Ctx, is};
+use crate::cmd::error::{self, CmdResult};
+use crate::cmd::flags::*;
+use crate::cmd::{CommandSpec, Ctx, is};
 use crate::fault::PauseMode;
 
 /// `CLIENT PAUSE`.

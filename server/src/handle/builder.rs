@@ -1,7 +1,20 @@
 //! [`ServerBuilder`]: what a server starts with, and starting it; the
 //! listening socket.
 
-use super::*;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::runtime::Handle;
+
+use super::{DEFAULT_SEED, RUNTIME, Server};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::conn::tcp;
+use crate::fault::Faults;
+use crate::shared::Shared;
+use crate::state::State;
 
 /// Builds a [`Server`]: clock, seed, password, address, runtime.
 ///
@@ -162,39 +175,14 @@ impl ServerBuilder {
         if let Some(a) = addr {
             config.set_port(a.port());
         }
-        let mirror = Mirror::of(&config);
-        let faults = crate::fault::Faults::new(self.seed, config.clone(), self.journal);
+        let faults = Faults::new(self.seed, config.clone(), self.journal);
         let mut state = State::new(self.seed, config, self.clock.now_millis());
         state.port = addr.map_or(0, |a| a.port());
         state.lua_memory_limit = self.lua_memory_limit;
         state.executable = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        let shared = Arc::new_cyclic(|me| Shared {
-            state: Mutex::new(state),
-            clock: self.clock.clone(),
-            runtime: runtime.clone(),
-            addr,
-            net_input: AtomicU64::new(0),
-            net_output: AtomicU64::new(0),
-            next_client_id: AtomicU64::new(1),
-            closed: AtomicBool::new(false),
-            shutdown: Notify::new(),
-            ticker: Notify::new(),
-            wake_hints: self.clock.wants_wake_hints(),
-            wake_at: AtomicI64::new(i64::MAX),
-            running_script: Mutex::new(None),
-            mirror,
-            connected: AtomicUsize::new(0),
-            rejected: AtomicU64::new(0),
-            pending: Mutex::new(Pending::default()),
-            any_pending: AtomicBool::new(false),
-            switches: Mutex::new(HashMap::new()),
-            me: me.clone(),
-            faults,
-        });
-        let listener_weak: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
-        self.clock.subscribe(listener_weak);
+        let shared = Shared::new(state, self.clock.clone(), runtime.clone(), addr, faults);
         let mut stopped = None;
         if let Some(l) = listener {
             let _enter = runtime.enter();
@@ -205,7 +193,7 @@ impl ServerBuilder {
             runtime.spawn(tcp::accept_loop(Arc::clone(&shared), l, tx, epoch));
         }
         if self.clock.runs_in_real_time() {
-            runtime.spawn(ticker(Arc::downgrade(&shared)));
+            runtime.spawn(crate::shared::ticker(Arc::downgrade(&shared)));
         }
         Ok(Server {
             shared,

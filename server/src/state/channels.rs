@@ -12,65 +12,13 @@
 
 use std::collections::BTreeMap;
 
-use parking_lot::Mutex;
-use tokio::sync::Notify;
-
-use crate::config::{OutputLimits, notify};
+use crate::config::notify;
 use crate::db::Blob;
 use crate::glob;
 use crate::protocol::Out;
-use crate::state::{ClientId, State};
-
-/// Messages waiting to be written to one client.
-#[derive(Debug, Default)]
-pub struct Outbox {
-    buf: Mutex<Vec<u8>>,
-    notify: Notify,
-    /// Server-clock ms since when the backlog has been past the soft
-    /// limit, if it is.
-    soft_since: Mutex<Option<i64>>,
-}
-
-impl Outbox {
-    /// Appends encoded bytes; false when the client must be disconnected
-    /// instead, as Redis does past `client-output-buffer-limit pubsub`:
-    /// the backlog would pass the hard limit, or it has stayed past the
-    /// soft limit for more than its seconds (on the server clock, `now`).
-    pub fn push(&self, bytes: &[u8], limits: OutputLimits, now: i64) -> bool {
-        let mut buf = self.buf.lock();
-        let len = buf.len() + bytes.len();
-        if limits.hard > 0 && len > limits.hard {
-            return false;
-        }
-        if limits.soft > 0 {
-            let mut since = self.soft_since.lock();
-            if len <= limits.soft {
-                *since = None;
-            } else if let Some(t) = *since {
-                // Whole seconds, as Redis counts them (server.unixtime).
-                if now.div_euclid(1000) - t.div_euclid(1000) > limits.soft_seconds {
-                    return false;
-                }
-            } else {
-                *since = Some(now);
-            }
-        }
-        buf.extend_from_slice(bytes);
-        drop(buf);
-        self.notify.notify_one();
-        true
-    }
-
-    /// Takes everything waiting.
-    pub fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.buf.lock())
-    }
-
-    /// Waits until something may be waiting.
-    pub async fn ready(&self) {
-        self.notify.notified().await;
-    }
-}
+use super::State;
+use super::clients::ClientId;
+use crate::config::OutputLimits;
 
 /// Subscribers of channels and patterns.
 #[derive(Debug, Default)]

@@ -8,97 +8,24 @@
 //! statistics that INFO reports.
 //!
 //! It does not hold anything a connection needs only for itself (its reply
-//! buffer, its parser, its MULTI queue): that is the [`Session`](crate::conn::Session).
+//! buffer, its parser, its MULTI queue): that is the command layer's
+//! client and the transports' session.
+//!
+//! Beside the keyspace it owns the registries a command may need to see
+//! across clients: [`clients`] (who is connected), [`channels`] (who
+//! listens to what) and [`waiters`] (who is blocked on which keys). The Lua
+//! engine lives here too, but is the `script` module's.
+
+pub mod channels;
+pub mod clients;
+pub mod waiters;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::Notify;
+pub use clients::{ClientId, ClientInfo, KillSwitch, Outbox};
 
 use crate::config::Config;
 use crate::db::{Blob, Db};
-use crate::protocol::Resp;
-
-/// Identifier of a client connection, as CLIENT ID reports it.
-pub type ClientId = u64;
-
-/// What the server knows about one connected client.
-#[derive(Debug)]
-pub struct ClientInfo {
-    /// CLIENT ID.
-    pub id: ClientId,
-    /// Peer address (`ip:port`), or a description of the in-process link.
-    pub addr: String,
-    /// Local address (`ip:port`) the client connected to.
-    pub laddr: String,
-    /// CLIENT SETNAME.
-    pub name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-NAME.
-    pub lib_name: Option<Vec<u8>>,
-    /// CLIENT SETINFO LIB-VER.
-    pub lib_ver: Option<Vec<u8>>,
-    /// Server-clock milliseconds at connection.
-    pub created_ms: i64,
-    /// Server-clock milliseconds of the last command.
-    pub last_ms: i64,
-    /// Selected database.
-    pub db: usize,
-    /// Protocol version.
-    pub resp: Resp,
-    /// Full name of the last command (`client|list`).
-    pub last_cmd: &'static str,
-    /// Queued commands, or -1 outside MULTI.
-    pub multi: i64,
-    /// Whether the connection is in-process rather than TCP.
-    pub local: bool,
-    /// Keys this client WATCHes, as (database, key).
-    pub watching: Vec<(usize, Blob)>,
-    /// Set when a watched key changes: the next EXEC fails.
-    pub cas_dirty: bool,
-    /// SUBSCRIBEd channels, in subscription order.
-    pub channels: indexmap::IndexSet<Blob>,
-    /// PSUBSCRIBEd patterns, in subscription order.
-    pub patterns: indexmap::IndexSet<Blob>,
-    /// SSUBSCRIBEd shard channels, in subscription order.
-    pub shard_channels: indexmap::IndexSet<Blob>,
-    /// Pub/sub messages waiting to be written to this client.
-    pub outbox: Arc<crate::pubsub::Outbox>,
-    /// Raised to make the connection close (CLIENT KILL, shutdown).
-    pub kill: Arc<KillSwitch>,
-}
-
-/// A one-way switch that closes a connection from outside it.
-#[derive(Debug, Default)]
-pub struct KillSwitch {
-    killed: AtomicBool,
-    notify: Notify,
-}
-
-impl KillSwitch {
-    /// Flips the switch and wakes the connection's task.
-    pub fn kill(&self) {
-        self.killed.store(true, Ordering::SeqCst);
-        self.notify.notify_waiters();
-        self.notify.notify_one();
-    }
-
-    /// Whether the switch has been flipped.
-    pub fn is_killed(&self) -> bool {
-        self.killed.load(Ordering::SeqCst)
-    }
-
-    /// Waits until the switch is flipped.
-    pub async fn killed(&self) {
-        loop {
-            let notified = self.notify.notified();
-            if self.is_killed() {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
 
 /// Counters reported by INFO stats and INFO commandstats.
 #[derive(Debug, Default)]
@@ -163,11 +90,11 @@ pub struct State {
     /// Who WATCHes each (database, key).
     pub watched_keys: HashMap<(usize, Blob), Vec<ClientId>>,
     /// Clients blocked in BLPOP and friends.
-    pub blocking: crate::blocking::Blocking,
+    pub blocking: waiters::Blocking,
     /// Channel and pattern subscribers.
-    pub pubsub: crate::pubsub::PubSub,
+    pub pubsub: channels::PubSub,
     /// The client whose command is running: messages for it go into its
-    /// reply stream (see [`crate::pubsub`]).
+    /// reply stream (see [`channels`]).
     pub current_client: Option<ClientId>,
     /// Messages for the current client, written ahead of its reply.
     pub current_pushes: Vec<u8>,
@@ -209,8 +136,8 @@ impl State {
             port: 0,
             executable: String::new(),
             watched_keys: HashMap::new(),
-            blocking: crate::blocking::Blocking::default(),
-            pubsub: crate::pubsub::PubSub::default(),
+            blocking: waiters::Blocking::default(),
+            pubsub: channels::PubSub::default(),
             current_client: None,
             current_pushes: Vec::new(),
             scripting: None,

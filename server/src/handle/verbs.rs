@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tokio::runtime::Handle;
 
-use super::{FaultGuard, Journal, PauseMode, Rule};
+use super::{Server, ServerBuilder};
 use crate::conn::tcp;
-use crate::server::{Server, ServerBuilder};
+use crate::fault::{FaultGuard, Journal, PauseMode, Rule};
 use crate::state::State;
 
 impl ServerBuilder {
@@ -109,12 +109,12 @@ impl Server {
     /// `timeout` passes; whether they do. The timeout guards against a
     /// broken test; from async code use [`Server::until_paused_clients`].
     pub fn wait_paused_clients(&self, n: usize, timeout: Duration) -> bool {
-        self.shared.faults.paused.wait_at_least(n, timeout)
+        self.shared.faults.wait_paused(n, timeout)
     }
 
     /// Waits until at least `n` clients wait for a pause.
     pub async fn until_paused_clients(&self, n: usize) {
-        self.shared.faults.paused.at_least(n).await;
+        self.shared.faults.until_paused(n).await;
     }
 
     /// Cuts clients off by name: connections of clients whose name
@@ -137,7 +137,7 @@ impl Server {
     pub fn partition(&self, name: &str) {
         self.shared.faults.partition(name.as_bytes());
         let mut state = self.shared.state.lock();
-        self.shared.sync_pending(&mut state);
+        self.shared.sync_arrivals(&mut state);
         for c in state.clients.values() {
             if self.shared.faults.is_partitioned(c.name.as_deref()) {
                 c.kill.kill();
@@ -216,7 +216,7 @@ impl Server {
             // SO_REUSEADDR: the connections just closed, in TIME_WAIT, do
             // not keep the port.
             let backlog = self.shared.faults.startup.tcp_backlog();
-            let listener = crate::server::bind_listener(addr, backlog)?;
+            let listener = super::bind_listener(addr, backlog)?;
             let runtime = self.shared.runtime.clone();
             let _enter = runtime.enter();
             let listener = tokio::net::TcpListener::from_std(listener)?;
@@ -282,7 +282,7 @@ impl Server {
             running.kill();
         }
         let mut state = shared.state.lock();
-        shared.sync_pending(&mut state);
+        shared.sync_arrivals(&mut state);
         // Under the lock: a command waiting for it finds its connection
         // killed and does not run against the new state.
         shared.kill_clients();

@@ -30,7 +30,7 @@ use crate::cmd::{After, Caller, CommandSpec, Ctx};
 use crate::conn::{Session, call};
 use crate::db::Blob;
 use crate::protocol::{Out, Resp};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::state::{ClientId, State};
 
 /// What a blocking command asks for when it finds nothing.

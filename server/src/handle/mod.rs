@@ -1,0 +1,149 @@
+//! The server handle: build, start, connect, stop, and the verbs a test
+//! applies to a running server.
+//!
+//! A [`Server`] owns one keyspace and, unless told otherwise, a TCP
+//! listener on a free loopback port. Starting one costs a socket bind and a
+//! task spawn, and dropping it closes everything, so a test can start a
+//! fresh server for itself. Connections come two ways: [`Server::connection`]
+//! gives an in-process connection for the `redis` crate (no socket), and
+//! [`Server::addr`] / [`Server::url`] give what any client needs over TCP.
+//!
+//! Server tasks run on a small runtime owned by redsim (or one the builder
+//! is given), never on the test's own runtime: a synchronous client called
+//! from inside `#[tokio::test]` cannot starve the server that must answer it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::Mutex;
+use tokio::runtime::Runtime;
+
+mod builder;
+mod verbs;
+
+pub use builder::ServerBuilder;
+pub(crate) use builder::bind_listener;
+
+use crate::clock::Clock;
+use crate::conn::LocalConnection;
+use crate::shared::Shared;
+
+/// The seed a server uses when none is given.
+pub const DEFAULT_SEED: u64 = 0x5EED_F00D;
+
+/// The runtime that runs server tasks when the builder is not given one.
+static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("redsim")
+        .enable_all()
+        .build()
+        .expect("redsim: cannot start its runtime")
+});
+
+/// A running redsim server. Dropping it shuts it down.
+///
+/// ```
+/// let server = redsim::Server::start().unwrap();
+/// let mut con = server.connection();
+/// redis::cmd("SET").arg("greeting").arg("hello").exec(&mut con).unwrap();
+/// let v: String = redis::cmd("GET").arg("greeting").query(&mut con).unwrap();
+/// assert_eq!(v, "hello");
+/// ```
+pub struct Server {
+    pub(crate) shared: Arc<Shared>,
+    /// Dropped by the accept loop with its listener (the port is free).
+    pub(crate) stopped: Mutex<Option<std::sync::mpsc::Receiver<()>>>,
+}
+
+impl Server {
+    /// A builder with every default.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Starts a server with every default: system clock, no password,
+    /// listening on a free port of 127.0.0.1.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub fn start() -> io::Result<Server> {
+        ServerBuilder::default().start()
+    }
+
+    /// A new in-process connection: a client of its own (CLIENT ID, SELECT,
+    /// MULTI state), reached without a socket. Its clones share it, as
+    /// clones of a `redis` multiplexed connection share theirs.
+    pub fn connection(&self) -> LocalConnection {
+        LocalConnection::new(Arc::clone(&self.shared))
+    }
+
+    /// The TCP address.
+    ///
+    /// # Panics
+    /// If the server was built with `.listen(false)`.
+    pub fn addr(&self) -> SocketAddr {
+        self.shared
+            .addr
+            .expect("this redsim server was built with .listen(false)")
+    }
+
+    /// A `redis://` URL for `redis::Client::open`, with the password if one
+    /// is set.
+    pub fn url(&self) -> String {
+        let addr = self.addr();
+        let auth = match self.shared.state.lock().config.requirepass() {
+            Some(p) => format!(":{}@", String::from_utf8_lossy(p)),
+            None => String::new(),
+        };
+        format!("redis://{auth}{addr}/")
+    }
+
+    /// A `redis::Client` for this server's TCP address.
+    pub fn client(&self) -> redis::Client {
+        redis::Client::open(self.url()).expect("a redsim URL is always valid")
+    }
+
+    /// The clock this server reads.
+    pub fn clock(&self) -> &Clock {
+        &self.shared.clock
+    }
+
+    /// What every connection shares, for the crate's other handles.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Waits until the server has been shut down (by [`Server::shutdown`],
+    /// or by a client's `SHUTDOWN`).
+    pub async fn closed(&self) {
+        self.shared.closed().await;
+    }
+
+    /// Shuts the server down: stops listening, closes every connection,
+    /// and makes in-process connections fail. Also done on drop.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+
+    fn close(&self) {
+        self.shared.close();
+        self.wait_listener_gone();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.shared.addr)
+            .field("clock", &self.shared.clock)
+            .finish()
+    }
+}
