@@ -102,7 +102,7 @@ pub fn fuzz_dispatch(server: &crate::Server, data: &[u8]) {
         }
     }
     assert_eq!(
-        crate::conn::PANICS_CAUGHT.load(std::sync::atomic::Ordering::Relaxed),
+        crate::cmd::exec::PANICS_CAUGHT.load(std::sync::atomic::Ordering::Relaxed),
         0,
         "a command panicked (caught by the server; see its message above)"
     );

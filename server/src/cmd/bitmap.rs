@@ -387,7 +387,7 @@ fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     let result = {
-        let db = &ctx.state.dbs[ctx.session.db];
+        let db = &ctx.state.dbs[ctx.client.db];
         let now = ctx.now;
         let inputs = sources
             .iter()

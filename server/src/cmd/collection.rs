@@ -93,7 +93,7 @@ pub(crate) struct Parts<'c> {
 /// Borrows `key`'s value, the reply buffer and the generator at once.
 pub(crate) fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Parts<'c> {
     let now = ctx.now;
-    let db = ctx.session.db;
+    let db = ctx.client.db;
     let state = &mut *ctx.state;
     let dbs = &mut state.dbs;
     let value = match dbs[db].lookup(key, now) {

@@ -14,6 +14,8 @@ use crate::state::ClientInfo;
 mod client;
 mod client_pause;
 
+pub use client_pause::PauseMode;
+
 use client::*;
 
 const CONN: &str = "connection";
@@ -113,7 +115,7 @@ fn ping(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.argc() > 2 {
         return Err(error::wrong_arity("ping"));
     }
-    if ctx.session.resp == Resp::V2 && ctx.state.is_subscribed(ctx.session.id) {
+    if ctx.client.resp == Resp::V2 && ctx.state.is_subscribed(ctx.client.id) {
         // In RESP2 subscribed mode a reply must look like a message.
         ctx.out.array(2);
         ctx.out.bulk(b"pong");
@@ -142,7 +144,7 @@ fn echo(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `SELECT index`
 fn select(ctx: &mut Ctx<'_>) -> CmdResult {
     let db = db_arg(ctx.arg(1), ctx.state.dbs.len())?;
-    ctx.session.db = db;
+    ctx.client.db = db;
     ctx.out.ok();
     Ok(())
 }
@@ -152,11 +154,11 @@ fn select(ctx: &mut Ctx<'_>) -> CmdResult {
 fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
     match ctx.state.config.requirepass() {
         Some(p) if user == b"default" && p == password => {
-            ctx.session.authenticated = true;
+            ctx.client.authenticated = true;
             Ok(())
         }
         None if user == b"default" => {
-            ctx.session.authenticated = true;
+            ctx.client.authenticated = true;
             Ok(())
         }
         _ => Err(error::WRONGPASS),
@@ -187,7 +189,7 @@ fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
 fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
-    let mut resp = ctx.session.resp;
+    let mut resp = ctx.client.resp;
     let mut i = 1;
     if ctx.argc() > 1 {
         let ver = int_arg(ctx.arg(1)).map_err(|_| error::HELLO_PROTOVER)?;
@@ -215,19 +217,19 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some((user, password)) = credentials {
         check_password(ctx, user, password)?;
     }
-    if !ctx.session.authenticated {
+    if !ctx.client.authenticated {
         return Err(error::HELLO_NOAUTH);
     }
     if let Some(name) = name {
         validate_client_name(name)?;
-        let id = ctx.session.id;
+        let id = ctx.client.id;
         if let Some(c) = ctx.state.clients.get_mut(&id) {
             c.name = (!name.is_empty()).then(|| name.to_vec());
         }
     }
-    ctx.session.resp = resp;
+    ctx.client.resp = resp;
     ctx.out.set_resp(resp);
-    let id = ctx.session.id as i64;
+    let id = ctx.client.id as i64;
     let out = &mut *ctx.out;
     out.map(7);
     out.bulk(b"server");
@@ -250,12 +252,12 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `RESET`
 fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.session.multi = None;
-    ctx.session.db = 0;
-    ctx.session.resp = Resp::V2;
+    ctx.client.multi = None;
+    ctx.client.db = 0;
+    ctx.client.resp = Resp::V2;
     ctx.out.set_resp(Resp::V2);
-    ctx.session.authenticated = ctx.state.config.requirepass().is_none();
-    let id = ctx.session.id;
+    ctx.client.authenticated = ctx.state.config.requirepass().is_none();
+    let id = ctx.client.id;
     ctx.state.unwatch_all(id);
     ctx.state.unsubscribe_all(id);
     if let Some(c) = ctx.state.clients.get_mut(&id) {

@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use crate::protocol::Out;
 use crate::script::functions::FLAG_NAMES;
-use crate::script::{Engine, FunctionRun};
+use super::exec::ScriptClient;
+use crate::script::{Engine, FunctionRun, RunStart};
+use crate::state::State;
 
 const GROUP: &str = "scripting";
 
@@ -88,9 +90,10 @@ const SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 /// The functions engine, created by the first FUNCTION LOAD.
-fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
+fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine<State>, CmdError> {
     if ctx.state.functions.is_none() {
-        let engine = Engine::new(ctx.state.lua_memory_limit)?;
+        let bridge = Box::new(ScriptClient::new(ctx.host.to_arc()));
+        let engine = Engine::new(ctx.state.lua_memory_limit, bridge)?;
         ctx.state.functions = Some(Box::new(engine));
     }
     ctx.state
@@ -134,7 +137,14 @@ fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
     let Some(mut engine) = ctx.state.functions.take() else {
         return Err(error::FUNCTION_NOT_FOUND);
     };
-    let result = engine.fcall(ctx, name, keys, argv, ro);
+    let start = RunStart {
+        client: ctx.client.id,
+        db: ctx.client.db,
+        now: ctx.now,
+        now_us: ctx.now_us,
+        command: ctx.args,
+    };
+    let result = engine.fcall(ctx.state, ctx.out, &start, name, keys, argv, ro);
     ctx.state.functions = Some(engine);
     result
 }

@@ -16,9 +16,12 @@ mod args;
 mod bitmap;
 mod collection;
 mod connection;
+mod context;
+pub mod exec;
 pub mod error;
 mod functions;
 mod hash;
+mod host;
 mod keys;
 mod keyspec;
 mod list;
@@ -31,18 +34,14 @@ mod string;
 mod transaction;
 mod zset;
 
-use bytes::Bytes;
-
 pub use args::*;
+pub use connection::PauseMode;
+pub use context::{After, Caller, Client, Ctx, Multi};
+pub use host::{Host, NetCounters};
 pub use error::{CmdError, CmdResult};
 pub use functions::function_stats_reply;
 pub use registry::{find, registry, resolve};
 
-use crate::conn::Session;
-use crate::db::{Db, Entry, Lookup};
-use crate::protocol::Out;
-use crate::shared::Shared;
-use crate::state::State;
 
 /// Command flags, as COMMAND INFO lists them.
 pub mod flags {
@@ -241,209 +240,3 @@ impl CommandSpec {
     }
 }
 
-/// Where a command is running: a plain call, inside EXEC, or inside a
-/// script. Blocking commands do not block inside EXEC or scripts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Caller {
-    /// Directly from a client.
-    Client,
-    /// From EXEC: blocking commands do not block.
-    Exec,
-    /// Run again for a blocked client because a key it waits on changed.
-    Unblocked,
-    /// From a Lua script (`redis.call`): blocking commands do not block.
-    Script,
-    /// From the test's direct API ([`crate::direct`]): no client, never blocks.
-    Direct,
-}
-
-/// What the connection must do after the reply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum After {
-    /// Nothing special.
-    #[default]
-    Continue,
-    /// Close the connection once the reply is written (QUIT, CLIENT KILL
-    /// of itself).
-    Close,
-}
-
-/// Everything a command runs with.
-pub struct Ctx<'a> {
-    /// The server state, locked.
-    pub state: &'a mut State,
-    /// The calling connection.
-    pub session: &'a mut Session,
-    /// The server's shared handle (clock, configuration of the transport).
-    pub shared: &'a Shared,
-    /// The arguments, command name first.
-    pub args: &'a [Bytes],
-    /// The reply buffer.
-    pub out: &'a mut Out,
-    /// Server-clock time of this command in Unix milliseconds; fixed for
-    /// the whole command (and the whole EXEC).
-    pub now: i64,
-    /// The same instant in microseconds.
-    pub now_us: i64,
-    /// Where the command was called from.
-    pub caller: Caller,
-    /// What the connection does after the reply.
-    pub after: After,
-    /// Set by a blocking command that found nothing and may wait.
-    pub block: Option<crate::state::waiters::BlockRequest>,
-    /// When a blocked client is served: the key that became ready, which
-    /// the command must serve from.
-    pub ready_key: Option<&'a [u8]>,
-}
-
-impl<'a> Ctx<'a> {
-    /// Argument `i` (0 is the command name).
-    pub fn arg(&self, i: usize) -> &'a [u8] {
-        &self.args[i]
-    }
-
-    /// Number of arguments, command name included.
-    pub fn argc(&self) -> usize {
-        self.args.len()
-    }
-
-    /// The selected database.
-    pub fn db(&mut self) -> &mut Db {
-        &mut self.state.dbs[self.session.db]
-    }
-
-    /// Index of the selected database.
-    pub fn db_index(&self) -> usize {
-        self.session.db
-    }
-
-    /// The access field a value created by this command starts with: the
-    /// LRU clock, or a new LFU counter under an LFU `maxmemory-policy`
-    /// (layout in `keys::lfu`).
-    pub fn lru(&self) -> u32 {
-        if keys::lfu::is_lfu(&self.state.config) {
-            keys::lfu::fresh(self.now)
-        } else {
-            State::lru_clock(self.now)
-        }
-    }
-
-    /// Looks a key up for reading: lazy expiry, access time, hit/miss stats.
-    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.lookup_inner(self.session.db, key, true, true)
-    }
-
-    /// Looks a key up for writing: lazy expiry and access time, no stats.
-    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.lookup_inner(self.session.db, key, true, false)
-    }
-
-    /// Looks a key up without touching its access time (TYPE, OBJECT, TTL…).
-    pub fn lookup_notouch(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        self.lookup_inner(self.session.db, key, false, false)
-    }
-
-    /// Looks a key up for writing in database `db` (MOVE, COPY … DB).
-    pub fn lookup_in(&mut self, db: usize, key: &[u8]) -> Option<&mut Entry> {
-        self.lookup_inner(db, key, true, false)
-    }
-
-    fn lookup_inner(
-        &mut self,
-        db: usize,
-        key: &[u8],
-        touch: bool,
-        count: bool,
-    ) -> Option<&mut Entry> {
-        let now = self.now;
-        match self.state.dbs[db].lookup(key, now) {
-            Lookup::Found(idx) => {
-                if count {
-                    self.state.stats.keyspace_hits += 1;
-                }
-                let lfu = (touch && keys::lfu::is_lfu(&self.state.config))
-                    .then(|| keys::lfu::params(&self.state.config));
-                let state = &mut *self.state;
-                let entry = state.dbs[db].entry_at_mut(idx);
-                if touch {
-                    entry.access = match lfu {
-                        Some(p) => keys::lfu::touched(entry.access, now, &mut state.rng, p),
-                        None => State::lru_clock(now),
-                    };
-                }
-                Some(entry)
-            }
-            Lookup::Missing => {
-                if count {
-                    self.state.stats.keyspace_misses += 1;
-                }
-                None
-            }
-            Lookup::Expired(k) => {
-                if count {
-                    self.state.stats.keyspace_misses += 1;
-                }
-                self.state.stats.expired_keys += 1;
-                self.key_expired(db, &k);
-                None
-            }
-        }
-    }
-
-    /// Whether a blocking command may block here: not inside EXEC (or a
-    /// script), where Redis makes it behave as if it timed out at once.
-    pub fn can_block(&self) -> bool {
-        matches!(self.caller, Caller::Client | Caller::Unblocked)
-    }
-
-    /// Asks to block on `keys` until `deadline` (server-clock ms; `None`
-    /// waits forever). The command writes no reply; it is run again when
-    /// one of the keys changes, or answered with the null reply when the
-    /// deadline passes. Call only when [`Ctx::can_block`].
-    pub fn block(&mut self, keys: &[&[u8]], deadline: Option<i64>) {
-        self.block = Some(crate::state::waiters::BlockRequest {
-            keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
-            deadline,
-        });
-    }
-
-    /// Records that `key` of the selected database was changed by this
-    /// command: Redis's `signalModifiedKey` (WATCH, client tracking).
-    pub fn key_modified(&mut self, key: &[u8]) {
-        let db = self.session.db;
-        self.key_modified_in(db, key);
-    }
-
-    /// [`Ctx::key_modified`] for another database.
-    pub fn key_modified_in(&mut self, db: usize, key: &[u8]) {
-        self.state.dirty += 1;
-        self.state.touch_watched(db, key);
-        self.state.blocking.signal(db, key);
-    }
-
-    /// Publishes a keyspace event for `key` in the selected database if
-    /// `notify-keyspace-events` enables `class`.
-    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
-        let db = self.session.db;
-        self.notify_in(db, class, event, key);
-    }
-
-    /// [`Ctx::notify`] for another database.
-    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
-        self.state.notify_keyspace_event(db, class, event, key);
-    }
-
-    fn key_expired(&mut self, db: usize, key: &[u8]) {
-        self.notify_in(db, crate::config::notify::EXPIRED, "expired", key);
-        self.key_modified_in(db, key);
-    }
-
-    /// Deletes `key` from the selected database; true if it existed.
-    pub fn delete(&mut self, key: &[u8]) -> bool {
-        if self.lookup_write(key).is_none() {
-            return false;
-        }
-        self.db().remove(key);
-        true
-    }
-}

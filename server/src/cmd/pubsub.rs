@@ -136,7 +136,7 @@ fn names(kind: Kind) -> (&'static str, &'static str) {
 }
 
 fn subscribe_to(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     for i in 1..ctx.argc() {
         let name = ctx.arg(i);
         ctx.state.subscribe(id, kind, name);
@@ -147,7 +147,7 @@ fn subscribe_to(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
 }
 
 fn unsubscribe_from(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     let what = names(kind).1;
     let targets: Vec<Vec<u8>> = if ctx.argc() > 1 {
         ctx.args[1..].iter().map(|a| a.to_vec()).collect()

@@ -9,7 +9,9 @@ use bytes::Bytes;
 use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
-use crate::script::Engine;
+use super::exec::ScriptClient;
+use crate::script::{Engine, RunStart};
+use crate::state::State;
 
 const GROUP: &str = "scripting";
 
@@ -93,9 +95,10 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 
 /// The engine, created on first use (a Lua state costs more than a server
 /// start, so servers that never script never pay for one).
-fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine, CmdError> {
+fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine<State>, CmdError> {
     if ctx.state.scripting.is_none() {
-        let engine = Engine::new(ctx.state.lua_memory_limit)?;
+        let bridge = Box::new(ScriptClient::new(ctx.host.to_arc()));
+        let engine = Engine::new(ctx.state.lua_memory_limit, bridge)?;
         if let Some(state) = ctx.state.script_random.take() {
             engine.set_random_state(state)?;
         }
@@ -129,7 +132,14 @@ fn run(ctx: &mut Ctx<'_>, sha: &str, read_only: bool) -> CmdResult {
     let Some(mut engine) = ctx.state.scripting.take() else {
         return Err(error::NOSCRIPT);
     };
-    let result = engine.run(ctx, sha, keys, argv, read_only);
+    let start = RunStart {
+        client: ctx.client.id,
+        db: ctx.client.db,
+        now: ctx.now,
+        now_us: ctx.now_us,
+        command: ctx.args,
+    };
+    let result = engine.run(ctx.state, ctx.out, &start, sha, keys, argv, read_only);
     ctx.state.scripting = Some(engine);
     result
 }

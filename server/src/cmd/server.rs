@@ -304,8 +304,8 @@ fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
     if abort {
         return Err(error::NO_SHUTDOWN_IN_PROGRESS);
     }
-    tracing::warn!("SHUTDOWN requested by client {}", ctx.session.id);
-    ctx.shared.shutdown();
+    tracing::warn!("SHUTDOWN requested by client {}", ctx.client.id);
+    ctx.host.shutdown();
     ctx.after = super::After::Close;
     Ok(())
 }
@@ -358,7 +358,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     ctx.state.config.set(&pairs).map_err(CmdError::owned)?;
-    ctx.shared.mirror.refresh(&ctx.state.config);
+    ctx.host.config_changed(&ctx.state.config);
     ctx.out.ok();
     Ok(())
 }

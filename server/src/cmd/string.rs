@@ -238,7 +238,7 @@ fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
         }
         Some(entry) if !entry.value.is_string() => Err(error::WRONGTYPE),
         Some(_) => {
-            reply_string(ctx.out, stored(ctx.state, ctx.session.db, key, ctx.now));
+            reply_string(ctx.out, stored(ctx.state, ctx.client.db, key, ctx.now));
             Ok(true)
         }
     }

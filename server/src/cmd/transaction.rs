@@ -1,6 +1,6 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
-//! Commands after MULTI are queued by the session (only their name and
+//! Commands after MULTI are queued by the executor (only their name and
 //! arity are checked); EXEC runs them all under the one state lock, so no
 //! other client sees the transaction half done. A command refused while
 //! queueing dooms the transaction (EXECABORT); an error while running one
@@ -9,8 +9,8 @@
 
 use super::error::{self, CmdResult};
 use super::flags::*;
-use super::{After, Caller, CommandSpec, Ctx};
-use crate::conn::Multi;
+use super::exec::{self, World};
+use super::{After, Caller, CommandSpec, Ctx, Multi};
 
 const TX: &str = "transactions";
 
@@ -46,17 +46,17 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// # Format
 /// `MULTI`
 fn multi(ctx: &mut Ctx<'_>) -> CmdResult {
-    if ctx.session.multi.is_some() {
+    if ctx.client.multi.is_some() {
         return Err(error::MULTI_NESTED);
     }
-    ctx.session.multi = Some(Multi::default());
+    ctx.client.multi = Some(Multi::default());
     set_multi_count(ctx, 0);
     ctx.out.ok();
     Ok(())
 }
 
 fn set_multi_count(ctx: &mut Ctx<'_>, n: i64) {
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     if let Some(c) = ctx.state.clients.get_mut(&id) {
         c.multi = n;
     }
@@ -65,11 +65,11 @@ fn set_multi_count(ctx: &mut Ctx<'_>, n: i64) {
 /// # Format
 /// `EXEC`
 fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
-    let Some(multi) = ctx.session.multi.take() else {
+    let Some(multi) = ctx.client.multi.take() else {
         return Err(error::EXEC_WITHOUT_MULTI);
     };
     set_multi_count(ctx, -1);
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     let watch_failed = ctx.state.clients.get(&id).is_some_and(|c| c.cas_dirty);
     ctx.state.unwatch_all(id);
     if multi.dirty {
@@ -80,22 +80,15 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(multi.queue.len());
+    let mut world = World {
+        state: &mut *ctx.state,
+        host: ctx.host,
+        now: ctx.now,
+        now_us: ctx.now_us,
+    };
     for (spec, args) in &multi.queue {
-        let mut inner = Ctx {
-            state: &mut *ctx.state,
-            session: &mut *ctx.session,
-            shared: ctx.shared,
-            args,
-            out: &mut *ctx.out,
-            now: ctx.now,
-            now_us: ctx.now_us,
-            caller: Caller::Exec,
-            after: After::Continue,
-            block: None,
-            ready_key: None,
-        };
-        crate::conn::call(spec, &mut inner);
-        if inner.after == After::Close {
+        let ran = exec::run(&mut world, ctx.client, spec, args, ctx.out, Caller::Exec, None);
+        if ran.after == After::Close {
             ctx.after = After::Close;
         }
     }
@@ -105,11 +98,11 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `DISCARD`
 fn discard(ctx: &mut Ctx<'_>) -> CmdResult {
-    if ctx.session.multi.take().is_none() {
+    if ctx.client.multi.take().is_none() {
         return Err(error::DISCARD_WITHOUT_MULTI);
     }
     set_multi_count(ctx, -1);
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     ctx.state.unwatch_all(id);
     ctx.out.ok();
     Ok(())
@@ -118,10 +111,10 @@ fn discard(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `WATCH key [key ...]`
 fn watch(ctx: &mut Ctx<'_>) -> CmdResult {
-    if ctx.session.multi.is_some() {
+    if ctx.client.multi.is_some() {
         return Err(error::WATCH_IN_MULTI);
     }
-    let (id, db) = (ctx.session.id, ctx.session.db);
+    let (id, db) = (ctx.client.id, ctx.client.db);
     for i in 1..ctx.argc() {
         let key = ctx.arg(i);
         ctx.state.watch(id, db, key);
@@ -133,7 +126,7 @@ fn watch(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `UNWATCH`
 fn unwatch(ctx: &mut Ctx<'_>) -> CmdResult {
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     ctx.state.unwatch_all(id);
     ctx.out.ok();
     Ok(())

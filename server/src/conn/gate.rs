@@ -11,7 +11,8 @@
 use bytes::Bytes;
 
 use super::session::{Held, Session, Step};
-use crate::cmd::CommandSpec;
+use crate::cmd::exec::{Gate, Verdict};
+use crate::cmd::{Client, CommandSpec, Host};
 use crate::fault::{Call, Decision, Draft, Injected, Record, Until, pause_holds};
 use crate::protocol::Out;
 use crate::shared::Shared;
@@ -43,18 +44,6 @@ pub(super) struct Prior {
     pub fault: Option<Injected>,
 }
 
-/// The fault layer's verdict on one command, as the session acts on it.
-pub(super) enum Gate {
-    /// Run it (`Some(DropAfter)`: then drop the connection, not replying).
-    Run(Option<Injected>),
-    /// Answer this error instead.
-    Reply(String),
-    /// Wait, then run it again with what was done so far.
-    Wait(Until, Prior),
-    /// Drop the connection without running it.
-    Drop(Option<Injected>),
-}
-
 /// A blocked command's fate once it is answered: journal it, and drop the
 /// reply if the fault said so.
 #[derive(Debug)]
@@ -76,38 +65,77 @@ pub(super) struct Ran<'s> {
     pub now_us: i64,
 }
 
-impl Session {
-    /// Asks the fault registry about a command that passed Redis's own
-    /// checks and is about to be queued or run.
-    pub(super) fn gate(
-        &self,
-        shared: &Shared,
-        state: &mut State,
+/// The fault registry as the executor's [`Gate`], for one request: it
+/// remembers what the registry did to the request before it waited, and
+/// records what it does now, for the journal and for the resumption.
+pub(super) struct FaultGate<'a> {
+    shared: &'a Shared,
+    prior: Prior,
+    /// The fault applied to the request so far.
+    pub fault: Option<Injected>,
+    /// What to resume with if the request is held.
+    pub resume: Prior,
+}
+
+impl<'a> FaultGate<'a> {
+    pub(super) fn new(shared: &'a Shared, prior: Prior) -> Self {
+        FaultGate {
+            shared,
+            prior,
+            fault: prior.fault,
+            resume: prior,
+        }
+    }
+}
+
+impl Gate for FaultGate<'_> {
+    type Wait = Until;
+
+    fn armed(&self) -> bool {
+        self.shared.faults.is_armed()
+    }
+
+    fn decide(
+        &mut self,
+        state: &State,
+        client: &Client,
         spec: &'static CommandSpec,
         args: &[Bytes],
-        prior: Prior,
         now_us: i64,
-    ) -> Gate {
-        let client = state.clients.get(&self.id);
+    ) -> Verdict<Until> {
+        let shared = self.shared;
         let call = Call {
             spec,
             args,
-            client: self.id,
-            name: client.and_then(|c| c.name.as_deref()),
-            db: self.db,
+            client: client.id,
+            name: state.clients.get(&client.id).and_then(|c| c.name.as_deref()),
+            db: client.db,
         };
-        let queued = self.multi.as_ref().map_or(&[][..], |m| &m.queue[..]);
+        let queued = client.multi.as_ref().map_or(&[][..], |m| &m.queue[..]);
         let decision = shared.faults.decide(
             &call,
             |mode| pause_holds(mode, spec, args, queued, state),
-            prior.rules_done,
+            self.prior.rules_done,
             now_us,
             &shared.runtime,
         );
         match decision {
-            Decision::Run(fault) => Gate::Run(fault.or(prior.fault)),
-            Decision::Reply(text) => Gate::Reply(text),
-            Decision::Drop(fault) => Gate::Drop(fault),
+            Decision::Run(fault) => {
+                self.fault = fault.or(self.prior.fault);
+                if fault == Some(Injected::DropAfter) {
+                    Verdict::RunThenDrop
+                } else {
+                    Verdict::Run
+                }
+            }
+            Decision::Reply(text) => {
+                self.fault = Some(Injected::Error);
+                Verdict::Reply(text)
+            }
+            Decision::Drop(fault) => {
+                self.fault = fault;
+                Verdict::Drop
+            }
             Decision::Wait {
                 until,
                 fault,
@@ -115,39 +143,34 @@ impl Session {
                 timer,
             } => {
                 if timer {
-                    shared.blocking_changed();
-                    shared.refresh_wake(state);
+                    shared.deadlines_changed(state);
                 }
-                if let Some(c) = state.clients.get_mut(&self.id) {
-                    // CLIENT LIST shows what a waiting client waits to run.
-                    c.last_cmd = spec.name;
-                }
-                Gate::Wait(
-                    until,
-                    Prior {
-                        rules_done,
-                        fault: fault.or(prior.fault),
-                    },
-                )
+                self.resume = Prior {
+                    rules_done,
+                    fault: fault.or(self.prior.fault),
+                };
+                self.fault = self.resume.fault;
+                Verdict::Wait(until)
             }
         }
     }
 
-    /// Whether the command just run gave the client a partitioned name
-    /// (CLIENT SETNAME, HELLO … SETNAME): it is cut off before the reply.
-    pub(super) fn named_into_partition(
-        &self,
-        shared: &Shared,
-        state: &State,
-        spec: &CommandSpec,
-    ) -> bool {
-        matches!(spec.name, "client|setname" | "hello")
-            && shared.faults.is_armed()
-            && shared
+    /// A client that took a partitioned name (CLIENT SETNAME, HELLO …
+    /// SETNAME) is cut off before the reply.
+    fn cuts_off(&mut self, state: &State, client: &Client, spec: &CommandSpec) -> bool {
+        let cut = matches!(spec.name, "client|setname" | "hello")
+            && self
+                .shared
                 .faults
-                .is_partitioned(state.clients.get(&self.id).and_then(|c| c.name.as_deref()))
+                .is_partitioned(state.clients.get(&client.id).and_then(|c| c.name.as_deref()));
+        if cut {
+            self.fault = Some(Injected::Partition);
+        }
+        cut
     }
+}
 
+impl Session {
     /// Runs again a command that waited ([`Step::Wait`]), without applying
     /// the fault rules a second time (a pause still holds it).
     pub fn resume(&mut self, resume: Resume, out: &mut Out) -> Step {
@@ -177,7 +200,7 @@ impl Session {
             }
             shared.faults.journal.record(Record {
                 draft,
-                client: self.id,
+                client: self.client.id,
                 db: pending.db,
                 time_us: shared.clock.now_micros(),
                 reply: Some(&reply),
@@ -219,7 +242,7 @@ impl Session {
                 if let Some(draft) = draft {
                     shared.faults.journal.record(Record {
                         draft,
-                        client: self.id,
+                        client: self.client.id,
                         db,
                         time_us: now_us,
                         reply: reply_at.map(|at| &out.as_bytes()[at..]),

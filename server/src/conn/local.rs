@@ -80,7 +80,7 @@ impl LocalConnection {
 
     /// The CLIENT ID of this connection.
     pub fn client_id(&self) -> u64 {
-        pollster::block_on(self.inner.session.lock()).id
+        pollster::block_on(self.inner.session.lock()).client.id
     }
 
     /// Takes the pub/sub messages and keyspace notifications delivered to
@@ -126,10 +126,10 @@ impl LocalConnection {
             if self.is_dropped(&session) {
                 return Err(dropped());
             }
-            let mut out = Out::new(session.resp);
+            let mut out = Out::new(session.client.resp);
             let mut step = session.execute(args, &mut out);
             loop {
-                self.inner.db.store(session.db as i64, Ordering::Relaxed);
+                self.inner.db.store(session.client.db as i64, Ordering::Relaxed);
                 match step {
                     Step::Continue => replies.push(out.take()),
                     Step::Close => {

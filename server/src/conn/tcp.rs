@@ -88,7 +88,7 @@ async fn serve(
             laddr: local.map(|a| a.to_string()).unwrap_or_default(),
         },
     );
-    tracing::debug!(client = session.id, %peer, "connected");
+    tracing::debug!(client = session.client.id, %peer, "connected");
     let mut decoder = RequestDecoder::new();
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = Out::default();
@@ -128,7 +128,7 @@ async fn serve(
         if input.len() as i64 > query_limit {
             // Redis closes such a client without a reply.
             tracing::warn!(
-                client = session.id,
+                client = session.client.id,
                 "closing client that reached max query buffer length"
             );
             break;
@@ -182,7 +182,7 @@ async fn serve(
         }
     }
     let _ = stream.shutdown().await;
-    tracing::debug!(client = session.id, "disconnected");
+    tracing::debug!(client = session.client.id, "disconnected");
 }
 
 /// How many commands of one pipeline batch run under one acquisition of
@@ -222,7 +222,7 @@ fn run_ready(
     loop {
         // Recomputed per request: an AUTH earlier in the same batch
         // lifts the pre-authentication limits for the ones after it.
-        limits.auth_required = password_set && !session.authenticated;
+        limits.auth_required = password_set && !session.client.authenticated;
         let args = match decoder.decode(input, limits) {
             Ok(Some(args)) => args,
             Ok(None) => return Ready::Drained,
@@ -239,7 +239,7 @@ fn run_ready(
             session.execute_held(shared, &mut held, args, out)
         };
         batched += 1;
-        let ran_long = session.take_ran_long();
+        let ran_long = session.client.take_ran_long();
         if held.is_some() && (batched >= MAX_BATCH || ran_long) {
             // Hand the lock to a waiting client, if any, rather than
             // taking it straight back.

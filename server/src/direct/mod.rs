@@ -79,8 +79,8 @@ use bytes::Bytes;
 pub use error::DirectError;
 pub use value::{Entry, KeyType, Snapshot, Ttl, Value};
 
-use crate::cmd::{After, Caller, Ctx};
-use crate::conn::Session;
+use crate::cmd::Client;
+use crate::cmd::exec;
 use crate::protocol::{Out, Resp};
 use crate::handle::Server;
 use crate::shared::Shared;
@@ -178,40 +178,14 @@ impl Database {
     /// for the WRONGTYPE error; `None` for commands that take any type.
     fn run(&self, kind: Option<KeyType>, args: &[&[u8]]) -> Result<Vec<u8>, DirectError> {
         let args: Vec<Bytes> = args.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-        let spec = crate::cmd::resolve(&args).map_err(|e| DirectError::Refused(e.text().into()))?;
-        let Some(handler) = spec.handler else {
-            unreachable!("redsim bug: the direct API ran the container {}", spec.name);
-        };
         let shared = &*self.shared;
         let mut state = shared.state.lock();
         shared.sync_arrivals(&mut state);
         let now_us = shared.clock.now_micros();
         let now = now_us.div_euclid(1000);
-        if state.next_deadline().is_some_and(|d| d < now) {
-            state.purge_expired(now);
-        }
-        if state.blocking.next_deadline().is_some_and(|d| d < now) {
-            state.blocking.expire(now);
-        }
-        let mut session = Session::detached(shared, DIRECT_CLIENT, self.index, Resp::V2);
+        let mut client = Client::new(DIRECT_CLIENT, self.index, Resp::V2, true);
         let mut out = Out::new(Resp::V2);
-        // The handler directly rather than `conn::call`: that is what keeps
-        // these writes out of INFO commandstats and errorstats.
-        let result = handler(&mut Ctx {
-            state: &mut state,
-            session: &mut session,
-            shared,
-            args: &args,
-            out: &mut out,
-            now,
-            now_us,
-            caller: Caller::Direct,
-            after: After::Continue,
-            block: None,
-            ready_key: None,
-        });
-        crate::state::waiters::serve_ready(&mut state, shared, now, now_us);
-        shared.refresh_wake(&state);
+        let result = exec::direct(&mut state, shared, &mut client, &args, &mut out, now_us);
         match result {
             Ok(()) => Ok(out.take()),
             Err(e) if e.code() == "WRONGTYPE" => {

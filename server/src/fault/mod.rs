@@ -46,7 +46,8 @@ pub use journal::{Injected, Journal, JournalEntry};
 pub use rule::{FaultGuard, Rule, Verdict};
 
 pub(crate) use journal::{Draft, Record};
-pub(crate) use pause::{Mode as PauseMode, holds as pause_holds};
+pub(crate) use crate::cmd::PauseMode;
+pub(crate) use pause::holds as pause_holds;
 pub(crate) use rule::Call;
 
 use hold::{Gauge, Slot};

@@ -24,17 +24,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::hold::Slot;
-use crate::cmd::{CommandSpec, flags};
+use crate::cmd::{CommandSpec, PauseMode as Mode, flags};
 use crate::state::State;
-
-/// What a pause holds back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Mode {
-    /// Commands that may write (CLIENT PAUSE … WRITE).
-    Write,
-    /// Every command (CLIENT PAUSE … ALL, the default).
-    All,
-}
 
 /// The pauses in force and the commands they hold.
 #[derive(Debug, Default)]

@@ -2,7 +2,17 @@
 //! `redis.call` raises, the final reply's text with script and line,
 //! compile errors, and the marker SCRIPT KILL raises.
 
-use super::*;
+use bytes::Bytes;
+use mlua::{Lua, Table, Value};
+
+use super::convert;
+use crate::cmd::error::{self, CmdError};
+use crate::protocol::Out;
+
+/// A Lua error as an `ERR …` reply.
+pub(super) fn lua_err(e: mlua::Error) -> CmdError {
+    error::generic(e)
+}
 
 /// An error `redis.call` raises: the text of the `{err=…}` table.
 #[derive(Debug)]

@@ -1,8 +1,52 @@
-//! The instruction hook's side of a run: SCRIPT/FUNCTION KILL, the
+//! The instruction hook's side of a run: the record of the running script
+//! that other clients see ([`Running`]: BUSY, SCRIPT/FUNCTION KILL), the
 //! FUNCTION LOAD deadline, and handing a long script's async worker over
 //! to the runtime.
 
-use super::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use crate::cmd::error;
+
+/// The script being run, as other clients see it (outside the state lock):
+/// how long it has been running, whether it wrote, and its kill switch.
+#[derive(Debug)]
+pub struct Running {
+    /// When it started (real time: `lua-time-limit` is wall time, as in Redis).
+    pub started: Instant,
+    /// Set once the script ran a write command: it can no longer be killed.
+    pub wrote: AtomicBool,
+    /// Set when it is a function (FCALL) rather than a script (EVAL):
+    /// each is killed by its own KILL, BUSY names that one, and FUNCTION
+    /// STATS describes a busy function from this.
+    pub function: Option<FunctionRun>,
+    pub(super) hook: Arc<HookState>,
+}
+
+/// What FUNCTION STATS says of a running function.
+#[derive(Debug, Clone)]
+pub struct FunctionRun {
+    /// The function's name.
+    pub name: String,
+    /// The command that called it, as sent.
+    pub command: Vec<Bytes>,
+    /// Libraries loaded (they cannot change while it runs).
+    pub libraries: usize,
+    /// Functions loaded.
+    pub functions: usize,
+}
+
+impl Running {
+    /// Stops the script at its next instruction check (SCRIPT KILL,
+    /// SHUTDOWN NOSAVE).
+    pub fn kill(&self) {
+        self.hook.kill.store(true, Ordering::SeqCst);
+    }
+}
+
 
 /// How many Lua instructions run between two looks at the kill switch.
 pub(super) const HOOK_EVERY: u32 = 100_000;

@@ -2,9 +2,20 @@
 //! load environment under a deadline), DUMP and RESTORE of all libraries,
 //! and FCALL. The registry itself is in [`functions`].
 
-use super::*;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
 
-impl Engine {
+use bytes::Bytes;
+use mlua::{Table, Value};
+
+use super::errors::{compile_message, lua_err};
+use super::hook::{FunctionRun, LOAD_TIMEOUT};
+use super::run::{Call, collect_if_full, invoke};
+use super::{Engine, RunStart, functions, payload};
+use crate::cmd::error::{self, CmdError, CmdResult};
+use crate::protocol::Out;
+
+impl<W: Default + Send + 'static> Engine<W> {
     /// FUNCTION LOAD: checks the library's header, compiles its code, runs
     /// it in the load environment (at most [`LOAD_TIMEOUT`]) and keeps the
     /// functions it registers, replacing a library of the same name only if
@@ -126,11 +137,15 @@ impl Engine {
         &mut self.libraries
     }
 
-    /// Runs the library function `name` for FCALL (`ro`: FCALL_RO) and
-    /// writes its reply.
+    /// Runs the library function `name` for FCALL (`ro`: FCALL_RO) in
+    /// `world`, for the client `start` names, and writes its reply into
+    /// `out`.
+    #[allow(clippy::too_many_arguments)]
     pub fn fcall(
         &mut self,
-        ctx: &mut Ctx<'_>,
+        world: &mut W,
+        out: &mut Out,
+        start: &RunStart<'_>,
         name: &[u8],
         keys: &[Bytes],
         argv: &[Bytes],
@@ -146,7 +161,7 @@ impl Engine {
         let parts = self.parts();
         let run = FunctionRun {
             name: f.name.clone(),
-            command: ctx.args.to_vec(),
+            command: start.command.to_vec(),
             libraries: self.libraries.library_count(),
             functions: self.libraries.function_count(),
         };
@@ -157,6 +172,6 @@ impl Engine {
             function: Some(run),
             read_only: f.no_writes(),
         };
-        invoke(parts, ctx, call, keys, argv)
+        invoke(parts, world, out, start, call, keys, argv)
     }
 }

@@ -8,16 +8,20 @@
 //!
 //! A script runs inside the command that called it, under the state lock:
 //! it sees one frozen server time and nothing else runs meanwhile, which is
-//! Redis's atomicity. `redis.call` runs commands through the same table and
+//! Redis's atomicity. `redis.call` runs commands through the [`Bridge`]
+//! the command layer hands the engine — the same executor, table and
 //! handlers as any client, as a client of its own (its database, its RESP
-//! version), and turns their RESP replies into Lua values as Redis does
+//! version) — and turns their RESP replies into Lua values as Redis does
 //! ([`convert`]). A script that runs past `lua-time-limit` makes other
 //! clients get BUSY ([`Running`]), and SCRIPT KILL stops it unless it has
 //! written.
 //!
-//! This module owns the Lua state and the conversions; the commands are in
-//! `cmd::scripting`.
+//! This module owns the Lua state and the conversions; it is generic over
+//! the world commands run against (`W`, the server state) and names
+//! nothing of the commands, which are in `cmd::scripting` and
+//! `cmd::functions`.
 
+pub mod bridge;
 pub mod convert;
 mod errors;
 pub mod functions;
@@ -28,60 +32,24 @@ mod loading;
 pub mod payload;
 mod run;
 
-use errors::*;
-use hook::*;
-use run::*;
+pub use bridge::{Bridge, Called, RunStart};
+pub use hook::{FunctionRun, Running};
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
-
-use crate::cmd::{After, Caller, CmdError, CmdResult, Ctx, error, flags};
-use crate::conn::{Session, call};
-use crate::protocol::{Out, Resp};
-use crate::shared::Shared;
-use crate::state::State;
 use parking_lot::Mutex;
 
-/// The script being run, as other clients see it (outside the state lock):
-/// how long it has been running, whether it wrote, and its kill switch.
-#[derive(Debug)]
-pub struct Running {
-    /// When it started (real time: `lua-time-limit` is wall time, as in Redis).
-    pub started: Instant,
-    /// Set once the script ran a write command: it can no longer be killed.
-    pub wrote: AtomicBool,
-    /// Set when it is a function (FCALL) rather than a script (EVAL):
-    /// each is killed by its own KILL, BUSY names that one, and FUNCTION
-    /// STATS describes a busy function from this.
-    pub function: Option<FunctionRun>,
-    hook: Arc<HookState>,
-}
+use errors::{Killed, compile_message, helper_error, innermost_user_frame, lua_err, normalize};
+use hook::{HOOK_EVERY, HookState, LoadTimeout, offload_if_long};
+use run::{Call, Current, Parts, Slot, bridge_call, invoke};
 
-/// What FUNCTION STATS says of a running function.
-#[derive(Debug, Clone)]
-pub struct FunctionRun {
-    /// The function's name.
-    pub name: String,
-    /// The command that called it, as sent.
-    pub command: Vec<Bytes>,
-    /// Libraries loaded (they cannot change while it runs).
-    pub libraries: usize,
-    /// Functions loaded.
-    pub functions: usize,
-}
-
-impl Running {
-    /// Stops the script at its next instruction check (SCRIPT KILL,
-    /// SHUTDOWN NOSAVE).
-    pub fn kill(&self) {
-        self.hook.kill.store(true, Ordering::SeqCst);
-    }
-}
+use crate::cmd::error::{self, CmdError, CmdResult};
+use crate::protocol::Out;
 
 /// Flags a script declares in its `#!lua flags=…` shebang.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,8 +68,10 @@ struct Cached {
     flags: ScriptFlags,
 }
 
-/// The Lua state of one server and its script cache.
-pub struct Engine {
+/// The Lua state of one server and its script cache. `W` is the world
+/// commands run against (the server state), which each run is handed and
+/// the [`Bridge`] runs `redis.call` in.
+pub struct Engine<W: 'static> {
     lua: Lua,
     /// `run(f, KEYS, ARGV)` from sandbox.lua: sets the globals and calls
     /// `f` under the error handler.
@@ -119,9 +89,8 @@ pub struct Engine {
     hook: Arc<HookState>,
     /// The heap's bound, in bytes.
     memory_limit: usize,
-    /// What `redis.call` works on while a script runs (see [`Current`]);
-    /// `None` until the first run.
-    current: Arc<Mutex<Option<Box<Current>>>>,
+    /// What `redis.call` works on while a script runs (see `run::Current`).
+    current: Slot<W>,
 }
 
 /// Lowercase hex SHA-1 of `data`.
@@ -139,14 +108,11 @@ pub fn sha1_hex(data: &[u8]) -> String {
 /// stores (`proto-max-bulk-len`).
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
-fn lua_err(e: mlua::Error) -> CmdError {
-    error::generic(e)
-}
 
-impl Engine {
+impl<W: Default + Send + 'static> Engine<W> {
     /// A fresh, sandboxed Lua state whose heap may hold `memory_limit`
-    /// bytes.
-    pub fn new(memory_limit: usize) -> Result<Engine, CmdError> {
+    /// bytes, whose `redis.call` runs commands through `bridge`.
+    pub fn new(memory_limit: usize, bridge: Box<dyn Bridge<W>>) -> Result<Engine<W>, CmdError> {
         let lua = Lua::new_with(
             StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::OS,
             LuaOptions::default(),
@@ -156,7 +122,21 @@ impl Engine {
         libs::install(&lua).map_err(lua_err)?;
         let script_resp = Arc::new(AtomicU8::new(2));
         let redis = Self::redis_library(&lua, Arc::clone(&script_resp)).map_err(lua_err)?;
-        let current: Arc<Mutex<Option<Box<Current>>>> = Arc::default();
+        let hook = Arc::new(HookState::default());
+        let current: Slot<W> = Arc::new(Mutex::new(Some(Box::new(Current {
+            active: false,
+            world: W::default(),
+            bridge,
+            read_only: false,
+            running: Arc::new(Running {
+                started: Instant::now(),
+                wrote: AtomicBool::new(false),
+                function: None,
+                hook: Arc::clone(&hook),
+            }),
+            args: Vec::new(),
+            out: Out::default(),
+        }))));
         for (name, raise) in [("call", true), ("pcall", false)] {
             let current = Arc::clone(&current);
             let resp = Arc::clone(&script_resp);
@@ -180,7 +160,6 @@ impl Engine {
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
             .map_err(lua_err)?;
-        let hook = Arc::new(HookState::default());
         let seen = Arc::clone(&hook);
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(HOOK_EVERY),
@@ -354,8 +333,8 @@ impl Engine {
         Ok(sha)
     }
 
-    /// What [`invoke`] needs of the engine besides what it calls.
-    fn parts(&self) -> Parts<'_> {
+    /// What `invoke` needs of the engine besides what it calls.
+    fn parts(&self) -> Parts<'_, W> {
         Parts {
             lua: &self.lua,
             hook: &self.hook,
@@ -365,10 +344,14 @@ impl Engine {
         }
     }
 
-    /// Runs the cached script `sha` for `ctx` and writes its reply.
+    /// Runs the cached script `sha` in `world` for the client `start`
+    /// names, and writes its reply into `out`.
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
-        ctx: &mut Ctx<'_>,
+        world: &mut W,
+        out: &mut Out,
+        start: &RunStart<'_>,
         sha: &str,
         keys: &[Bytes],
         argv: &[Bytes],
@@ -384,16 +367,7 @@ impl Engine {
             function: None,
             read_only,
         };
-        invoke(parts, ctx, call, keys, argv)
-    }
-}
-
-/// The RESP version `redis.setresp` chose for `redis.call` replies.
-fn script_resp(resp: &AtomicU8) -> Resp {
-    if resp.load(Ordering::Relaxed) == 3 {
-        Resp::V3
-    } else {
-        Resp::V2
+        invoke(parts, world, out, start, call, keys, argv)
     }
 }
 

@@ -1,31 +1,41 @@
 //! Running a script or a function: the run context `redis.call` works on
-//! (the server state swapped in from under the caller's lock guard, and
-//! back however the run ends), the call itself, and the bridge that runs
-//! commands for `redis.call` / `redis.pcall`.
+//! (the world — the server state — swapped in from under the caller's lock
+//! guard, and back however the run ends), the call itself, and the way
+//! `redis.call` / `redis.pcall` reach the [`Bridge`].
 
-use super::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::time::Instant;
 
-/// The running script's command context, owned for the length of the run
-/// so that `redis.call` and `redis.pcall` can be made once per Lua state
+use bytes::Bytes;
+use mlua::{Function, Lua, MultiValue, Value};
+use parking_lot::Mutex;
+
+use super::bridge::{Bridge, RunStart};
+use super::convert;
+use super::errors::{ScriptError, bare_error, lua_err, string_table, write_script_error};
+use super::hook::{FunctionRun, HookState, Running};
+use crate::cmd::error::{self, CmdError, CmdResult};
+use crate::protocol::{Out, Resp};
+
+/// The running script's context, owned for the length of the run so that
+/// `redis.call` and `redis.pcall` can be made once per Lua state
 /// (`'static` callbacks) instead of once per run: creating and destroying
 /// the two scoped callbacks was a fifth of an EVALSHA's CPU.
 ///
-/// It lives in one box from the first run on and is reused: between runs
-/// it keeps a stand-in `State`, the script client's session and the
-/// buffers of `redis.call`, so that a run allocates none of them and moves
-/// nothing bigger than the state itself (swapped in and out in place).
-pub(super) struct Current {
+/// It lives in one box for the engine's life and is reused: between runs
+/// it keeps a stand-in world and the buffers of `redis.call`, so that a
+/// run allocates none of them and moves nothing bigger than the world
+/// itself (swapped in and out in place).
+pub(super) struct Current<W> {
     /// Whether a script is running: `redis.call` refuses to run otherwise.
     pub(super) active: bool,
-    /// While a script runs, the server state, swapped out from under the
-    /// caller's lock guard (which keeps the lock held throughout) and
-    /// swapped back after the run; between runs, the stand-in.
-    pub(super) state: State,
-    /// The script's own client.
-    pub(super) session: Session,
-    pub(super) shared: Arc<Shared>,
-    pub(super) now: i64,
-    pub(super) now_us: i64,
+    /// While a script runs, the world, swapped out from under the caller's
+    /// lock guard (which keeps the lock held throughout) and swapped back
+    /// after the run; between runs, the stand-in.
+    pub(super) world: W,
+    /// The way to the commands.
+    pub(super) bridge: Box<dyn Bridge<W>>,
     pub(super) read_only: bool,
     pub(super) running: Arc<Running>,
     /// `redis.call`'s argument vector, reused.
@@ -34,27 +44,32 @@ pub(super) struct Current {
     pub(super) out: Out,
 }
 
-/// Puts the server state back under the caller's lock guard when a run
-/// ends, however it ends (a panic included): nothing may be lost.
-pub(super) struct Restore<'a> {
-    current: &'a Mutex<Option<Box<Current>>>,
-    state: &'a mut State,
+/// The shared slot of the running script's context.
+pub(super) type Slot<W> = Arc<Mutex<Option<Box<Current<W>>>>>;
+
+/// Puts the world back under the caller's lock guard when a run ends,
+/// however it ends (a panic included): nothing may be lost. Tells the
+/// bridge the script ended.
+pub(super) struct Restore<'a, W> {
+    current: &'a Mutex<Option<Box<Current<W>>>>,
+    world: &'a mut W,
 }
 
-impl Drop for Restore<'_> {
+impl<W> Drop for Restore<'_, W> {
     fn drop(&mut self) {
         if let Some(current) = self.current.lock().as_mut().filter(|c| c.active) {
-            std::mem::swap(self.state, &mut current.state);
+            std::mem::swap(self.world, &mut current.world);
             current.active = false;
+            current.bridge.ended();
         }
     }
 }
 
 /// The engine's parts a run needs besides what it calls.
-pub(super) struct Parts<'a> {
+pub(super) struct Parts<'a, W> {
     pub(super) lua: &'a Lua,
     pub(super) hook: &'a Arc<HookState>,
-    pub(super) current: &'a Arc<Mutex<Option<Box<Current>>>>,
+    pub(super) current: &'a Slot<W>,
     pub(super) script_resp: &'a AtomicU8,
     pub(super) memory_limit: usize,
 }
@@ -70,11 +85,15 @@ pub(super) struct Call<'a> {
     pub(super) read_only: bool,
 }
 
-/// Runs `call` for `ctx` under the state lock it holds and writes the
-/// reply: the state moves into the run context for `redis.call`, and back.
-pub(super) fn invoke(
-    parts: Parts<'_>,
-    ctx: &mut Ctx<'_>,
+/// Runs `call` in `world` (which the caller holds locked) for the client
+/// `start` names, and writes the reply into `out`: the world moves into
+/// the run context for `redis.call`, and back.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn invoke<W>(
+    parts: Parts<'_, W>,
+    world: &mut W,
+    out: &mut Out,
+    start: &RunStart<'_>,
     call: Call<'_>,
     keys: &[Bytes],
     argv: &[Bytes],
@@ -97,34 +116,11 @@ pub(super) fn invoke(
     parts.hook.kill.store(false, Ordering::SeqCst);
     parts.hook.offload_tries.store(0, Ordering::Relaxed);
     *parts.hook.started.lock() = Some(started);
-    let (id, db) = (ctx.session.id, ctx.session.db);
     let mut slot = parts.current.lock();
-    let current = slot.get_or_insert_with(|| {
-        Box::new(Current {
-            active: false,
-            state: State::new(0, crate::config::Config::default(), 0),
-            session: Session::detached(ctx.shared, id, db, Resp::V2),
-            shared: ctx.shared.self_arc(),
-            now: 0,
-            now_us: 0,
-            read_only: false,
-            // Filled in below, as a reused one is.
-            running: Arc::new(Running {
-                started,
-                wrote: AtomicBool::new(false),
-                function: None,
-                hook: Arc::clone(parts.hook),
-            }),
-            args: Vec::new(),
-            out: Out::new(Resp::V2),
-        })
-    });
-    current.session.reuse_detached(id, db, Resp::V2);
-    if !std::ptr::eq(Arc::as_ptr(&current.shared), ctx.shared) {
-        current.shared = ctx.shared.self_arc();
-    }
-    current.now = ctx.now;
-    current.now_us = ctx.now_us;
+    let Some(current) = slot.as_mut() else {
+        return Err(error::SCRIPTING_UNAVAILABLE);
+    };
+    current.bridge.begin(start);
     current.read_only = read_only;
     // The last run's record, unless someone still looks at it.
     match Arc::get_mut(&mut current.running) {
@@ -142,17 +138,17 @@ pub(super) fn invoke(
             })
         }
     }
-    *ctx.shared.running_script.lock() = Some(Arc::clone(&current.running));
-    std::mem::swap(&mut *ctx.state, &mut current.state);
+    let running = Arc::clone(&current.running);
+    current.bridge.started(&running);
+    std::mem::swap(world, &mut current.world);
     current.active = true;
     drop(slot);
     let restore = Restore {
         current: parts.current,
-        state: &mut *ctx.state,
+        world,
     };
     let outcome: mlua::Result<MultiValue> = runner.call((func, keys, argv));
     drop(restore);
-    *ctx.shared.running_script.lock() = None;
     *parts.hook.started.lock() = None;
     collect_if_full(parts.lua, parts.memory_limit);
     let result = outcome.map_err(|e| match e {
@@ -164,16 +160,16 @@ pub(super) fn invoke(
     let value = values.next().unwrap_or(Value::Nil);
     // Written straight into the caller's reply; an error is taken back
     // out, to be counted in errorstats like any error.
-    let mark = ctx.out.len();
+    let mark = out.len();
     if ok {
-        convert::write_reply(ctx.out, &value, script_resp(parts.script_resp));
+        convert::write_reply(out, &value, script_resp(parts.script_resp));
     } else {
-        write_script_error(ctx.out, &value, sha);
+        write_script_error(out, &value, sha);
     }
-    let reply = &ctx.out.as_bytes()[mark..];
+    let reply = &out.as_bytes()[mark..];
     if reply.first() == Some(&b'-') {
         let text = String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
-        ctx.out.truncate(mark);
+        out.truncate(mark);
         return Err(CmdError::owned(text));
     }
     Ok(())
@@ -183,8 +179,8 @@ pub(super) fn invoke(
 /// reply as a Lua value. An error reply is `{err=…}`: returned by pcall,
 /// raised by call — as a wrapped [`ScriptError`] that the sandbox turns
 /// back into the table wherever the script can see it.
-pub(super) fn bridge_call(
-    current: &Mutex<Option<Box<Current>>>,
+pub(super) fn bridge_call<W>(
+    current: &Mutex<Option<Box<Current<W>>>>,
     resp: &AtomicU8,
     lua: &Lua,
     args: MultiValue,
@@ -206,83 +202,69 @@ pub(super) fn bridge_call(
     }
 }
 
-pub(super) fn call_inner(
-    current: &Mutex<Option<Box<Current>>>,
+pub(super) fn call_inner<W>(
+    current: &Mutex<Option<Box<Current<W>>>>,
     resp: &AtomicU8,
     lua: &Lua,
     args: MultiValue,
 ) -> Result<Value, String> {
     if args.is_empty() {
-        return Err(error::CALL_NO_ARGS.text().into());
+        return Err(error::CALL_NO_ARGS.text().to_owned());
     }
     let mut guard = current.lock();
     let Some(run) = guard.as_mut().filter(|c| c.active) else {
         // Only reachable by keeping the function past its script.
-        return Err(error::CALL_OUTSIDE_SCRIPT.text().into());
+        return Err(error::CALL_OUTSIDE_SCRIPT.text().to_owned());
     };
+    let Current {
+        world,
+        bridge,
+        read_only,
+        running,
+        args: argv,
+        out,
+        ..
+    } = &mut **run;
     // The argument vector and the reply buffer are the run's, reused from
     // one call to the next.
-    run.args.clear();
+    argv.clear();
     for v in args {
-        run.args.push(match v {
+        argv.push(match v {
             Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
             Value::Integer(i) => Bytes::from(i.to_string()),
             Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
-            _ => {
-                return Err(error::CALL_ARG_TYPE.text().into());
-            }
+            _ => return Err(error::CALL_ARG_TYPE.text().to_owned()),
         });
     }
-    let spec = crate::cmd::resolve(&run.args).map_err(|e| {
-        if e.text().starts_with(error::WRONG_ARITY_PREFIX) {
-            error::CALL_WRONG_ARITY.text().to_string()
-        } else {
-            error::CALL_UNKNOWN_COMMAND.text().to_string()
-        }
-    })?;
-    if spec.has(flags::NOSCRIPT) {
-        return Err(error::CALL_NOT_ALLOWED.text().into());
-    }
-    let write = spec.has(flags::WRITE);
-    if write && run.read_only {
-        return Err(error::CALL_WRITE_READ_ONLY.text().into());
-    }
     let resp = script_resp(resp);
-    run.session.resp = resp;
-    // The script's own code ran since the last call: time this one afresh.
-    run.session.forget_since();
-    run.out.clear();
-    run.out.set_resp(resp);
-    let mut inner = Ctx {
-        state: &mut run.state,
-        session: &mut run.session,
-        shared: &run.shared,
-        args: &run.args,
-        out: &mut run.out,
-        now: run.now,
-        now_us: run.now_us,
-        caller: Caller::Script,
-        after: After::Continue,
-        block: None,
-        ready_key: None,
-    };
-    call(spec, &mut inner);
-    if write {
-        run.running.wrote.store(true, Ordering::SeqCst);
+    out.clear();
+    out.set_resp(resp);
+    let called = bridge.call(world, argv, resp, *read_only, out);
+    argv.clear();
+    if called?.wrote {
+        running.wrote.store(true, Ordering::SeqCst);
     }
-    run.args.clear();
     // Converting keeps the run locked: nothing it does calls back here.
     let unbounded = Unbounded::new(lua);
-    let value = convert::reply_to_lua(lua, run.out.as_bytes())
-        .map_err(|e| error::generic(e).0.into_owned());
-    if run.out.len() > KEEP_REPLY_BUFFER {
-        run.out = Out::new(resp);
+    let value = convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| error::generic(e).0.into_owned());
+    if out.len() > KEEP_REPLY_BUFFER {
+        *out = Out::new(resp);
     }
     if unbounded.exceeded() {
         return Err(NOT_ENOUGH_MEMORY.into());
     }
     value
 }
+
+/// The RESP version `redis.setresp` chose for `redis.call` replies.
+pub(super) fn script_resp(resp: &AtomicU8) -> Resp {
+    if resp.load(Ordering::Relaxed) == 3 {
+        Resp::V3
+    } else {
+        Resp::V2
+    }
+}
+
 
 /// What `redis.call` raises when the reply it made pushed the heap past the
 /// limit: the text of Lua's own memory error.

@@ -25,6 +25,8 @@ use crate::config::Config;
 use crate::fault::Faults;
 use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 
+mod host;
+
 
 /// The configuration values transports need without the state lock (a
 /// long script holds it, and Redis still accepts and reads clients then).
@@ -112,7 +114,7 @@ pub struct Shared {
     any_arrivals: AtomicBool,
     switches: Mutex<HashMap<ClientId, Arc<KillSwitch>>>,
     /// Wakes the ticker when a waiter with an earlier deadline arrives.
-    ticker: Notify,
+    pub(crate) ticker: Notify,
     /// Whether the clock wakes the server at its deadlines (a Tokio
     /// clock): then `wake_at` must be kept current.
     wake_hints: bool,
@@ -174,12 +176,6 @@ impl Shared {
         self.me
             .upgrade()
             .expect("Shared is only reachable through its Arc")
-    }
-
-    /// Tells the ticker that blocked clients changed, so that it
-    /// recomputes when to wake up next.
-    pub fn blocking_changed(&self) {
-        self.ticker.notify_one();
     }
 
     /// Whether the server has been shut down.

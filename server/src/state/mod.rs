@@ -99,10 +99,10 @@ pub struct State {
     /// Messages for the current client, written ahead of its reply.
     pub current_pushes: Vec<u8>,
     /// The Lua engine and script cache, created by the first script.
-    pub scripting: Option<Box<crate::script::Engine>>,
+    pub scripting: Option<Box<crate::script::Engine<State>>>,
     /// The FUNCTION libraries' Lua engine (a state of its own, as in
     /// Redis), created by the first FUNCTION LOAD.
-    pub functions: Option<Box<crate::script::Engine>>,
+    pub functions: Option<Box<crate::script::Engine<State>>>,
     /// `math.random`'s state kept across SCRIPT FLUSH (which drops the
     /// engine) until the next engine is created.
     pub script_random: Option<u64>,
@@ -233,6 +233,17 @@ impl State {
         }
     }
 
+    /// What every command does first: keys past their deadline are
+    /// purged, and blocked clients past theirs time out.
+    pub fn housekeep(&mut self, now: i64) {
+        if self.next_deadline().is_some_and(|d| d < now) {
+            self.purge_expired(now);
+        }
+        if self.blocking.next_deadline().is_some_and(|d| d < now) {
+            self.blocking.expire(now);
+        }
+    }
+
     /// Holds expiry while a CLIENT PAUSE is in force, as Redis 7.0 does:
     /// keys past their deadline read as missing but are neither deleted
     /// (DBSIZE still counts them) nor announced. Letting go purges what
@@ -303,6 +314,14 @@ impl State {
     /// Redis's `LRU_CLOCK`).
     pub fn lru_clock(now_ms: i64) -> u32 {
         ((now_ms / 1000) as u64 & 0xFF_FFFF) as u32
+    }
+}
+
+/// The stand-in a script's run context holds between runs (the real state
+/// is swapped in for the run): never seen by a command.
+impl Default for State {
+    fn default() -> Self {
+        State::new(0, Config::default(), 0)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Blocked clients: BLPOP, BLMOVE, BZPOPMIN and friends waiting for data.
 //!
-//! A blocking command that finds nothing asks to block ([`Ctx::block`]); the
-//! session then registers a [`Waiter`] here, holding the command and a
+//! A blocking command that finds nothing asks to block (`Ctx::block`); the
+//! executor then registers a [`Waiter`] here, holding the command and a
 //! channel for its eventual reply, and the connection waits on that channel
 //! *without* holding the state lock. Redis's rules are kept:
 //!
@@ -18,20 +18,18 @@
 //!   manual clock moves, from a timer for clocks that move by themselves,
 //!   and before every command.
 //!
-//! This module owns the registry and the serving loop; the commands decide
-//! what "data" means and the transports do the waiting.
+//! This module owns the registry; the executor runs the serving loop (it
+//! runs commands), the commands decide what "data" means and the
+//! transports do the waiting.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use crate::cmd::{After, Caller, CommandSpec, Ctx};
-use crate::conn::{Session, call};
+use super::clients::ClientId;
 use crate::db::Blob;
 use crate::protocol::{Out, Resp};
-use crate::shared::Shared;
-use crate::state::{ClientId, State};
 
 /// What a blocking command asks for when it finds nothing.
 #[derive(Debug, Clone)]
@@ -47,7 +45,8 @@ pub struct Waiter {
     client: ClientId,
     db: usize,
     resp: Resp,
-    spec: &'static CommandSpec,
+    /// The command, its name first: run again when a key it waits on
+    /// changes.
     args: Vec<Bytes>,
     keys: Vec<Blob>,
     deadline: Option<i64>,
@@ -94,13 +93,11 @@ impl Blocking {
     }
 
     /// Registers a waiter and returns the channel its reply will arrive on.
-    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         client: ClientId,
         db: usize,
         resp: Resp,
-        spec: &'static CommandSpec,
         args: Vec<Bytes>,
         request: BlockRequest,
     ) -> oneshot::Receiver<Vec<u8>> {
@@ -122,7 +119,6 @@ impl Blocking {
                 client,
                 db,
                 resp,
-                spec,
                 args,
                 keys: request.keys,
                 deadline: request.deadline,
@@ -227,55 +223,38 @@ impl Blocking {
             }
         }
     }
-}
 
-/// Serves the waiters of every ready key, first blocked first served, by
-/// running their commands again; serving may make more keys ready (BLMOVE
-/// pushes), which are served in turn. Called with the state locked, at the
-/// end of each top-level command.
-pub fn serve_ready(state: &mut State, shared: &Shared, now: i64, now_us: i64) {
-    while let Some(slot) = state.blocking.ready.pop_front() {
-        state.blocking.ready_set.remove(&slot);
-        let line: Vec<u64> = state
-            .blocking
-            .by_key
-            .get(&slot)
+    /// The next key made ready since the last serving pass, if any.
+    pub fn next_ready(&mut self) -> Option<(usize, Blob)> {
+        let slot = self.ready.pop_front()?;
+        self.ready_set.remove(&slot);
+        Some(slot)
+    }
+
+    /// The waiters in line on `slot`, first blocked first.
+    pub fn line(&self, slot: &(usize, Blob)) -> Vec<u64> {
+        self.by_key
+            .get(slot)
             .map(|l| l.iter().copied().collect())
-            .unwrap_or_default();
-        for seq in line {
-            let Some(w) = state.blocking.waiters.get(&seq) else {
-                continue;
-            };
-            if w.tx.is_closed() {
-                // The client left; its session will forget it, but it
-                // must not consume anything meanwhile.
-                state.blocking.remove(seq);
-                continue;
-            }
-            let (client, db, resp, spec, args) = (w.client, w.db, w.resp, w.spec, w.args.clone());
-            let mut session = Session::detached(shared, client, db, resp);
-            let mut out = Out::new(resp);
-            let mut ctx = Ctx {
-                state: &mut *state,
-                session: &mut session,
-                shared,
-                args: &args,
-                out: &mut out,
-                now,
-                now_us,
-                caller: Caller::Unblocked,
-                after: After::Continue,
-                block: None,
-                ready_key: Some(&slot.1),
-            };
-            call(spec, &mut ctx);
-            if ctx.block.is_some() {
-                // Nothing for it after all: it keeps its place in line.
-                continue;
-            }
-            if let Some(w) = state.blocking.remove(seq) {
-                let _ = w.tx.send(out.take());
-            }
+            .unwrap_or_default()
+    }
+
+    /// What serving waiter `seq` needs: its client, database, protocol and
+    /// command. `None` if it is gone, or if its client left (it is then
+    /// forgotten: it must not consume anything meanwhile).
+    pub fn to_serve(&mut self, seq: u64) -> Option<(ClientId, usize, Resp, Vec<Bytes>)> {
+        let w = self.waiters.get(&seq)?;
+        if w.tx.is_closed() {
+            self.remove(seq);
+            return None;
+        }
+        Some((w.client, w.db, w.resp, w.args.clone()))
+    }
+
+    /// Ends the wait of `seq` with `reply`.
+    pub fn answer(&mut self, seq: u64, reply: Vec<u8>) {
+        if let Some(w) = self.remove(seq) {
+            let _ = w.tx.send(reply);
         }
     }
 }

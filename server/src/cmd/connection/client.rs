@@ -13,14 +13,14 @@ pub(super) fn validate_client_name(name: &[u8]) -> CmdResult {
 /// # Format
 /// `CLIENT ID`
 pub(super) fn client_id(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.out.int(ctx.session.id as i64);
+    ctx.out.int(ctx.client.id as i64);
     Ok(())
 }
 
 /// # Format
 /// `CLIENT GETNAME`
 pub(super) fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     match ctx.state.clients.get(&id).and_then(|c| c.name.clone()) {
         Some(name) => ctx.out.bulk(&name),
         None => ctx.out.null(),
@@ -33,7 +33,7 @@ pub(super) fn client_getname(ctx: &mut Ctx<'_>) -> CmdResult {
 pub(super) fn client_setname(ctx: &mut Ctx<'_>) -> CmdResult {
     let name = ctx.arg(2);
     validate_client_name(name)?;
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     if let Some(c) = ctx.state.clients.get_mut(&id) {
         c.name = (!name.is_empty()).then(|| name.to_vec());
     }
@@ -58,7 +58,7 @@ pub(super) fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
             "lib-ver"
         }));
     }
-    let id = ctx.session.id;
+    let id = ctx.client.id;
     if let Some(c) = ctx.state.clients.get_mut(&id) {
         let v = (!value.is_empty()).then(|| value.to_vec());
         if is_name {
@@ -161,14 +161,14 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
             return Err(error::SYNTAX);
         }
     }
-    let current = ctx.session.id;
-    let (db, multi) = (ctx.session.db, current_multi(ctx));
+    let current = ctx.client.id;
+    let (db, multi) = (ctx.client.db, current_multi(ctx));
     let mut text = String::new();
     for c in ctx.state.clients.values() {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
             continue;
         }
-        let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.shared.faults.is_paused(c.id);
+        let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.host.is_paused(c.id);
         text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
         text.push('\n');
     }
@@ -177,7 +177,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 pub(super) fn current_multi(ctx: &Ctx<'_>) -> i64 {
-    ctx.session
+    ctx.client
         .multi
         .as_ref()
         .map_or(-1, |m| m.queue.len() as i64)
@@ -186,8 +186,8 @@ pub(super) fn current_multi(ctx: &Ctx<'_>) -> i64 {
 /// # Format
 /// `CLIENT INFO`
 pub(super) fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
-    let current = ctx.session.id;
-    let (db, multi) = (ctx.session.db, current_multi(ctx));
+    let current = ctx.client.id;
+    let (db, multi) = (ctx.client.db, current_multi(ctx));
     let line = match ctx.state.clients.get(&current) {
         Some(c) => client_line(c, ctx.now, current, db, multi, false),
         None => String::new(),
@@ -200,7 +200,7 @@ pub(super) fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `CLIENT KILL ip:port` or
 /// `CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port] [USER name] [TYPE t] [SKIPME yes|no]`
 pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
-    let me = ctx.session.id;
+    let me = ctx.client.id;
     if ctx.argc() == 3 {
         let addr = ctx.arg(2);
         let victim = ctx

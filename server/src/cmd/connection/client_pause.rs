@@ -7,7 +7,6 @@
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::flags::*;
 use crate::cmd::{CommandSpec, Ctx, is};
-use crate::fault::PauseMode;
 
 /// `CLIENT PAUSE`.
 pub const PAUSE: CommandSpec = CommandSpec::new("client|pause", -3, client_pause)
@@ -47,12 +46,12 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
         _ => return Err(error::subcommand_syntax(ctx.arg(1), "client")),
     };
     let end = ctx.now.saturating_add(timeout);
-    ctx.shared.faults.pause_clients(mode, end, ctx.now);
+    ctx.host.pause_clients(mode, end, ctx.now);
     // Keys stop expiring while clients are paused, as in Redis 7.0.
-    let paused = ctx.shared.faults.client_paused(ctx.now);
+    let paused = ctx.host.clients_paused(ctx.now);
     ctx.state.hold_expiry(paused, ctx.now);
     // The ticker sleeps until the next deadline it knows of.
-    ctx.shared.blocking_changed();
+    ctx.host.deadlines_changed(ctx.state);
     ctx.out.ok();
     Ok(())
 }
@@ -60,8 +59,17 @@ fn client_pause(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `CLIENT UNPAUSE`
 fn client_unpause(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.shared.faults.unpause_clients();
+    ctx.host.unpause_clients();
     ctx.state.hold_expiry(false, ctx.now);
     ctx.out.ok();
     Ok(())
+}
+
+/// What a pause holds back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PauseMode {
+    /// Commands that may write (CLIENT PAUSE … WRITE).
+    Write,
+    /// Every command (CLIENT PAUSE … ALL, the default).
+    All,
 }

@@ -271,7 +271,7 @@ fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
     let pattern = ctx.arg(1);
     let every = pattern == b"*";
     let now = ctx.now;
-    let db = &ctx.state.dbs[ctx.session.db];
+    let db = &ctx.state.dbs[ctx.client.db];
     let found: Vec<&Blob> = db
         .iter()
         .filter(|(k, e)| alive(e, now) && (every || crate::glob::matches(pattern, k, false)))

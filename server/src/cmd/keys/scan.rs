@@ -116,7 +116,7 @@ pub(super) fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
     let cursor = parse_cursor(ctx.arg(1))?;
     let opts = parse_options(ctx.args, 2, true)?;
     let now = ctx.now;
-    let db = &ctx.state.dbs[ctx.session.db];
+    let db = &ctx.state.dbs[ctx.client.db];
     let mut found: Vec<&Blob> = Vec::new();
     let mut expired: Vec<Blob> = Vec::new();
     let next = db.scan(cursor, opts.count, |key, entry| {

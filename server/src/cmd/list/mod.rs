@@ -273,7 +273,7 @@ fn probe(ctx: &mut Ctx<'_>, key: &[u8], access: Access) -> Result<bool, CmdError
 /// second lookup has no side effect (no expiry, no statistics).
 fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<(&'c mut List, &'c mut Out)> {
     let now = ctx.now;
-    let db = &mut ctx.state.dbs[ctx.session.db];
+    let db = &mut ctx.state.dbs[ctx.client.db];
     let Lookup::Found(idx) = db.lookup(key, now) else {
         return None;
     };

@@ -96,7 +96,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 state.clients.len(),
                 state.config.maxclients(),
                 // Clients a pause holds count as blocked, as in Redis.
-                state.blocking.len() + ctx.shared.faults.paused_clients(),
+                state.blocking.len() + ctx.host.paused_clients(),
             );
         }
         "memory" => {
@@ -135,22 +135,16 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
         }
         "stats" => {
             let s = &state.stats;
+            let net = ctx.host.net_counters();
             let _ = write!(
                 t,
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nevicted_keys:0\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
                 s.connections_received,
                 s.commands_processed,
-                ctx.shared
-                    .net_input
-                    .load(std::sync::atomic::Ordering::Relaxed),
-                ctx.shared
-                    .net_output
-                    .load(std::sync::atomic::Ordering::Relaxed),
+                net.input,
+                net.output,
                 s.rejected_connections
-                    + ctx
-                        .shared
-                        .rejected
-                        .load(std::sync::atomic::Ordering::Relaxed),
+                    + net.rejected,
                 s.expired_keys,
                 s.keyspace_hits,
                 s.keyspace_misses,

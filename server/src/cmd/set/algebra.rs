@@ -157,7 +157,7 @@ fn inter(ctx: &mut Ctx<'_>, keys: &[Bytes], mode: Inter<'_>) -> CmdResult {
     check_sources(ctx, keys)?;
     let max = max_intset(ctx);
     let seed = ctx.state.hash_seed;
-    let db = &ctx.state.dbs[ctx.session.db];
+    let db = &ctx.state.dbs[ctx.client.db];
     let sets = sources(db, ctx.now, keys);
     // A missing key is an empty set: the intersection is empty at once.
     let present: Option<Vec<&Set>> = sets.into_iter().collect();
@@ -186,7 +186,7 @@ fn union_diff(ctx: &mut Ctx<'_>, keys: &[Bytes], dst: Option<&[u8]>, op: Op) -> 
     check_sources(ctx, keys)?;
     let max = max_intset(ctx);
     let seed = ctx.state.hash_seed;
-    let db = &ctx.state.dbs[ctx.session.db];
+    let db = &ctx.state.dbs[ctx.client.db];
     let sets = sources(db, ctx.now, keys);
     let same = sets.first().copied().flatten().is_some() && keys[1..].iter().any(|k| *k == keys[0]);
     let result = union_or_diff(op, &sets, same, seed, max);

@@ -140,7 +140,7 @@ pub(super) fn lcs(ctx: &mut Ctx<'_>) -> CmdResult {
         return Err(error::LCS_LEN_AND_IDX);
     }
     let max_table = ctx.state.config.proto_max_bulk_len();
-    let (db, now) = (ctx.session.db, ctx.now);
+    let (db, now) = (ctx.client.db, ctx.now);
     let a = stored(ctx.state, db, k1, now).and_then(Value::str_bytes);
     let b = stored(ctx.state, db, k2, now).and_then(Value::str_bytes);
     let (total, string, matches) = longest_common(

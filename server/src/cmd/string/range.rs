@@ -95,7 +95,7 @@ pub(super) fn getrange(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(entry) if !entry.value.is_string() => return Err(error::WRONGTYPE),
         Some(_) => {}
     }
-    let bytes = stored(ctx.state, ctx.session.db, key, ctx.now).and_then(Value::str_bytes);
+    let bytes = stored(ctx.state, ctx.client.db, key, ctx.now).and_then(Value::str_bytes);
     let bytes = bytes.as_deref().unwrap_or_default();
     match getrange_span(start, end, bytes.len()) {
         Some((from, to)) => ctx.out.bulk(&bytes[from..=to]),

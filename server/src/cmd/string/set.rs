@@ -274,7 +274,7 @@ pub(super) fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(e) => Some(expire_deadline(ctx, e, flags, "getex")?),
         None => None,
     };
-    reply_string(ctx.out, stored(ctx.state, ctx.session.db, key, ctx.now));
+    reply_string(ctx.out, stored(ctx.state, ctx.client.db, key, ctx.now));
     match deadline {
         // An absolute deadline already past deletes the key at once.
         Some(at) if flags & (opt::EXAT | opt::PXAT) != 0 && at <= ctx.now => {
@@ -310,7 +310,7 @@ pub(super) fn mget(ctx: &mut Ctx<'_>) -> CmdResult {
     for i in 1..ctx.argc() {
         let key = ctx.arg(i);
         if ctx.lookup_read(key).is_some() {
-            reply_string(ctx.out, stored(ctx.state, ctx.session.db, key, ctx.now));
+            reply_string(ctx.out, stored(ctx.state, ctx.client.db, key, ctx.now));
         } else {
             ctx.out.null();
         }

@@ -391,7 +391,7 @@ pub(crate) fn zset_of<'s>(db: &'s mut Db, key: &[u8], now: i64) -> Option<&'s mu
 /// The sorted set at `key` of the selected database together with the
 /// reply buffer, borrowed at once (the caller has [`probe`]d the key).
 pub(crate) fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> (Option<&'c mut ZSet>, &'c mut Out) {
-    let (db, now) = (ctx.session.db, ctx.now);
+    let (db, now) = (ctx.client.db, ctx.now);
     (zset_in(ctx.state, db, key, now), ctx.out)
 }
 
@@ -406,7 +406,7 @@ pub(crate) fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: usize) {
 /// After a write that may have emptied the sorted set at `key`: deletes
 /// the key (with Redis's `del` event) if so. True if it was deleted.
 pub(crate) fn delete_if_empty(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let (db, now) = (ctx.session.db, ctx.now);
+    let (db, now) = (ctx.client.db, ctx.now);
     let empty = zset_in(ctx.state, db, key, now).is_some_and(|z| z.is_empty());
     if empty {
         ctx.db().remove(key);

@@ -52,7 +52,7 @@ fn with_count(ctx: &mut Ctx<'_>, l: i64, withscores: bool) -> CmdResult {
         ctx.out.array(0);
         return Ok(());
     }
-    let (db, now) = (ctx.session.db, ctx.now);
+    let (db, now) = (ctx.client.db, ctx.now);
     let state = &mut *ctx.state;
     let rng = &mut state.rng;
     let Some(z) = super::zset_of(&mut state.dbs[db], key, now) else {
@@ -157,7 +157,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.out.null();
         return Ok(());
     }
-    let (db, now) = (ctx.session.db, ctx.now);
+    let (db, now) = (ctx.client.db, ctx.now);
     let state = &mut *ctx.state;
     let rng = &mut state.rng;
     match super::zset_of(&mut state.dbs[db], key, now) {

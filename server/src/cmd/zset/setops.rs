@@ -249,7 +249,7 @@ fn generic(
     let seed = ctx.state.hash_seed;
     let lim = limits(ctx);
     let now = ctx.now;
-    let db = &ctx.state.dbs[ctx.session.db];
+    let db = &ctx.state.dbs[ctx.client.db];
     let sources: Vec<Source<'_>> = keys
         .iter()
         .zip(weights)

@@ -1,0 +1,96 @@
+//! The script's way into the executor: [`ScriptClient`], the [`Bridge`]
+//! the command layer hands each Lua engine, through which `redis.call`
+//! runs commands — as Redis's Lua client does, with a client of its own
+//! that shares the caller's id and starts in its database, in RESP2 (or
+//! what `redis.setresp` chose).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::call::{World, run};
+use crate::cmd::error;
+use crate::cmd::{Caller, Client, Host, flags};
+use crate::protocol::{Out, Resp};
+use crate::script::{Bridge, Called, RunStart, Running};
+use crate::state::State;
+
+/// The script's client and the server it runs on.
+pub struct ScriptClient {
+    host: Arc<dyn Host>,
+    client: Client,
+    now: i64,
+    now_us: i64,
+}
+
+impl ScriptClient {
+    /// The bridge of an engine of the server `host`.
+    pub fn new(host: Arc<dyn Host>) -> ScriptClient {
+        ScriptClient {
+            host,
+            client: Client::new(0, 0, Resp::V2, true),
+            now: 0,
+            now_us: 0,
+        }
+    }
+}
+
+impl Bridge<State> for ScriptClient {
+    fn begin(&mut self, start: &RunStart<'_>) {
+        self.client = Client::new(start.client, start.db, Resp::V2, true);
+        self.now = start.now;
+        self.now_us = start.now_us;
+    }
+
+    fn call(
+        &mut self,
+        state: &mut State,
+        args: &[Bytes],
+        resp: Resp,
+        read_only: bool,
+        out: &mut Out,
+    ) -> Result<Called, String> {
+        let spec = crate::cmd::resolve(args).map_err(|e| {
+            if e.text().starts_with(error::WRONG_ARITY_PREFIX) {
+                error::CALL_WRONG_ARITY.text().to_string()
+            } else {
+                error::CALL_UNKNOWN_COMMAND.text().to_string()
+            }
+        })?;
+        if spec.has(flags::NOSCRIPT) {
+            return Err(error::CALL_NOT_ALLOWED.text().into());
+        }
+        let write = spec.has(flags::WRITE);
+        if write && read_only {
+            return Err(error::CALL_WRITE_READ_ONLY.text().into());
+        }
+        self.client.resp = resp;
+        // The script's own code ran since the last call: time this one
+        // afresh.
+        self.client.forget_since();
+        let mut world = World {
+            state,
+            host: &*self.host,
+            now: self.now,
+            now_us: self.now_us,
+        };
+        run(
+            &mut world,
+            &mut self.client,
+            spec,
+            args,
+            out,
+            Caller::Script,
+            None,
+        );
+        Ok(Called { wrote: write })
+    }
+
+    fn started(&mut self, running: &Arc<Running>) {
+        self.host.script_started(Arc::clone(running));
+    }
+
+    fn ended(&mut self) {
+        self.host.script_ended();
+    }
+}

@@ -1,0 +1,79 @@
+//! [`Host`]: what a command may ask of the server beyond the state.
+//!
+//! Commands run against the locked state and nothing else, with a few
+//! exceptions that reach the server around it: SHUTDOWN, CLIENT PAUSE,
+//! CONFIG SET of what the transports read without the lock, INFO's
+//! network counters, and the record of a running script that other
+//! clients consult (without the lock, which the script holds) to answer
+//! BUSY. The server core implements this interface; the command layer
+//! names nothing above itself.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::script::Running;
+use crate::state::{ClientId, State};
+
+use super::PauseMode;
+
+/// The network counters INFO reports, kept by the transports.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NetCounters {
+    /// Bytes read from TCP clients (total_net_input_bytes).
+    pub input: u64,
+    /// Bytes written to TCP clients (total_net_output_bytes).
+    pub output: u64,
+    /// Connections refused by `maxclients` (rejected_connections).
+    pub rejected: u64,
+}
+
+/// The server around the state, as commands see it.
+pub trait Host: Send + Sync {
+    /// SHUTDOWN: stops a running script, closes every connection and the
+    /// listener.
+    fn shutdown(&self);
+
+    /// CONFIG SET changed `config`: the values the transports read
+    /// without the lock follow it.
+    fn config_changed(&self, config: &Config);
+
+    /// CLIENT PAUSE until server-clock ms `end`, merged with a pause in
+    /// force.
+    fn pause_clients(&self, mode: PauseMode, end: i64, now: i64);
+
+    /// CLIENT UNPAUSE.
+    fn unpause_clients(&self);
+
+    /// Whether a CLIENT PAUSE is in force at `now`.
+    fn clients_paused(&self, now: i64) -> bool;
+
+    /// How many clients wait for a pause to end.
+    fn paused_clients(&self) -> usize;
+
+    /// Whether `client` waits for a pause to end (CLIENT LIST's `b`).
+    fn is_paused(&self, client: ClientId) -> bool;
+
+    /// What the transports counted.
+    fn net_counters(&self) -> NetCounters;
+
+    /// A script or function starts running: other clients consult it to
+    /// answer BUSY, and SCRIPT KILL reaches it through it.
+    fn script_started(&self, running: Arc<Running>);
+
+    /// The running script ended (normally, by an error, or by a panic).
+    fn script_ended(&self);
+
+    /// Something with a server-clock deadline was added (a blocked
+    /// client's timeout, a pause's end): the server must wake up for it.
+    /// `state` is the state the command leaves.
+    fn deadlines_changed(&self, state: &State);
+
+    /// After every top-level command: a clock that wakes the server at
+    /// its deadlines learns of the next one (a key's new TTL). Costs
+    /// nothing for other clocks.
+    fn refresh_wake(&self, state: &State);
+
+    /// A handle on this host that outlives the command (for the script
+    /// engine, which keeps one between runs).
+    fn to_arc(&self) -> Arc<dyn Host>;
+}
