@@ -14,8 +14,6 @@ use crate::state::ClientInfo;
 mod client;
 mod client_pause;
 
-pub use client_pause::PauseMode;
-
 use client::*;
 
 const CONN: &str = "connection";

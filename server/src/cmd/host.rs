@@ -14,8 +14,6 @@ use crate::config::Config;
 use crate::script::Running;
 use crate::state::{ClientId, State};
 
-use super::PauseMode;
-
 /// The network counters INFO reports, kept by the transports.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NetCounters {
@@ -76,4 +74,13 @@ pub trait Host: Send + Sync {
     /// A handle on this host that outlives the command (for the script
     /// engine, which keeps one between runs).
     fn to_arc(&self) -> Arc<dyn Host>;
+}
+
+/// What a pause holds back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PauseMode {
+    /// Commands that may write (CLIENT PAUSE … WRITE).
+    Write,
+    /// Every command (CLIENT PAUSE … ALL, the default).
+    All,
 }

@@ -14,7 +14,6 @@ use bytes::Bytes;
 
 use super::hold::{Gauge, Release};
 use crate::cmd::CommandSpec;
-use crate::shared::Shared;
 
 /// What a rule does to a command it matches.
 #[derive(Clone, Debug)]
@@ -327,7 +326,7 @@ impl Installed {
 #[derive(Debug)]
 #[must_use = "dropping the guard removes the rule at once"]
 pub struct FaultGuard {
-    pub(crate) shared: Weak<Shared>,
+    pub(crate) faults: Weak<super::Faults>,
     pub(crate) id: u64,
     pub(crate) counters: Arc<Counters>,
 }
@@ -360,14 +359,14 @@ impl FaultGuard {
     /// Keeps the rule installed for the rest of the server's life.
     pub fn keep(mut self) {
         // With no way back to the server, dropping removes nothing.
-        self.shared = Weak::new();
+        self.faults = Weak::new();
     }
 }
 
 impl Drop for FaultGuard {
     fn drop(&mut self) {
-        if let Some(shared) = self.shared.upgrade() {
-            shared.faults.remove_rule(self.id);
+        if let Some(faults) = self.faults.upgrade() {
+            faults.remove_rule(self.id);
         }
     }
 }

@@ -43,7 +43,7 @@ impl Server {
     pub fn fault(&self, rule: Rule) -> FaultGuard {
         let (id, counters) = self.shared.faults.add_rule(rule);
         FaultGuard {
-            shared: Arc::downgrade(&self.shared),
+            faults: Arc::downgrade(&self.shared.faults),
             id,
             counters,
         }

@@ -123,7 +123,7 @@ pub struct Shared {
     wake_at: AtomicI64,
     me: Weak<Shared>,
     /// Fault rules, pauses, partitions, power, and the command journal.
-    pub faults: Faults,
+    pub faults: Arc<Faults>,
 }
 
 impl Shared {
@@ -137,6 +137,7 @@ impl Shared {
         addr: Option<SocketAddr>,
         faults: Faults,
     ) -> Arc<Shared> {
+        let faults = Arc::new(faults);
         let mirror = Mirror::of(&state.config);
         let shared = Arc::new_cyclic(|me| Shared {
             state: Mutex::new(state),

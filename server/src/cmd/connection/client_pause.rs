@@ -6,7 +6,7 @@
 
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::flags::*;
-use crate::cmd::{CommandSpec, Ctx, is};
+use crate::cmd::{CommandSpec, Ctx, PauseMode, is};
 
 /// `CLIENT PAUSE`.
 pub const PAUSE: CommandSpec = CommandSpec::new("client|pause", -3, client_pause)
@@ -63,13 +63,4 @@ fn client_unpause(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.state.hold_expiry(false, ctx.now);
     ctx.out.ok();
     Ok(())
-}
-
-/// What a pause holds back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum PauseMode {
-    /// Commands that may write (CLIENT PAUSE … WRITE).
-    Write,
-    /// Every command (CLIENT PAUSE … ALL, the default).
-    All,
 }
