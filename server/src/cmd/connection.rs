@@ -8,8 +8,8 @@ use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, db_arg, int_arg, is};
 use crate::protocol::Resp;
-use crate::version::REDIS_VERSION;
 use crate::state::ClientInfo;
+use crate::version::REDIS_VERSION;
 
 mod client;
 mod client_pause;
@@ -274,4 +274,3 @@ fn quit(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.after = super::After::Close;
     Ok(())
 }
-

@@ -13,9 +13,9 @@ use super::flags::*;
 use super::{CommandSpec, Ctx, is};
 use std::time::Duration;
 
+use super::exec::ScriptClient;
 use crate::protocol::Out;
 use crate::script::functions::FLAG_NAMES;
-use super::exec::ScriptClient;
 use crate::script::{Engine, FunctionRun, RunStart};
 use crate::state::State;
 

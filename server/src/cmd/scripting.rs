@@ -7,9 +7,9 @@
 use bytes::Bytes;
 
 use super::error::{self, CmdError, CmdResult};
+use super::exec::ScriptClient;
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
-use super::exec::ScriptClient;
 use crate::script::{Engine, RunStart};
 use crate::state::State;
 

@@ -11,10 +11,10 @@ use std::fmt::Write as _;
 mod command;
 mod info;
 
-use crate::version::REDIS_VERSION;
 use super::error::{self, CmdError, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is, registry};
+use crate::version::REDIS_VERSION;
 pub(crate) use command::command_all;
 use command::{
     command_count, command_docs, command_getkeys, command_help, command_info, command_list,

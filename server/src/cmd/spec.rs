@@ -201,4 +201,3 @@ impl CommandSpec {
         self.flags & f == f
     }
 }
-

@@ -8,8 +8,8 @@
 //! watched key changed since — written by anyone, expired, or flushed.
 
 use super::error::{self, CmdResult};
-use super::flags::*;
 use super::exec::{self, World};
+use super::flags::*;
 use super::{After, Caller, CommandSpec, Ctx, Multi};
 
 const TX: &str = "transactions";
@@ -87,7 +87,15 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         now_us: ctx.now_us,
     };
     for (spec, args) in &multi.queue {
-        let ran = exec::run(&mut world, ctx.client, spec, args, ctx.out, Caller::Exec, None);
+        let ran = exec::run(
+            &mut world,
+            ctx.client,
+            spec,
+            args,
+            ctx.out,
+            Caller::Exec,
+            None,
+        );
         if ran.after == After::Close {
             ctx.after = After::Close;
         }

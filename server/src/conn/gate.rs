@@ -108,7 +108,10 @@ impl Gate for FaultGate<'_> {
             spec,
             args,
             client: client.id,
-            name: state.clients.get(&client.id).and_then(|c| c.name.as_deref()),
+            name: state
+                .clients
+                .get(&client.id)
+                .and_then(|c| c.name.as_deref()),
             db: client.db,
         };
         let queued = client.multi.as_ref().map_or(&[][..], |m| &m.queue[..]);
@@ -159,10 +162,12 @@ impl Gate for FaultGate<'_> {
     /// SETNAME) is cut off before the reply.
     fn cuts_off(&mut self, state: &State, client: &Client, spec: &CommandSpec) -> bool {
         let cut = matches!(spec.name, "client|setname" | "hello")
-            && self
-                .shared
-                .faults
-                .is_partitioned(state.clients.get(&client.id).and_then(|c| c.name.as_deref()));
+            && self.shared.faults.is_partitioned(
+                state
+                    .clients
+                    .get(&client.id)
+                    .and_then(|c| c.name.as_deref()),
+            );
         if cut {
             self.fault = Some(Injected::Partition);
         }

@@ -129,7 +129,9 @@ impl LocalConnection {
             let mut out = Out::new(session.client.resp);
             let mut step = session.execute(args, &mut out);
             loop {
-                self.inner.db.store(session.client.db as i64, Ordering::Relaxed);
+                self.inner
+                    .db
+                    .store(session.client.db as i64, Ordering::Relaxed);
                 match step {
                     Step::Continue => replies.push(out.take()),
                     Step::Close => {

@@ -174,7 +174,10 @@ impl Session {
         state.now_ms = now_us.div_euclid(1000);
         if let Some(d) = draft {
             // The name it had when it sent the command, before any SETNAME.
-            d.client_name = state.clients.get(&self.client.id).and_then(|c| c.name.clone());
+            d.client_name = state
+                .clients
+                .get(&self.client.id)
+                .and_then(|c| c.name.clone());
         }
         if self.kill.is_killed() {
             // Killed while waiting for the lock (a restart, a partition):
@@ -249,7 +252,10 @@ impl Session {
         if let Some(d) = draft.as_mut() {
             let state = held.or_else(|| shared.state.try_lock());
             if let Some(state) = state {
-                d.client_name = state.clients.get(&self.client.id).and_then(|c| c.name.clone());
+                d.client_name = state
+                    .clients
+                    .get(&self.client.id)
+                    .and_then(|c| c.name.clone());
             }
         }
         Ran {

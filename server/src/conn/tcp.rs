@@ -22,9 +22,9 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::conn::{Held, Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
-use crate::state::Outbox;
 use crate::shared::Shared;
 use crate::state::KillSwitch;
+use crate::state::Outbox;
 
 /// Bytes read per `read` call at most; also the initial buffer size.
 const READ_CHUNK: usize = 16 * 1024;

@@ -81,8 +81,8 @@ pub use value::{Entry, KeyType, Snapshot, Ttl, Value};
 
 use crate::cmd::Client;
 use crate::cmd::exec;
-use crate::protocol::{Out, Resp};
 use crate::handle::Server;
+use crate::protocol::{Out, Resp};
 use crate::shared::Shared;
 use crate::state::ClientId;
 

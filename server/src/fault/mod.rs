@@ -45,8 +45,8 @@ pub use hold::{Release, Until};
 pub use journal::{Injected, Journal, JournalEntry};
 pub use rule::{FaultGuard, Rule, Verdict};
 
-pub(crate) use journal::{Draft, Record};
 pub(crate) use crate::cmd::PauseMode;
+pub(crate) use journal::{Draft, Record};
 pub(crate) use pause::holds as pause_holds;
 pub(crate) use rule::Call;
 

@@ -47,7 +47,6 @@ impl Running {
     }
 }
 
-
 /// How many Lua instructions run between two looks at the kill switch.
 pub(super) const HOOK_EVERY: u32 = 100_000;
 

@@ -108,7 +108,6 @@ pub fn sha1_hex(data: &[u8]) -> String {
 /// stores (`proto-max-bulk-len`).
 pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
 
-
 impl<W: Default + Send + 'static> Engine<W> {
     /// A fresh, sandboxed Lua state whose heap may hold `memory_limit`
     /// bytes, whose `redis.call` runs commands through `bridge`.

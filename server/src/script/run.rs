@@ -246,7 +246,8 @@ pub(super) fn call_inner<W>(
     }
     // Converting keeps the run locked: nothing it does calls back here.
     let unbounded = Unbounded::new(lua);
-    let value = convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| error::generic(e).0.into_owned());
+    let value =
+        convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| error::generic(e).0.into_owned());
     if out.len() > KEEP_REPLY_BUFFER {
         *out = Out::new(resp);
     }
@@ -264,7 +265,6 @@ pub(super) fn script_resp(resp: &AtomicU8) -> Resp {
         Resp::V2
     }
 }
-
 
 /// What `redis.call` raises when the reply it made pushed the heap past the
 /// limit: the text of Lua's own memory error.

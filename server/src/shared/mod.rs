@@ -27,7 +27,6 @@ use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 
 mod host;
 
-
 /// The configuration values transports need without the state lock (a
 /// long script holds it, and Redis still accepts and reads clients then).
 #[derive(Debug)]
@@ -403,4 +402,3 @@ pub async fn ticker(shared: Weak<Shared>) {
         }
     }
 }
-

@@ -12,13 +12,13 @@
 
 use std::collections::BTreeMap;
 
+use super::State;
+use super::clients::ClientId;
+use crate::config::OutputLimits;
 use crate::config::notify;
 use crate::db::Blob;
 use crate::glob;
 use crate::protocol::Out;
-use super::State;
-use super::clients::ClientId;
-use crate::config::OutputLimits;
 
 /// Subscribers of channels and patterns.
 #[derive(Debug, Default)]

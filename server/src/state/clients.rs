@@ -148,4 +148,3 @@ impl Outbox {
         self.notify.notified().await;
     }
 }
-

@@ -239,10 +239,10 @@ impl Blocking {
             .unwrap_or_default()
     }
 
-    /// What serving waiter `seq` needs: its client, database, protocol and
+    /// What serving waiter `seq` next needs: its client, database, protocol and
     /// command. `None` if it is gone, or if its client left (it is then
     /// forgotten: it must not consume anything meanwhile).
-    pub fn to_serve(&mut self, seq: u64) -> Option<(ClientId, usize, Resp, Vec<Bytes>)> {
+    pub fn serve_next(&mut self, seq: u64) -> Option<(ClientId, usize, Resp, Vec<Bytes>)> {
         let w = self.waiters.get(&seq)?;
         if w.tx.is_closed() {
             self.remove(seq);

@@ -297,7 +297,9 @@ pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
     let how = match ctx.argc() {
         3 => crate::state::waiters::Unblock::Timeout,
         4 if is(ctx.arg(3), "timeout") => crate::state::waiters::Unblock::Timeout,
-        4 if is(ctx.arg(3), "error") => crate::state::waiters::Unblock::Error(error::CLIENT_UNBLOCKED),
+        4 if is(ctx.arg(3), "error") => {
+            crate::state::waiters::Unblock::Error(error::CLIENT_UNBLOCKED)
+        }
         4 => {
             return Err(error::UNBLOCK_REASON);
         }

@@ -14,7 +14,7 @@ use super::call::{World, run};
 pub fn serve_ready(world: &mut World<'_>) {
     while let Some(slot) = world.state.blocking.next_ready() {
         for seq in world.state.blocking.line(&slot) {
-            let Some((id, db, resp, args)) = world.state.blocking.to_serve(seq) else {
+            let Some((id, db, resp, args)) = world.state.blocking.serve_next(seq) else {
                 continue;
             };
             let Ok(spec) = crate::cmd::resolve(&args) else {

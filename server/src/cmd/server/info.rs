@@ -143,8 +143,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
                 s.commands_processed,
                 net.input,
                 net.output,
-                s.rejected_connections
-                    + net.rejected,
+                s.rejected_connections + net.rejected,
                 s.expired_keys,
                 s.keyspace_hits,
                 s.keyspace_misses,
