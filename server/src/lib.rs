@@ -27,22 +27,41 @@
 //!
 //! # Layout
 //!
-//! * [`server`](crate::Server) — the handle: build, start, connect, shut down.
-//! * `clock` — the server clock ([`Clock`], [`ManualClock`], [`TokioClock`],
-//!   [`SkewedClock`]); nothing else
-//!   reads the time.
-//! * `db` — the keyspace: sixteen databases, values, the deadline index.
-//! * [`direct`] — the test's own handle on the keyspace ([`Server::db`]):
-//!   seed, inspect and assert without a client.
-//! * `cmd` — one file per command family, the command table, error texts.
-//! * `protocol` — RESP2/RESP3: request decoding, reply encoding.
-//! * `conn` — the per-client session and the two transports (TCP and the
-//!   in-process [`LocalConnection`]).
-//! * `fault` — what a test does to a server: fault rules ([`Rule`],
-//!   [`Server::fault`]), pause / resume, partition / heal, restart, power
-//!   off / on, and the command [`Journal`].
-//! * `state`, `config`, `num`, `glob` — the locked server state, CONFIG
-//!   parameters, Redis's number formats, glob patterns.
+//! The server is built in layers; each imports only the layers below it
+//! (`tests/architecture.rs` checks it, and that no import cycle spans more
+//! than three files):
+//!
+//! 1. **Base**: `clock` (the server clock: [`Clock`], [`ManualClock`],
+//!    [`TokioClock`], [`SkewedClock`]; nothing else reads the time),
+//!    `num` (Redis's number formats), `glob`, `protocol` (RESP in and out:
+//!    nothing else writes RESP), `config` (CONFIG parameters), `version`,
+//!    and `cmd::error` (every error reply text).
+//! 2. **`db`**: the keyspace — sixteen databases, values, the deadline
+//!    index.
+//! 3. **The state** (`state`): the databases, the registries of clients,
+//!    pub/sub channels and blocked clients (waiters hold a command's
+//!    arguments, never a handler), statistics, and the Lua engine
+//!    (`script`), which is generic over the state and reaches the
+//!    commands only through the bridge it is handed.
+//! 4. **`cmd`**: one folder or file per command family, the command
+//!    table, and the **executor** (`cmd::exec`): the one path every
+//!    command runs through — from a connection, EXEC, `redis.call`, a
+//!    blocked client being served, or the direct API — with Redis's
+//!    checks, the fault gate, the panic guard, stats, keyspace side
+//!    effects and wake-ups. A command sees a `Ctx`: the state, the calling
+//!    `Client` (id, database, protocol, authentication, transaction) and a
+//!    narrow `Host` interface to the server around the state.
+//! 5. **`fault`**: the rule registry ([`Rule`], [`Verdict`],
+//!    [`FaultGuard`]), pauses, partitions, power, the [`Journal`]; the
+//!    executor consults it as its gate.
+//! 6. **`shared`**: the server core behind the state lock — clock, fault
+//!    registry, counters, the ticker — which implements the `Host`.
+//! 7. **`conn`**: sessions (a `Client` plus transport state) and the two
+//!    transports, TCP and the in-process [`LocalConnection`].
+//! 8. **The handle** (`handle`): [`Server`], its builder and the verbs a
+//!    test applies (pause / resume, partition / heal, restart, power off
+//!    / on); [`direct`], the test's own handle on the keyspace
+//!    ([`Server::db`]): seed, inspect and assert without a client.
 
 mod clock;
 mod cmd;

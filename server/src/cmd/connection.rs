@@ -1,7 +1,7 @@
 //! Connection commands: PING, ECHO, SELECT, AUTH, HELLO, RESET, QUIT and
 //! the CLIENT family.
 //!
-//! These act on the calling session (its database, protocol version,
+//! These act on the calling client (its database, protocol version,
 //! authentication, name) and on the client registry; none touches keys.
 
 use super::error::{self, CmdResult};

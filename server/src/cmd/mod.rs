@@ -1,16 +1,18 @@
-//! Commands: the table of every command, argument helpers, and the context
-//! a command runs in.
+//! Commands: the table of every command, the executor that runs them,
+//! argument helpers, and the context a command runs in.
 //!
 //! A command is a function of a [`Ctx`] — the state (under the lock), the
-//! calling session, the arguments and a reply buffer — that writes its
-//! reply or returns the error that is its reply. Commands never touch a
-//! socket and never see which transport called them; that is what lets
-//! TCP, the in-process connection, MULTI/EXEC and the fault layer share one
-//! path. Arity and unknown-command errors are found from the table before
-//! the lock is taken.
+//! calling [`Client`], the [`Host`], the arguments and a reply buffer —
+//! that writes its reply or returns the error that is its reply. Commands
+//! never touch a socket and never see which transport called them: every
+//! caller (TCP, the in-process connection, EXEC, `redis.call`, a served
+//! blocked client, the direct API) runs them through the executor,
+//! [`exec`]. Arity and unknown-command errors are found from the table
+//! before the lock is taken.
 //!
-//! One file per command family; this module owns the registry and the
-//! helpers every family uses. Error texts live in [`error`].
+//! One file or folder per command family; beside them, the table
+//! (`registry`, `spec`), the context (`context`, `host`) and the executor.
+//! Error texts live in [`error`].
 
 mod args;
 mod bitmap;

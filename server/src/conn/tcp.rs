@@ -76,9 +76,9 @@ async fn serve(
         shared.rejected.fetch_add(1, Ordering::Relaxed);
     }
     if full {
-        let _ = stream
-            .write_all(format!("-{}\r\n", crate::cmd::error::MAX_CLIENTS.text()).as_bytes())
-            .await;
+        let mut refusal = Out::default();
+        refusal.error(crate::cmd::error::MAX_CLIENTS.text());
+        let _ = stream.write_all(refusal.as_bytes()).await;
         return;
     }
     let mut session = Session::open(

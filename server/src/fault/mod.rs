@@ -23,9 +23,11 @@
 //! Cost: with nothing installed, a command pays one atomic load here (and
 //! one more for the journal).
 //!
-//! This module owns the registry and its decisions; [`crate::conn`] applies
-//! them, and [`crate::cmd`] holds the CLIENT PAUSE commands and the error
-//! texts ([`errors`]).
+//! This module owns the registry and its decisions; the executor consults
+//! it as its gate (the session's `FaultGate` adapts one to the other) and
+//! the transports do the waiting; [`crate::cmd`] holds the CLIENT PAUSE
+//! commands and the error texts ([`errors`]). The test's verbs on a
+//! server (pause, partition, restart, power) are the `Server` handle's.
 
 mod hold;
 mod journal;

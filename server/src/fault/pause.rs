@@ -16,8 +16,8 @@
 //! stay, until the pause ends. The test's own [`Server::pause`](crate::Server::pause)
 //! does not hold expiry.
 //!
-//! This module owns the pause state and that classification; the session
-//! does the holding and the transports the waiting.
+//! This module owns the pause state and that classification; the executor
+//! does the holding (through its gate) and the transports the waiting.
 
 use std::sync::Arc;
 

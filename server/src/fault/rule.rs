@@ -3,8 +3,9 @@
 //!
 //! A rule is a conjunction of matchers (command, key pattern, client name,
 //! database, n-th call, count, probability) and one [`Verdict`]. Matching
-//! is pure bookkeeping here; applying a verdict (waiting, dropping) is the
-//! session's and the transports' business.
+//! is pure bookkeeping here; applying a verdict is the executor's (which
+//! consults the registry as its gate) and the transports' (waiting,
+//! dropping) business.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};

@@ -1,4 +1,4 @@
-//! Encoding of replies in the session's protocol version, RESP2 or RESP3.
+//! Encoding of replies in the client's protocol version, RESP2 or RESP3.
 //!
 //! Commands write their reply straight into an [`Out`] buffer instead of
 //! building a tree of values: a reply is encoded once, under the state lock,

@@ -283,6 +283,19 @@ impl Shared {
         }
     }
 
+    /// What time passing does to the state without any command (server
+    /// clock at `now` ms): clients that arrived meanwhile are registered, a
+    /// CLIENT PAUSE that ended lets expiry go on, keys and blocked clients
+    /// that came due are purged and timed out (as before every command),
+    /// idle clients are closed.
+    fn time_passed(&self, state: &mut State, now: i64) {
+        self.sync_arrivals(state);
+        state.now_ms = now;
+        self.release_expiry_after_pause(state, now);
+        state.housekeep(now);
+        state.close_idle_clients(now);
+    }
+
     /// Purges what the clock's move made due. Called when a manual clock
     /// moves, before the move returns to the test, and when a Tokio clock
     /// reaches the deadline in `wake_at`.
@@ -290,12 +303,7 @@ impl Shared {
         let now_us = self.clock.now_micros();
         let now = now_us.div_euclid(1000);
         let mut state = self.state.lock();
-        self.sync_arrivals(&mut state);
-        state.now_ms = now;
-        self.release_expiry_after_pause(&mut state, now);
-        state.purge_expired(now);
-        state.blocking.expire(now);
-        state.close_idle_clients(now);
+        self.time_passed(&mut state, now);
         drop(state);
         self.faults.tick(now_us);
         if self.wake_hints {
@@ -371,14 +379,7 @@ pub async fn ticker(shared: Weak<Shared>) {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 continue;
             };
-            sh.sync_arrivals(&mut state);
-            state.now_ms = now;
-            sh.release_expiry_after_pause(&mut state, now);
-            if state.next_deadline().is_some_and(|d| d < now) {
-                state.purge_expired(now);
-            }
-            state.blocking.expire(now);
-            state.close_idle_clients(now);
+            sh.time_passed(&mut state, now);
             // Deadlines are strict: a waiter times out once the clock is
             // past its deadline, i.e. at deadline + 1 ms. A drifting clock
             // gets there sooner or later than real time does.
