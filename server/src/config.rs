@@ -30,13 +30,16 @@ mod table;
 mod typed;
 
 pub use typed::OutputLimits;
-use typed::*;
 
 use crate::cmd::error::{self, config_texts};
 use crate::glob;
-use parse::*;
+use parse::{
+    SHUTDOWN_FLAGS, enum_error, parse_num, parse_oom_values, parse_output_buffer_limit,
+    parse_percentiles, parse_save, parse_shutdown, split_args, valid_proc_title,
+};
 use std::collections::BTreeMap;
-use table::{HIDDEN, IMMUTABLE, PROTECTED, TABLE};
+use table::{HIDDEN, IMMUTABLE, Kind, PROTECTED, Syntax, TABLE};
+use typed::{DIR, HZ, OUTPUT_BUFFER_LIMIT, REPL_BACKLOG_SIZE};
 
 /// Keyspace-notification classes, with Redis 7.0's bit values, and the
 /// `notify-keyspace-events` string syntax.
@@ -129,61 +132,6 @@ pub mod notify {
 
 pub use notify::{format_notify_flags, parse_notify_flags};
 
-/// How a numeric parameter is written.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Syntax {
-    /// Redis's strict `string2ll`.
-    Int,
-    /// A byte count with an optional unit.
-    Memory,
-    /// A byte count, or `N%` (stored as `-N`).
-    MemoryOrPercent,
-    /// Octal, printed in octal.
-    Octal,
-}
-
-/// Range and syntax of a numeric parameter.
-#[derive(Clone, Copy, Debug)]
-struct Num {
-    lo: i128,
-    hi: i128,
-    /// Bounds apply to the value read as unsigned (C unsigned types).
-    unsigned: bool,
-    syntax: Syntax,
-}
-
-/// The value kind of a parameter, which decides parsing and formatting.
-#[derive(Clone, Copy, Debug)]
-enum Kind {
-    Bool,
-    Num(Num),
-    Enum(&'static [(&'static str, u32)]),
-    /// `shutdown-on-sigint` / `shutdown-on-sigterm`: several flag words.
-    Shutdown,
-    Str,
-    /// `cluster-announce-hostname`.
-    Hostname,
-    /// `proc-title-template`.
-    ProcTitle,
-    Bind,
-    Save,
-    OutputBufferLimit,
-    OomScoreAdjValues,
-    Notify,
-    Percentiles,
-}
-
-/// One parameter.
-#[derive(Debug)]
-struct Entry {
-    name: &'static str,
-    alias: Option<&'static str>,
-    kind: Kind,
-    /// The default, written as for `CONFIG SET`.
-    default: &'static str,
-    flags: u8,
-}
-
 /// A stored value; `CONFIG GET` formats it according to the entry's kind.
 #[derive(Clone, Debug, PartialEq)]
 enum Value {
@@ -194,18 +142,6 @@ enum Value {
     /// Strings, and the special lists kept in their canonical text.
     Text(Vec<u8>),
 }
-
-/// Words of the shutdown flags, in Redis's order.
-const SHUTDOWN_FLAGS: [(&str, u32); 5] = [
-    ("default", 0),
-    ("save", 1),
-    ("nosave", 2),
-    ("now", 4),
-    ("force", 8),
-];
-
-/// Client classes of `client-output-buffer-limit`, in output order.
-const OBUF_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 
 /// The parameter store behind `CONFIG GET` and `CONFIG SET`.
 #[derive(Debug, Clone)]

@@ -2,7 +2,20 @@
 //! memory sizes, multi-word values, the special formats), and the
 //! C-library quirks they depend on.
 
-use super::*;
+use super::table::{Num, Syntax};
+use crate::cmd::error::config_texts;
+
+/// Words of the shutdown flags, in Redis's order.
+pub(super) const SHUTDOWN_FLAGS: [(&str, u32); 5] = [
+    ("default", 0),
+    ("save", 1),
+    ("nosave", 2),
+    ("now", 4),
+    ("force", 8),
+];
+
+/// Client classes of `client-output-buffer-limit`, in output order.
+const OBUF_CLASSES: [&str; 3] = ["normal", "slave", "pubsub"];
 
 pub(super) fn enum_error<'a>(names: impl Iterator<Item = &'a str>) -> String {
     let list: Vec<&str> = names.collect();

@@ -1,5 +1,6 @@
 //! The parameter table: every parameter Redis 7.0.15 knows, with its
-//! alias, value kind, default and mutability.
+//! alias, value kind, default and mutability, and the types a row is made
+//! of ([`Entry`], [`Kind`], [`Num`], [`Syntax`]).
 //!
 //! Names, aliases, defaults, ranges, enum choices and flags were read off a
 //! real Redis 7.0.15 (`CONFIG GET *`, plus `CONFIG SET` probes for kinds,
@@ -13,7 +14,60 @@
 //! * `enable-debug-command` is `yes`: redsim is a test server and always
 //!   allows `DEBUG` (Redis 7.0 defaults to `no`).
 
-use super::{Entry, Kind, Num, Syntax};
+/// How a numeric parameter is written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Syntax {
+    /// Redis's strict `string2ll`.
+    Int,
+    /// A byte count with an optional unit.
+    Memory,
+    /// A byte count, or `N%` (stored as `-N`).
+    MemoryOrPercent,
+    /// Octal, printed in octal.
+    Octal,
+}
+
+/// Range and syntax of a numeric parameter.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Num {
+    pub(super) lo: i128,
+    pub(super) hi: i128,
+    /// Bounds apply to the value read as unsigned (C unsigned types).
+    pub(super) unsigned: bool,
+    pub(super) syntax: Syntax,
+}
+
+/// The value kind of a parameter, which decides parsing and formatting.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Kind {
+    Bool,
+    Num(Num),
+    Enum(&'static [(&'static str, u32)]),
+    /// `shutdown-on-sigint` / `shutdown-on-sigterm`: several flag words.
+    Shutdown,
+    Str,
+    /// `cluster-announce-hostname`.
+    Hostname,
+    /// `proc-title-template`.
+    ProcTitle,
+    Bind,
+    Save,
+    OutputBufferLimit,
+    OomScoreAdjValues,
+    Notify,
+    Percentiles,
+}
+
+/// One parameter.
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub(super) name: &'static str,
+    pub(super) alias: Option<&'static str>,
+    pub(super) kind: Kind,
+    /// The default, written as for `CONFIG SET`.
+    pub(super) default: &'static str,
+    pub(super) flags: u8,
+}
 
 /// Flag: `CONFIG SET` answers "can't set immutable config".
 pub(super) const IMMUTABLE: u8 = 1;

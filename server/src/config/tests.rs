@@ -1,4 +1,5 @@
 //! Every expectation below was observed on a real Redis 7.0.15.
+use super::parse::{c_strtoll, memtoull, string2d, string2ll};
 use super::*;
 
 fn get1(config: &Config, name: &str) -> String {

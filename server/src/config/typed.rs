@@ -3,7 +3,9 @@
 //! the positions of those parameters in the table, and one accessor per
 //! parameter over the stored values.
 
-use super::*;
+use super::parse::{c_strtoll, memtoull, split_args};
+use super::table::TABLE;
+use super::{Config, Value};
 
 pub(super) const fn index_of(name: &str) -> usize {
     let mut i = 0;
@@ -96,7 +98,7 @@ impl Config {
         self.num(MAXCLIENTS) as u64
     }
 
-    /// `notify-keyspace-events` as [`notify`] bit flags.
+    /// `notify-keyspace-events` as [`notify`](super::notify) bit flags.
     pub fn notify_keyspace_events(&self) -> u32 {
         self.code(NOTIFY_KEYSPACE_EVENTS)
     }
