@@ -10,7 +10,7 @@
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Table};
 
-use super::{Args, function};
+use super::capi::{Args, function};
 
 /// Builds the `bit` table.
 pub(crate) fn module(lua: &Lua) -> mlua::Result<Table> {

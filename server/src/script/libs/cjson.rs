@@ -17,7 +17,7 @@ mod decode;
 use mlua::{Function, IntoLuaMulti, LightUserData, Lua, MultiValue, Table, Value};
 use parking_lot::Mutex;
 
-use super::{Args, LuaStack, MAX_C_STACK, c_int, format_g, function, number};
+use super::capi::{Args, LuaStack, MAX_C_STACK, c_int, format_g, function, number, type_name};
 use decode::decode;
 
 /// The settings one module table's functions share.
@@ -261,7 +261,7 @@ struct Encoder<'a, 'b> {
 impl Encoder<'_, '_> {
     /// `json_encode_exception`.
     fn fail(&self, v: &Value, reason: &str) -> mlua::Error {
-        let t = super::type_name(Some(v));
+        let t = type_name(Some(v));
         self.args.error(format!("Cannot serialise {t}: {reason}"))
     }
 

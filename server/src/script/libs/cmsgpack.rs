@@ -13,7 +13,7 @@
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::{Args, LuaStack, MAX_C_STACK, c_int, c_long, function, number};
+use super::capi::{Args, LuaStack, MAX_C_STACK, c_int, c_long, function, number};
 
 /// `LUACMSGPACK_MAX_NESTING`: deeper tables are packed as nil.
 const MAX_NESTING: usize = 16;

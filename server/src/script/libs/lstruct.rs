@@ -12,7 +12,7 @@
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::{Args, MAX_C_STACK, c_long, function};
+use super::capi::{Args, MAX_C_STACK, c_long, function};
 
 /// `MAXINTSIZE`: the largest `i`/`I` size.
 const MAX_INT_SIZE: usize = 32;

@@ -12,7 +12,7 @@ use std::cell::Cell;
 
 use mlua::{IntoLuaMulti, Lua, MultiValue, Table};
 
-use super::{Args, function};
+use super::capi::{Args, function};
 
 /// The seed of Redis's start-up state (`0x1234ABCD`).
 const START_SEED: i32 = 305_441_741;

@@ -65,7 +65,7 @@ fn run_with(lua: &Lua, prelude: &str, src: &str) -> Result<String, String> {
         }
         Value::Integer(i) => i.to_string(),
         // Redis casts to long long: out of range gives i64::MIN.
-        Value::Number(n) => super::c_long(n).to_string(),
+        Value::Number(n) => super::capi::c_long(n).to_string(),
         // A caught library error (mlua's wrapped error value): its text.
         Value::Error(e) => error_text(&e),
         Value::Nil | Value::Boolean(false) => "nil".into(),

@@ -7,7 +7,7 @@
 use mlua::{LightUserData, MultiValue, Table, Value};
 
 use super::Config;
-use crate::script::libs::{Args, LuaStack, MAX_C_STACK};
+use crate::script::libs::capi::{Args, LuaStack, MAX_C_STACK};
 
 /// A JSON token; errors carry CJSON's description.
 enum Tok {
