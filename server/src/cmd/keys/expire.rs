@@ -11,7 +11,7 @@
 
 use super::super::error::{self, CmdResult};
 use super::super::{Ctx, int_arg, is};
-use super::read_notouch;
+use super::lookup::read_notouch;
 use crate::config::notify;
 
 /// EXPIRE's NX / XX / GT / LT.

@@ -9,8 +9,12 @@
 //! * [`scan`] — SCAN, and the cursor and option parsing that HSCAN, SSCAN
 //!   and ZSCAN share;
 //! * [`object`] — OBJECT and its subcommands;
-//! * [`lfu`] — the access-frequency counter kept in [`Entry::access`]
-//!   under an LFU `maxmemory-policy`.
+//! * [`lfu`] — the access-frequency counter kept in
+//!   [`Entry::access`](crate::db::Entry::access) under an LFU
+//!   `maxmemory-policy`;
+//! * [`lookup`] — the lookups without an access-time update that EXISTS,
+//!   TYPE, the TTL family and OBJECT share, and the liveness test of KEYS,
+//!   RANDOMKEY and SCAN.
 //!
 //! DBSIZE, FLUSHDB and FLUSHALL are server commands (`cmd/server.rs`).
 //! Every reply, error text, keyspace event and WATCH side effect follows
@@ -18,15 +22,17 @@
 
 mod expire;
 pub(crate) mod lfu;
+mod lookup;
 mod object;
 mod relocate;
 pub(crate) mod scan;
 
-use super::error::{self, CmdError, CmdResult};
+use super::error::CmdResult;
 use super::flags::*;
 use super::{CommandSpec, Ctx};
 use crate::config::notify;
-use crate::db::{Blob, Entry};
+use crate::db::Blob;
+use lookup::{alive, read_notouch};
 
 const GENERIC: &str = "generic";
 
@@ -158,56 +164,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         .acl("slow")
         .doc(GENERIC, "2.2.3", "A container for object introspection commands."),
 ];
-
-/// Whether `entry` is alive at `now` (its deadline, if any, is later).
-fn alive(entry: &Entry, now: i64) -> bool {
-    !entry.is_expired(now)
-}
-
-/// Redis's `lookupKeyReadWithFlags(…, LOOKUP_NOTOUCH)`, used by EXISTS,
-/// TYPE and the TTL family: lazy expiry, hit/miss statistics and the
-/// `keymiss` event, but the access time (LRU clock or LFU counter) is left
-/// alone. `read` takes what the command needs from the entry.
-fn read_notouch<T>(ctx: &mut Ctx<'_>, key: &[u8], read: impl FnOnce(&Entry) -> T) -> Option<T> {
-    read_counted(ctx, key, true, read)
-}
-
-/// [`read_notouch`], with the `keymiss` event only if `keymiss` (OBJECT
-/// looks up with `LOOKUP_NONOTIFY`).
-fn read_counted<T>(
-    ctx: &mut Ctx<'_>,
-    key: &[u8],
-    keymiss: bool,
-    read: impl FnOnce(&Entry) -> T,
-) -> Option<T> {
-    let found = ctx.lookup_notouch(key).map(|e| read(e));
-    if found.is_some() {
-        ctx.state.stats.keyspace_hits += 1;
-    } else {
-        ctx.state.stats.keyspace_misses += 1;
-        if keymiss {
-            ctx.notify(notify::KEY_MISS, "keymiss", key);
-        }
-    }
-    found
-}
-
-/// Parses an argument Redis reads with `getIntFromObjectOrReply`: a
-/// 64-bit integer that must also fit a C `int`.
-fn int32_arg(arg: &[u8]) -> Result<i32, CmdError> {
-    let n = super::int_arg(arg)?;
-    i32::try_from(n).map_err(|_| error::INT_OUT_OF_RANGE)
-}
-
-/// A database index as MOVE and COPY … DB read it: an `int`, then a range
-/// check against the number of databases.
-fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
-    let n = int32_arg(arg)?;
-    usize::try_from(n)
-        .ok()
-        .filter(|&i| i < ctx.state.dbs.len())
-        .ok_or(error::DB_INDEX_OUT_OF_RANGE)
-}
 
 /// # Format
 /// `DEL key [key ...]` and `UNLINK key [key ...]`

@@ -8,6 +8,7 @@ use super::super::error::{self, CmdResult};
 use super::super::flags::*;
 use super::super::{CommandSpec, Ctx};
 use super::lfu;
+use super::lookup::read_counted;
 use crate::db::{Entry, Value};
 use crate::state::State;
 
@@ -73,7 +74,7 @@ const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 /// statistics counted) and reads what the subcommand needs; `None`, with
 /// the nil reply written, for a missing key.
 fn lookup<T>(ctx: &mut Ctx<'_>, read: impl FnOnce(&Entry) -> T) -> Option<T> {
-    let found = super::read_counted(ctx, ctx.arg(2), false, read);
+    let found = read_counted(ctx, ctx.arg(2), false, read);
     if found.is_none() {
         ctx.out.null();
     }

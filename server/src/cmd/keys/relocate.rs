@@ -10,9 +10,8 @@
 //! destination that RENAME or COPY REPLACE overwrites fires no event of
 //! its own.
 
-use super::super::error::{self, CmdResult};
-use super::super::{Ctx, is};
-use super::{db_index, int32_arg};
+use super::super::error::{self, CmdError, CmdResult};
+use super::super::{Ctx, int_arg, is};
 use crate::config::notify;
 
 /// `RENAME` (`nx` false) and `RENAMENX` (`nx` true).
@@ -163,4 +162,21 @@ pub(super) fn swapdb(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.state.dirty += 1;
     ctx.out.ok();
     Ok(())
+}
+
+/// Parses an argument Redis reads with `getIntFromObjectOrReply`: a
+/// 64-bit integer that must also fit a C `int`.
+fn int32_arg(arg: &[u8]) -> Result<i32, CmdError> {
+    let n = int_arg(arg)?;
+    i32::try_from(n).map_err(|_| error::INT_OUT_OF_RANGE)
+}
+
+/// A database index as MOVE and COPY … DB read it: an `int`, then a range
+/// check against the number of databases.
+fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
+    let n = int32_arg(arg)?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < ctx.state.dbs.len())
+        .ok_or(error::DB_INDEX_OUT_OF_RANGE)
 }

@@ -11,7 +11,7 @@ use bytes::Bytes;
 
 use super::super::error::{self, CmdError, CmdResult};
 use super::super::{Ctx, int_arg, is};
-use super::alive;
+use super::lookup::alive;
 use crate::db::Blob;
 
 /// Parses a cursor as Redis's `parseScanCursorOrReply` does with C's
