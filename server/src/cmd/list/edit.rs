@@ -1,7 +1,7 @@
 //! Commands that change a list in place: pushes, pops, LSET, LINSERT,
 //! LREM and LTRIM.
 
-use super::{Access, after_pop, bulk_array, list_mut, probe, push_values};
+use super::access::{Access, after_pop, bulk_array, list_mut, probe, push_values};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::config::notify;

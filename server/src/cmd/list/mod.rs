@@ -8,27 +8,26 @@
 //! list.
 //!
 //! The blocking commands find nothing, ask the core to block
-//! ([`Ctx::block`]) and are run again, with [`Ctx::ready_key`] set, when a
-//! key they wait on changes; [`crate::state::waiters`] owns the waiting, the
-//! order of service and the timeouts.
+//! ([`Ctx::block`](crate::cmd::Ctx::block)) and are run again, with
+//! [`Ctx::ready_key`](crate::cmd::Ctx::ready_key) set, when a key they wait
+//! on changes; [`crate::state::waiters`] owns the waiting, the order of
+//! service and the timeouts.
 //!
 //! * [`edit`]: pushes, pops, LSET, LINSERT, LREM, LTRIM.
 //! * [`read`]: LLEN, LRANGE, LINDEX, LPOS.
 //! * [`transfer`]: LMOVE, RPOPLPUSH and their blocking forms.
 //! * [`multipop`]: LMPOP, BLPOP, BRPOP, BLMPOP.
+//! * [`access`]: what they share — the lookup with its type check, the
+//!   side effects of pushes and pops, `LEFT`/`RIGHT` and array replies.
 
+mod access;
 mod edit;
 mod multipop;
 mod read;
 mod transfer;
 
-use super::error::{self, CmdError};
+use super::CommandSpec;
 use super::flags::*;
-use super::{CommandSpec, Ctx, is};
-use crate::config::notify;
-use crate::db::list::{End, List};
-use crate::db::{Blob, Lookup, Value};
-use crate::protocol::Out;
 
 const GROUP: &str = "list";
 
@@ -217,125 +216,3 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Pops elements as LMPOP, waiting for a non-empty list if there is none.",
         ),
 ];
-
-/// Parses `LEFT` or `RIGHT` (any case); anything else is a syntax error.
-fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
-    if is(arg, "left") {
-        Ok(End::Left)
-    } else if is(arg, "right") {
-        Ok(End::Right)
-    } else {
-        Err(error::SYNTAX)
-    }
-}
-
-/// The keyspace event of a push at `end`.
-fn push_event(end: End) -> &'static str {
-    match end {
-        End::Left => "lpush",
-        End::Right => "rpush",
-    }
-}
-
-/// The keyspace event of a pop at `end`.
-fn pop_event(end: End) -> &'static str {
-    match end {
-        End::Left => "lpop",
-        End::Right => "rpop",
-    }
-}
-
-/// How a key is looked up: as Redis's `lookupKeyRead` (counts keyspace
-/// hits and misses) or `lookupKeyWrite` (does not).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    Read,
-    Write,
-}
-
-/// Looks `key` up, expiring it lazily: `Ok(true)` if it holds a list,
-/// `Ok(false)` if it does not exist, WRONGTYPE if it holds something else.
-fn probe(ctx: &mut Ctx<'_>, key: &[u8], access: Access) -> Result<bool, CmdError> {
-    let entry = match access {
-        Access::Read => ctx.lookup_read(key),
-        Access::Write => ctx.lookup_write(key),
-    };
-    match entry.map(|e| matches!(e.value, Value::List(_))) {
-        None => Ok(false),
-        Some(true) => Ok(true),
-        Some(false) => Err(error::WRONGTYPE),
-    }
-}
-
-/// The list at `key` together with the reply buffer, so that a reply can
-/// be written straight from the elements. Call after [`probe`] found a
-/// list: at the same instant the key cannot have expired since, so this
-/// second lookup has no side effect (no expiry, no statistics).
-fn parts<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<(&'c mut List, &'c mut Out)> {
-    let now = ctx.now;
-    let db = &mut ctx.state.dbs[ctx.client.db];
-    let Lookup::Found(idx) = db.lookup(key, now) else {
-        return None;
-    };
-    match &mut db.entry_at_mut(idx).value {
-        Value::List(list) => Some((&mut **list, &mut *ctx.out)),
-        _ => None,
-    }
-}
-
-/// The list at `key`; see [`parts`].
-fn list_mut<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c mut List> {
-    parts(ctx, key).map(|(list, _)| list)
-}
-
-/// What follows elements being popped from `key` at `end` (Redis's
-/// `listElementsRemoved`): the pop event, the deletion of a list left
-/// empty with its `del` event, and the change signal (WATCH, waiters).
-fn after_pop(ctx: &mut Ctx<'_>, key: &[u8], end: End) {
-    ctx.notify(notify::LIST, pop_event(end), key);
-    let emptied = list_mut(ctx, key).is_some_and(|l| l.is_empty());
-    if emptied {
-        ctx.db().remove(key);
-        ctx.notify(notify::GENERIC, "del", key);
-    }
-    ctx.key_modified(key);
-}
-
-/// Pushes `values` at `end` of the list at `key`, creating it (with its
-/// `new` event) if missing; the caller has checked the key's type. Fires
-/// the push event and signals the change; returns the new length.
-fn push_values<I>(ctx: &mut Ctx<'_>, key: &[u8], end: End, values: I) -> usize
-where
-    I: IntoIterator<Item = Blob>,
-{
-    let len = match list_mut(ctx, key) {
-        Some(list) => {
-            for v in values {
-                list.push(end, v);
-            }
-            list.len()
-        }
-        None => {
-            let mut list = List::default();
-            for v in values {
-                list.push(end, v);
-            }
-            let len = list.len();
-            let lru = ctx.lru();
-            ctx.db().insert(key, Value::List(Box::new(list)), None, lru);
-            ctx.notify(notify::NEW, "new", key);
-            len
-        }
-    };
-    ctx.key_modified(key);
-    ctx.notify(notify::LIST, push_event(end), key);
-    len
-}
-
-/// Writes `items` as an array of bulk strings.
-fn bulk_array(out: &mut Out, items: &[Blob]) {
-    out.array(items.len());
-    for item in items {
-        out.bulk(item);
-    }
-}

@@ -1,7 +1,7 @@
 //! Popping from the first non-empty of several lists: LMPOP and the
 //! blocking BLPOP, BRPOP and BLMPOP.
 
-use super::{Access, after_pop, bulk_array, end_arg, list_mut, probe};
+use super::access::{Access, after_pop, bulk_array, end_arg, list_mut, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, is, timeout_arg};
 use crate::db::list::End;

@@ -1,6 +1,6 @@
 //! Commands that only read a list: LLEN, LRANGE, LINDEX, LPOS.
 
-use super::{Access, parts, probe};
+use super::access::{Access, parts, probe};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::num;

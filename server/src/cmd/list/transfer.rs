@@ -1,7 +1,7 @@
 //! Moving an element from one list to another: LMOVE, RPOPLPUSH and the
 //! blocking BLMOVE and BRPOPLPUSH.
 
-use super::{Access, after_pop, end_arg, list_mut, probe, push_values};
+use super::access::{Access, after_pop, end_arg, list_mut, probe, push_values};
 use crate::cmd::error::CmdResult;
 use crate::cmd::{Ctx, timeout_arg};
 use crate::db::list::End;
