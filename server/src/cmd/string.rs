@@ -5,28 +5,25 @@
 //! order of its checks is visible: which error wins when several apply,
 //! whether a key is created, whether an encoding changes, which keyspace
 //! events fire. Values are read and changed only through the string API of
-//! [`Value`] (`str_bytes`, `str_bytes_mut`…), which also picks the encoding
-//! `OBJECT ENCODING` reports: whole values get Redis's `tryObjectEncoding`
-//! choice, in-place changes make them `raw`, INCR makes them `int` and
-//! INCRBYFLOAT `embstr`/`raw`.
+//! [`Value`](crate::db::Value) (`str_bytes`, `str_bytes_mut`…), which also
+//! picks the encoding `OBJECT ENCODING` reports: whole values get Redis's
+//! `tryObjectEncoding` choice, in-place changes make them `raw`, INCR makes
+//! them `int` and INCRBYFLOAT `embstr`/`raw`.
 //!
-//! This file holds the command table and the steps the commands share;
-//! the commands live in `set` (SET, GET and their variants, MSET, MGET),
-//! `range` (APPEND, STRLEN, GETRANGE, SETRANGE), `counter` (INCR family,
-//! INCRBYFLOAT) and `lcs`. It does not own expiry (the keyspace does) nor
-//! number syntax ([`crate::num`]).
+//! This file holds the command table; the steps the commands share are in
+//! `steps`, and the commands live in `set` (SET, GET and their variants,
+//! MSET, MGET), `range` (APPEND, STRLEN, GETRANGE, SETRANGE), `counter`
+//! (INCR family, INCRBYFLOAT) and `lcs`. It does not own expiry (the
+//! keyspace does) nor number syntax ([`crate::num`]).
 
 mod counter;
 mod lcs;
 mod range;
 mod set;
+mod steps;
 
-use super::error::{self, CmdError, CmdResult};
+use super::CommandSpec;
 use super::flags::*;
-use super::{CommandSpec, Ctx};
-use crate::db::Value;
-use crate::protocol::Out;
-use crate::state::State;
 
 /// The string commands.
 pub const COMMANDS: &[CommandSpec] = &[
@@ -201,64 +198,3 @@ pub const COMMANDS: &[CommandSpec] = &[
         .acl("read string slow")
         .doc("string", "7.0.0", "Find longest common substring"),
 ];
-
-// ---------------------------------------------------------------------------
-// Shared steps
-// ---------------------------------------------------------------------------
-
-/// The value of `key`, alive at `now`, read straight from the state.
-///
-/// Commands look a key up through [`Ctx`] first (lazy expiry, access time,
-/// hit and miss counts); this second, plain read borrows only the state,
-/// so the value can be written into the reply buffer without a copy.
-fn stored<'s>(state: &'s State, db: usize, key: &[u8], now: i64) -> Option<&'s Value> {
-    state.dbs[db].get(key, now).map(|e| &e.value)
-}
-
-/// Writes a string value as a bulk reply (nil for a value of another type).
-fn reply_string(out: &mut Out, value: Option<&Value>) {
-    match value {
-        Some(Value::Int(n)) => out.bulk_int(*n),
-        Some(v) => match v.str_bytes() {
-            Some(bytes) => out.bulk(&bytes),
-            None => out.null(),
-        },
-        None => out.null(),
-    }
-}
-
-/// Redis's `getGenericCommand`: replies with the string at `key` or nil,
-/// and says whether the key existed. A key of another type is `WRONGTYPE`,
-/// with nothing written.
-fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
-    match ctx.lookup_read(key) {
-        None => {
-            ctx.out.null();
-            Ok(false)
-        }
-        Some(entry) if !entry.value.is_string() => Err(error::WRONGTYPE),
-        Some(_) => {
-            reply_string(ctx.out, stored(ctx.state, ctx.client.db, key, ctx.now));
-            Ok(true)
-        }
-    }
-}
-
-/// Redis's `checkStringLength`: a string of `size + append` bytes must fit
-/// in `max` (proto-max-bulk-len).
-fn check_string_length(max: i64, size: usize, append: usize) -> CmdResult {
-    let total = size as i128 + append as i128;
-    if total > i128::from(max) {
-        return Err(error::STRING_TOO_LONG);
-    }
-    Ok(())
-}
-
-/// An option keyword as Redis compares it: C string functions stop at the
-/// first NUL byte, so `"NX\0junk"` reads as `NX`.
-fn keyword(arg: &[u8]) -> &[u8] {
-    match arg.iter().position(|&b| b == 0) {
-        Some(nul) => &arg[..nul],
-        None => arg,
-    }
-}

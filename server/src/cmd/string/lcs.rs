@@ -1,7 +1,7 @@
 //! LCS: the longest common subsequence of two strings, its length, or
 //! the matching runs (IDX), with Redis 7.0's reply shapes and limits.
 
-use super::{keyword, stored};
+use super::steps::{keyword, stored};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, int_arg};
 use crate::db::Value;

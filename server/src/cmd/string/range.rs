@@ -4,7 +4,7 @@
 //! In-place changes go through [`Value::str_bytes_mut`], which makes the
 //! value `raw` as Redis's `dbUnshareStringValue` does.
 
-use super::{check_string_length, stored};
+use super::steps::{check_string_length, stored};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg};
 use crate::config::notify;

@@ -5,7 +5,7 @@
 //! order of their checks (expiry, then type, for SET; type, then expiry,
 //! for GETEX) is Redis's.
 
-use super::{get_generic, keyword, reply_string, stored};
+use super::steps::{get_generic, keyword, reply_string, stored};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, int_arg};
 use crate::config::notify;
