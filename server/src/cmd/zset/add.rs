@@ -1,7 +1,7 @@
 //! ZADD, ZINCRBY, ZREM and the single-member reads: ZSCORE, ZMSCORE,
 //! ZCARD, ZRANK, ZREVRANK.
 
-use super::{Access, delete_if_empty, limits, modified, parts, probe};
+use super::access::{Access, delete_if_empty, limits, modified, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::float_arg as score_arg;
 use crate::cmd::{Ctx, is};

@@ -9,8 +9,8 @@
 
 use bytes::Bytes;
 
+use super::access::{Access, probe};
 use super::pop::{parse_mpop, pop, reply_popped};
-use super::{Access, probe};
 use crate::cmd::error::CmdResult;
 use crate::cmd::{Ctx, timeout_arg};
 

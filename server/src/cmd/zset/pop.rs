@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::{Access, delete_if_empty, modified, parts, probe};
+use super::access::{Access, delete_if_empty, modified, parts, probe};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::cmd::{Ctx, is};
 use crate::config::notify;

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use super::{Access, parts, probe};
+use super::access::{Access, parts, probe, zset_of};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::keys::scan::{parse_cursor as cursor, parse_options};
 use crate::cmd::{Ctx, int_arg, is};
@@ -55,7 +55,7 @@ fn with_count(ctx: &mut Ctx<'_>, l: i64, withscores: bool) -> CmdResult {
     let (db, now) = (ctx.client.db, ctx.now);
     let state = &mut *ctx.state;
     let rng = &mut state.rng;
-    let Some(z) = super::zset_of(&mut state.dbs[db], key, now) else {
+    let Some(z) = zset_of(&mut state.dbs[db], key, now) else {
         ctx.out.array(0);
         return Ok(());
     };
@@ -160,7 +160,7 @@ pub(super) fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     let (db, now) = (ctx.client.db, ctx.now);
     let state = &mut *ctx.state;
     let rng = &mut state.rng;
-    match super::zset_of(&mut state.dbs[db], key, now) {
+    match zset_of(&mut state.dbs[db], key, now) {
         Some(z) if !z.is_empty() => {
             let i = rng.usize(..z.len());
             match z.at(i) {

@@ -1,9 +1,9 @@
 //! Range queries: ZRANGE (BYSCORE, BYLEX, REV, LIMIT, WITHSCORES) and its
 //! older forms, ZRANGESTORE, ZCOUNT and ZLEXCOUNT.
 
+use super::access::{Access, limits, parts, probe, reply_members, store};
 use super::parse::{LexRange, ScoreRange, lex_range, score_range};
 use super::seek::{lex_count, lex_start, rank_run, score_run, score_start, walk};
-use super::{Access, limits, parts, probe, reply_members, store};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::zset::ZSet;

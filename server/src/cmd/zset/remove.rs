@@ -1,8 +1,8 @@
 //! ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX.
 
+use super::access::{Access, delete_if_empty, modified, parts, probe};
 use super::parse::{LexRange, ScoreRange, lex_range, score_range};
 use super::seek::{lex_removal, rank_run, score_run};
-use super::{Access, delete_if_empty, modified, parts, probe};
 use crate::cmd::error::CmdResult;
 use crate::cmd::{Ctx, int_arg};
 use crate::config::notify;

@@ -10,7 +10,7 @@
 
 use indexmap::IndexMap;
 
-use super::{limits, reply_members, store};
+use super::access::{limits, reply_members, store};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
 use crate::db::zset::{Score, ZSet};
