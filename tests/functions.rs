@@ -65,6 +65,31 @@ fn a_busy_function_is_stopped_by_function_kill_not_script_kill() {
     assert_nothing_runs(&mut other, ["FUNCTION", "KILL"]);
 }
 
+/// FUNCTION KILL is as unstoppable as SCRIPT KILL: a function that
+/// catches the kill error with `pcall` is killed on its next line.
+#[test]
+fn a_function_that_catches_the_kill_in_pcall_is_killed_anyway() {
+    let server = quick_busy_server();
+    load(
+        &mut server.connection(),
+        "#!lua name=stubborn\n\
+         redis.register_function('stubborn', function(keys, args)\n\
+           local f = function() while 1 do redis.call('ping') end end\n\
+           while 1 do pcall(f) end\n\
+         end)",
+    );
+    let mut fcall = redis::cmd("FCALL");
+    fcall.arg("stubborn").arg(0);
+    let (mut other, _, call) = run_until_busy(&server, fcall);
+    let ok: String = redis::cmd("FUNCTION")
+        .arg("KILL")
+        .query(&mut other)
+        .unwrap();
+    assert_eq!(ok, "OK");
+    killed(call);
+    assert_nothing_runs(&mut other, ["FUNCTION", "KILL"]);
+}
+
 #[test]
 fn function_kill_does_not_stop_a_script_nor_a_function_that_wrote() {
     let server = quick_busy_server();

@@ -109,6 +109,33 @@ fn a_long_script_makes_others_busy_and_script_kill_stops_it() {
     assert_nothing_runs(&mut other, ["SCRIPT", "KILL"]);
 }
 
+/// A kill is unstoppable: a script that catches the kill error with
+/// `pcall` and goes on meets it again on its next line, as in Redis.
+#[test]
+fn a_script_that_catches_the_kill_in_pcall_is_killed_anyway() {
+    let server = quick_busy_server();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg(
+        "local f = function() while 1 do redis.call('ping') end end \
+         while 1 do pcall(f) end",
+    )
+    .arg(0);
+    let (mut other, _, script) = run_until_busy(&server, eval);
+    let ok: String = redis::cmd("SCRIPT").arg("KILL").query(&mut other).unwrap();
+    assert_eq!(ok, "OK");
+    killed(script);
+    let pong: String = redis::cmd("PING").query(&mut other).unwrap();
+    assert_eq!(pong, "PONG");
+    assert_nothing_runs(&mut other, ["SCRIPT", "KILL"]);
+    // The next script runs whole: the kill does not outlive the one killed.
+    let n: i64 = redis::cmd("EVAL")
+        .arg("local n = 0 for i = 1, 300000 do n = n + 1 end return n")
+        .arg(0)
+        .query(&mut other)
+        .unwrap();
+    assert_eq!(n, 300_000);
+}
+
 #[test]
 fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
     let server = quick_busy_server();

@@ -53,7 +53,19 @@ pub fn run_until_busy(
 /// Waits for the thread of [`run_until_busy`] and checks that its command
 /// was killed; returns the error text (which names the script or function
 /// and line).
+///
+/// # Panics
+/// When the command is still running 20 seconds on: the kill did not
+/// stop it.
 pub fn killed(running: std::thread::JoinHandle<redis::RedisResult<redis::Value>>) -> String {
+    let started = Instant::now();
+    while !running.is_finished() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the killed script or function is still running"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let err = running.join().expect("the thread").unwrap_err();
     let text = err.to_string();
     assert!(

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
+use mlua::{HookTriggers, Lua};
 
+use super::errors::Killed;
 use crate::cmd::error;
 
 /// The script being run, as other clients see it (outside the state lock):
@@ -49,6 +51,39 @@ impl Running {
 
 /// How many Lua instructions run between two looks at the kill switch.
 pub(super) const HOOK_EVERY: u32 = 100_000;
+
+/// Sets the instruction hook every run of `lua` starts with: every
+/// [`HOOK_EVERY`] instructions it looks at the kill switch and the FUNCTION
+/// LOAD deadline, and hands a long script's worker over.
+///
+/// A kill is unstoppable, as Redis makes it: once the hook has seen the
+/// switch it raises on every line from then on, so a script that catches
+/// the error with `pcall` meets it again on the next line it runs outside
+/// the `pcall`. [`install`] again after the run puts the counting hook
+/// back.
+pub(super) fn install(lua: &Lua, hook: &Arc<HookState>) -> mlua::Result<()> {
+    let seen = Arc::clone(hook);
+    lua.set_hook(
+        HookTriggers::new().every_nth_instruction(HOOK_EVERY),
+        move |lua, _| {
+            if seen.kill.load(Ordering::Relaxed) {
+                lua.set_hook(HookTriggers::new().every_line(), |_, _| {
+                    Err(mlua::Error::external(Killed))
+                })?;
+                return Err(mlua::Error::external(Killed));
+            }
+            if seen
+                .load_deadline
+                .lock()
+                .is_some_and(|d| Instant::now() >= d)
+            {
+                return Err(mlua::Error::external(LoadTimeout));
+            }
+            offload_if_long(&seen);
+            Ok(mlua::VmState::Continue)
+        },
+    )
+}
 
 /// How long a script may run on an async worker thread before it hands
 /// the worker to the runtime and goes on as a blocking thread.

@@ -41,11 +41,11 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::Instant;
 
 use bytes::Bytes;
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 use parking_lot::Mutex;
 
-use errors::{Killed, compile_message, helper_error, innermost_user_frame, lua_err, normalize};
-use hook::{HOOK_EVERY, HookState, LoadTimeout, offload_if_long};
+use errors::{compile_message, helper_error, innermost_user_frame, lua_err, normalize};
+use hook::HookState;
 use run::{Call, Current, Parts, Slot, bridge_call, invoke};
 
 use crate::cmd::error::{self, CmdError, CmdResult};
@@ -159,25 +159,7 @@ impl<W: Default + Send + 'static> Engine<W> {
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
             .map_err(lua_err)?;
-        let seen = Arc::clone(&hook);
-        lua.set_hook(
-            HookTriggers::new().every_nth_instruction(HOOK_EVERY),
-            move |_, _| {
-                if seen.kill.load(Ordering::Relaxed) {
-                    return Err(mlua::Error::external(Killed));
-                }
-                if seen
-                    .load_deadline
-                    .lock()
-                    .is_some_and(|d| Instant::now() >= d)
-                {
-                    return Err(mlua::Error::external(LoadTimeout));
-                }
-                offload_if_long(&seen);
-                Ok(mlua::VmState::Continue)
-            },
-        )
-        .map_err(lua_err)?;
+        hook::install(&lua, &hook).map_err(lua_err)?;
         Ok(Engine {
             runner,
             fn_runner,

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use super::bridge::{Bridge, RunStart};
 use super::convert;
 use super::errors::{ScriptError, bare_error, lua_err, string_table, write_script_error};
-use super::hook::{FunctionRun, HookState, Running};
+use super::hook::{self, FunctionRun, HookState, Running};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::protocol::{Out, Resp};
 
@@ -149,6 +149,10 @@ pub(super) fn invoke<W>(
     };
     let outcome: mlua::Result<MultiValue> = runner.call((func, keys, argv));
     drop(restore);
+    if parts.hook.kill.load(Ordering::SeqCst) {
+        // A killed run leaves the raise-on-every-line hook behind.
+        hook::install(lua, parts.hook).map_err(lua_err)?;
+    }
     *parts.hook.started.lock() = None;
     collect_if_full(parts.lua, parts.memory_limit);
     let result = outcome.map_err(|e| match e {
