@@ -361,3 +361,123 @@ fn math_random_continues_across_script_flush() {
     p.run("SCRIPT FLUSH");
     eval(&mut p, "return tostring(math.random())", &[]);
 }
+
+/// Sends `PING` on `con` until it answers BUSY; returns how many BUSY
+/// replies that took (one).
+fn until_busy(con: &mut support::RawClient) -> u64 {
+    let started = std::time::Instant::now();
+    while !con.call(&[b"PING"]).starts_with(b"-BUSY") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "never BUSY"
+        );
+    }
+    1
+}
+
+/// INFO errorstats and commandstats as lines to compare: the PINGs that
+/// waited for the script (`pings` of them got BUSY) taken out, and the
+/// times, which differ.
+fn stats_lines(con: &mut support::RawClient, pings: u64) -> Vec<String> {
+    let mut lines = Vec::new();
+    for section in ["errorstats", "commandstats"] {
+        let reply = con.call(&[b"INFO", section.as_bytes()]);
+        let text = String::from_utf8_lossy(&reply).into_owned();
+        for line in text.split("\r\n").filter(|l| l.contains(':')) {
+            if line.starts_with("cmdstat_ping:") || line.starts_with("cmdstat_info:") {
+                continue;
+            }
+            let line = match line.strip_prefix("errorstat_BUSY:count=") {
+                Some(n) => format!("errorstat_BUSY:count={}", n.parse::<u64>().unwrap() - pings),
+                None => line
+                    .split(',')
+                    .filter(|f| !f.contains("usec"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            };
+            lines.push(line);
+        }
+    }
+    // Redis lists commands in its table's hash order.
+    lines.sort();
+    lines
+}
+
+/// While a script is busy, Redis runs the commands flagged `allow_busy`
+/// (MULTI, DISCARD, WATCH, UNWATCH, AUTH, RESET…) at once and refuses the
+/// rest with BUSY; a transaction that met a BUSY ends in EXECABORT.
+#[test]
+fn a_busy_script_leaves_allow_busy_commands_answered_and_refuses_the_rest() {
+    let mut p = parity!();
+    p.run("CONFIG SET lua-time-limit 50");
+    p.run("CONFIG RESETSTAT");
+    let mut runner = p.new_pair();
+    let script = RawClientExt::eval_spin();
+    runner.sim.send_raw(&script);
+    runner.real.send_raw(&script);
+    let sim_pings = until_busy(&mut p.pair.sim);
+    let real_pings = until_busy(&mut p.pair.real);
+    p.run_all(&[
+        "PING",
+        "INFO",
+        "FUNCTION STATS",
+        "SHUTDOWN",
+        "WATCH w",
+        "UNWATCH",
+        "AUTH nobody-has-this-password",
+        "MULTI",
+        "SET k v",
+        "GET k",
+        "NOSUCHCOMMAND x",
+        "DISCARD",
+        "MULTI",
+        "INCR n",
+        "RESET",
+        "MULTI",
+        "INCR n",
+        "SHUTDOWN",
+        // Allowed while busy, but inside MULTI it is queued like any other.
+        "SCRIPT KILL",
+    ]);
+    p.new_pair().run("SCRIPT KILL");
+    let (sim, real) = (runner.sim.read_reply(), runner.real.read_reply());
+    assert_eq!(sim, real, "the killed script's reply");
+    p.run_all(&["EXEC", "GET n", "PING"]);
+    // Refusals and answers given during the busy script are counted as
+    // Redis counts them.
+    assert_eq!(
+        stats_lines(&mut p.pair.sim, sim_pings),
+        stats_lines(&mut p.pair.real, real_pings)
+    );
+}
+
+struct RawClientExt;
+
+impl RawClientExt {
+    /// `EVAL "while true do end" 0`, encoded.
+    fn eval_spin() -> Vec<u8> {
+        support::RawClient::encode(&[b"EVAL", b"while true do end", b"0"])
+    }
+}
+
+/// A script that catches the kill with `pcall` is killed anyway, with the
+/// reply Redis gives (the kill raises again on the next line).
+#[test]
+fn a_script_that_catches_the_kill_in_pcall_gets_redis_s_reply() {
+    let mut p = parity!();
+    p.run("CONFIG SET lua-time-limit 50");
+    let mut runner = p.new_pair();
+    let script = support::RawClient::encode(&[
+        b"EVAL",
+        b"local f = function() while 1 do redis.call('ping') end end\nwhile 1 do pcall(f) end",
+        b"0",
+    ]);
+    runner.sim.send_raw(&script);
+    runner.real.send_raw(&script);
+    until_busy(&mut p.pair.sim);
+    until_busy(&mut p.pair.real);
+    p.run("SCRIPT KILL");
+    let (sim, real) = (runner.sim.read_reply(), runner.real.read_reply());
+    assert_eq!(sim, real, "the killed script's reply");
+    p.run_all(&["PING", "SCRIPT KILL"]);
+}

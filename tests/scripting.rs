@@ -136,6 +136,45 @@ fn a_script_that_catches_the_kill_in_pcall_is_killed_anyway() {
     assert_eq!(n, 300_000);
 }
 
+/// The commands Redis runs during a busy script are answered at once over
+/// the in-process connection too, and change the client as they would:
+/// MULTI opens a transaction, HELLO names the client; what a BUSY refused
+/// dooms the transaction.
+#[test]
+fn allow_busy_commands_run_during_a_busy_script_in_process() {
+    let server = quick_busy_server();
+    let mut eval = redis::cmd("EVAL");
+    eval.arg("while true do end").arg(0);
+    let (mut other, _, script) = run_until_busy(&server, eval);
+    let mut con = server.connection();
+    let hello: redis::Value = redis::cmd("HELLO")
+        .arg(2)
+        .arg("SETNAME")
+        .arg("during-busy")
+        .query(&mut con)
+        .unwrap();
+    assert!(format!("{hello:?}").contains("7.0.15"), "{hello:?}");
+    let ok: String = redis::cmd("MULTI").query(&mut con).unwrap();
+    assert_eq!(ok, "OK");
+    let err = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query::<String>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("BUSY"));
+    let ok: String = redis::cmd("SCRIPT").arg("KILL").query(&mut other).unwrap();
+    assert_eq!(ok, "OK");
+    killed(script);
+    let err = redis::cmd("EXEC")
+        .query::<redis::Value>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("EXECABORT"));
+    let name: String = redis::cmd("CLIENT").arg("GETNAME").query(&mut con).unwrap();
+    assert_eq!(name, "during-busy");
+    let missing: Option<String> = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(missing, None);
+}
+
 #[test]
 fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
     let server = quick_busy_server();

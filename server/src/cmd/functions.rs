@@ -92,7 +92,7 @@ const SUBCOMMANDS: &[CommandSpec] = &[
 /// The functions engine, created by the first FUNCTION LOAD.
 fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine<State>, CmdError> {
     if ctx.state.functions.is_none() {
-        let bridge = Box::new(ScriptClient::new(ctx.host.to_arc()));
+        let bridge = Box::new(ScriptClient::new(ctx.host));
         let engine = Engine::new(ctx.state.lua_memory_limit, bridge)?;
         ctx.state.functions = Some(Box::new(engine));
     }

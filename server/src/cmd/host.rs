@@ -8,7 +8,7 @@
 //! BUSY. The server core implements this interface; the command layer
 //! names nothing above itself.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use crate::config::Config;
 use crate::script::Running;
@@ -71,9 +71,15 @@ pub trait Host: Send + Sync {
     /// nothing for other clocks.
     fn refresh_wake(&self, state: &State);
 
-    /// A handle on this host that outlives the command (for the script
-    /// engine, which keeps one between runs).
-    fn to_arc(&self) -> Arc<dyn Host>;
+    /// Called by a busy script between two of its steps: runs the
+    /// commands other clients may run meanwhile (the `allow_busy` ones,
+    /// as Redis does) against `state`, the state the script holds.
+    fn serve_while_busy(&self, state: &mut State);
+
+    /// A weak handle on this host, for the script engine, which keeps one
+    /// between runs: the engine lives in the state, which the host owns, so
+    /// a strong one would keep the server alive forever.
+    fn downgrade(&self) -> Weak<dyn Host>;
 }
 
 /// What a pause holds back.

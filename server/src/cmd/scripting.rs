@@ -97,7 +97,7 @@ const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
 /// start, so servers that never script never pay for one).
 fn engine<'s>(ctx: &'s mut Ctx<'_>) -> Result<&'s mut Engine<State>, CmdError> {
     if ctx.state.scripting.is_none() {
-        let bridge = Box::new(ScriptClient::new(ctx.host.to_arc()));
+        let bridge = Box::new(ScriptClient::new(ctx.host));
         let engine = Engine::new(ctx.state.lua_memory_limit, bridge)?;
         if let Some(state) = ctx.state.script_random.take() {
             engine.set_random_state(state)?;

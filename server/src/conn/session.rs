@@ -14,12 +14,13 @@ use bytes::Bytes;
 
 use tokio::sync::oneshot;
 
-use super::gate::{BlockedReply, FaultGate, Prior, Ran, Resume, Wait};
-use crate::cmd::exec::{self, Outcome};
+use super::busy::Busy;
+use super::gate::{BlockedReply, Ran, Resume, Wait, step_of};
+use crate::cmd::exec;
 use crate::cmd::{self, Client};
 use crate::fault::Draft;
 use crate::protocol::Out;
-use crate::shared::Shared;
+use crate::shared::{FaultGate, Prior, Shared};
 use crate::state::{KillSwitch, Outbox, State};
 
 /// How a client is connected, for CLIENT LIST.
@@ -132,7 +133,7 @@ impl Session {
     /// The stages a request goes through under the lock: QUIT (answered
     /// before anything), the lock (or the answer a busy script leaves),
     /// the kill check, then the executor with the fault layer as its gate.
-    fn run_locked<'s>(
+    pub(super) fn run_locked<'s>(
         &mut self,
         shared: &'s Shared,
         held: Held<'s>,
@@ -155,11 +156,12 @@ impl Session {
         };
         let mut state = match state {
             Ok(state) => state,
-            Err(step) => {
-                if let Err(e) = &resolved {
+            Err(Busy::Serve) => return self.run_while_busy(shared, args, out, prior, draft),
+            Err(Busy::Answered(step)) => {
+                if let Err(e) = resolved {
                     // Errors found before the lock are answered even while
                     // a script is busy, as Redis answers them.
-                    out.error(e.text());
+                    self.refuse_busy(shared, None, e, out);
                 }
                 return Ran {
                     step,
@@ -201,21 +203,8 @@ impl Session {
             out,
             now_us,
         );
-        let step = match executed.outcome {
-            Outcome::Replied => Step::Continue,
-            Outcome::Close => Step::Close,
-            Outcome::Blocked(rx) => Step::Blocked(rx),
-            Outcome::Drop => Step::Drop,
-            Outcome::Wait(until, args) => Step::Wait(Wait {
-                until,
-                resume: Resume {
-                    args,
-                    prior: gate.resume,
-                },
-            }),
-        };
         Ran {
-            step,
+            step: step_of(executed.outcome, gate.resume),
             state: Some(state),
             reply_at: executed.reply_at,
             fault: gate.fault,

@@ -63,4 +63,8 @@ pub trait Bridge<W>: Send {
 
     /// The script ended, however it ended.
     fn ended(&mut self);
+
+    /// Between two steps of a script that runs long: lets the server run
+    /// what other clients may run meanwhile, against `world`.
+    fn serve_busy(&mut self, world: &mut W);
 }

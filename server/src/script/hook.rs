@@ -56,18 +56,27 @@ pub(super) const HOOK_EVERY: u32 = 100_000;
 /// [`HOOK_EVERY`] instructions it looks at the kill switch and the FUNCTION
 /// LOAD deadline, and hands a long script's worker over.
 ///
+/// While a script runs, the hook also calls `busy`, which answers the
+/// commands Redis answers during a busy script.
+///
 /// A kill is unstoppable, as Redis makes it: once the hook has seen the
 /// switch it raises on every line from then on, so a script that catches
 /// the error with `pcall` meets it again on the next line it runs outside
 /// the `pcall`. [`install`] again after the run puts the counting hook
 /// back.
-pub(super) fn install(lua: &Lua, hook: &Arc<HookState>) -> mlua::Result<()> {
+pub(super) fn install(lua: &Lua, hook: &Arc<HookState>, busy: &BusyFn) -> mlua::Result<()> {
     let seen = Arc::clone(hook);
+    let busy = Arc::clone(busy);
     lua.set_hook(
         HookTriggers::new().every_nth_instruction(HOOK_EVERY),
         move |lua, _| {
             if seen.kill.load(Ordering::Relaxed) {
-                lua.set_hook(HookTriggers::new().every_line(), |_, _| {
+                lua.set_hook(HookTriggers::new().every_line(), |_, debug| {
+                    // Not in the sandbox's own code: its error handler
+                    // must still name the script and line.
+                    if debug.source().source.as_deref() == Some("=redsim") {
+                        return Ok(mlua::VmState::Continue);
+                    }
                     Err(mlua::Error::external(Killed))
                 })?;
                 return Err(mlua::Error::external(Killed));
@@ -80,10 +89,17 @@ pub(super) fn install(lua: &Lua, hook: &Arc<HookState>) -> mlua::Result<()> {
                 return Err(mlua::Error::external(LoadTimeout));
             }
             offload_if_long(&seen);
+            if seen.started.lock().is_some() {
+                busy();
+            }
             Ok(mlua::VmState::Continue)
         },
     )
 }
+
+/// What the hook calls between two steps of a running script: lets the
+/// server answer what other clients may send meanwhile.
+pub(super) type BusyFn = Arc<dyn Fn() + Send + Sync>;
 
 /// How long a script may run on an async worker thread before it hands
 /// the worker to the runtime and goes on as a blocking thread.

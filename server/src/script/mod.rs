@@ -45,8 +45,8 @@ use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 use parking_lot::Mutex;
 
 use errors::{compile_message, helper_error, innermost_user_frame, lua_err, normalize};
-use hook::HookState;
-use run::{Call, Current, Parts, Slot, bridge_call, invoke};
+use hook::{BusyFn, HookState};
+use run::{Call, Current, Parts, Slot, bridge_call, invoke, serve_busy};
 
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::protocol::Out;
@@ -91,6 +91,8 @@ pub struct Engine<W: 'static> {
     memory_limit: usize,
     /// What `redis.call` works on while a script runs (see `run::Current`).
     current: Slot<W>,
+    /// What the hook calls between two steps of a script.
+    busy: BusyFn,
 }
 
 /// Lowercase hex SHA-1 of `data`.
@@ -159,7 +161,9 @@ impl<W: Default + Send + 'static> Engine<W> {
             .set_name("=redsim")
             .call((redis.clone(), where_fn, normalize, loadstring, load))
             .map_err(lua_err)?;
-        hook::install(&lua, &hook).map_err(lua_err)?;
+        let slot = Arc::clone(&current);
+        let busy: BusyFn = Arc::new(move || serve_busy(&slot));
+        hook::install(&lua, &hook, &busy).map_err(lua_err)?;
         Ok(Engine {
             runner,
             fn_runner,
@@ -171,6 +175,7 @@ impl<W: Default + Send + 'static> Engine<W> {
             hook,
             memory_limit,
             current,
+            busy,
         })
     }
 
@@ -319,6 +324,7 @@ impl<W: Default + Send + 'static> Engine<W> {
         Parts {
             lua: &self.lua,
             hook: &self.hook,
+            busy: &self.busy,
             current: &self.current,
             script_resp: &self.script_resp,
             memory_limit: self.memory_limit,

@@ -14,7 +14,7 @@ use parking_lot::Mutex;
 use super::bridge::{Bridge, RunStart};
 use super::convert;
 use super::errors::{ScriptError, bare_error, lua_err, string_table, write_script_error};
-use super::hook::{self, FunctionRun, HookState, Running};
+use super::hook::{self, BusyFn, FunctionRun, HookState, Running};
 use crate::cmd::error::{self, CmdError, CmdResult};
 use crate::protocol::{Out, Resp};
 
@@ -69,6 +69,7 @@ impl<W> Drop for Restore<'_, W> {
 pub(super) struct Parts<'a, W> {
     pub(super) lua: &'a Lua,
     pub(super) hook: &'a Arc<HookState>,
+    pub(super) busy: &'a BusyFn,
     pub(super) current: &'a Slot<W>,
     pub(super) script_resp: &'a AtomicU8,
     pub(super) memory_limit: usize,
@@ -151,7 +152,7 @@ pub(super) fn invoke<W>(
     drop(restore);
     if parts.hook.kill.load(Ordering::SeqCst) {
         // A killed run leaves the raise-on-every-line hook behind.
-        hook::install(lua, parts.hook).map_err(lua_err)?;
+        hook::install(lua, parts.hook, parts.busy).map_err(lua_err)?;
     }
     *parts.hook.started.lock() = None;
     collect_if_full(parts.lua, parts.memory_limit);
@@ -177,6 +178,21 @@ pub(super) fn invoke<W>(
         return Err(CmdError::owned(text));
     }
     Ok(())
+}
+
+/// Between two steps of a running script (from the instruction hook):
+/// the bridge lets the server answer what other clients may send
+/// meanwhile, against the world the script holds. Nothing if no script
+/// runs, or if `redis.call` holds the context (the hook does not fire
+/// there).
+pub(super) fn serve_busy<W>(current: &Mutex<Option<Box<Current<W>>>>) {
+    let Some(mut guard) = current.try_lock() else {
+        return;
+    };
+    if let Some(run) = guard.as_mut().filter(|c| c.active) {
+        let Current { bridge, world, .. } = &mut **run;
+        bridge.serve_busy(world);
+    }
 }
 
 /// `redis.call` (`raise`) / `redis.pcall`: runs a command and returns its

@@ -1,7 +1,7 @@
 //! The server core as the commands' [`Host`].
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 
 use super::Shared;
 use crate::cmd::{Host, NetCounters, PauseMode};
@@ -63,7 +63,11 @@ impl Host for Shared {
         Shared::refresh_wake(self, state);
     }
 
-    fn to_arc(&self) -> Arc<dyn Host> {
-        self.self_arc()
+    fn serve_while_busy(&self, state: &mut State) {
+        Shared::serve_while_busy(self, state);
+    }
+
+    fn downgrade(&self) -> Weak<dyn Host> {
+        self.me.clone()
     }
 }

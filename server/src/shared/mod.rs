@@ -25,7 +25,12 @@ use crate::config::Config;
 use crate::fault::Faults;
 use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 
+mod busy;
+mod gate;
 mod host;
+
+pub use busy::{BusyCall, BusyOutcome};
+pub use gate::{FaultGate, Prior};
 
 /// The configuration values transports need without the state lock (a
 /// long script holds it, and Redis still accepts and reads clients then).
@@ -120,9 +125,12 @@ pub struct Shared {
     /// The first server-clock microsecond at which something is due (a
     /// key to expire, a blocked client to time out); `i64::MAX` if none.
     wake_at: AtomicI64,
-    me: Weak<Shared>,
+    pub(super) me: Weak<Shared>,
     /// Fault rules, pauses, partitions, power, and the command journal.
     pub faults: Arc<Faults>,
+    /// Commands waiting to run while a script is busy, and replies given
+    /// without the lock, to count.
+    busy: busy::BusyQueue,
 }
 
 impl Shared {
@@ -160,6 +168,7 @@ impl Shared {
             switches: Mutex::new(HashMap::new()),
             me: me.clone(),
             faults,
+            busy: busy::BusyQueue::default(),
         });
         let listener: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         clock.subscribe(listener);
@@ -169,13 +178,6 @@ impl Shared {
     /// A fresh client id (CLIENT ID), increasing from 1.
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// This shared state as an `Arc` (it always lives in one).
-    pub fn self_arc(&self) -> Arc<Shared> {
-        self.me
-            .upgrade()
-            .expect("Shared is only reachable through its Arc")
     }
 
     /// Whether the server has been shut down.
@@ -267,6 +269,7 @@ impl Shared {
     /// Applies the arrivals and departures queued while the state was
     /// busy. Called by whoever holds the lock.
     pub fn sync_arrivals(&self, state: &mut State) {
+        self.apply_unlocked_counts(state);
         // Nearly always nothing is queued: one atomic load, not a lock.
         if !self.any_arrivals.load(Ordering::Acquire)
             || !self.any_arrivals.swap(false, Ordering::Acquire)

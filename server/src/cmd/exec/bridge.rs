@@ -4,7 +4,7 @@
 //! that shares the caller's id and starts in its database, in RESP2 (or
 //! what `redis.setresp` chose).
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 
@@ -17,7 +17,10 @@ use crate::state::State;
 
 /// The script's client and the server it runs on.
 pub struct ScriptClient {
-    host: Arc<dyn Host>,
+    /// The server, weakly: the engine lives in the server's state.
+    server: Weak<dyn Host>,
+    /// The server while a script runs.
+    host: Option<Arc<dyn Host>>,
     client: Client,
     now: i64,
     now_us: i64,
@@ -25,9 +28,10 @@ pub struct ScriptClient {
 
 impl ScriptClient {
     /// The bridge of an engine of the server `host`.
-    pub fn new(host: Arc<dyn Host>) -> ScriptClient {
+    pub fn new(host: &dyn Host) -> ScriptClient {
         ScriptClient {
-            host,
+            server: host.downgrade(),
+            host: None,
             client: Client::new(0, 0, Resp::V2, true),
             now: 0,
             now_us: 0,
@@ -40,6 +44,7 @@ impl Bridge<State> for ScriptClient {
         self.client = Client::new(start.client, start.db, Resp::V2, true);
         self.now = start.now;
         self.now_us = start.now_us;
+        self.host = self.server.upgrade();
     }
 
     fn call(
@@ -64,13 +69,17 @@ impl Bridge<State> for ScriptClient {
         if write && read_only {
             return Err(error::CALL_WRITE_READ_ONLY.text().into());
         }
+        let Some(host) = self.host.as_deref() else {
+            // Only when the server is gone mid-run, which its lock forbids.
+            return Err(error::CALL_OUTSIDE_SCRIPT.text().into());
+        };
         self.client.resp = resp;
         // The script's own code ran since the last call: time this one
         // afresh.
         self.client.forget_since();
         let mut world = World {
             state,
-            host: &*self.host,
+            host,
             now: self.now,
             now_us: self.now_us,
         };
@@ -87,10 +96,20 @@ impl Bridge<State> for ScriptClient {
     }
 
     fn started(&mut self, running: &Arc<Running>) {
-        self.host.script_started(Arc::clone(running));
+        if let Some(host) = &self.host {
+            host.script_started(Arc::clone(running));
+        }
     }
 
     fn ended(&mut self) {
-        self.host.script_ended();
+        if let Some(host) = self.host.take() {
+            host.script_ended();
+        }
+    }
+
+    fn serve_busy(&mut self, state: &mut State) {
+        if let Some(host) = &self.host {
+            host.serve_while_busy(state);
+        }
     }
 }
