@@ -147,3 +147,44 @@ impl std::fmt::Debug for Server {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Lua engines live in the server's state and reach the server
+    /// through their bridge: were that a strong handle, a server that ran
+    /// a script or a function would never be freed.
+    #[test]
+    fn a_server_that_ran_scripts_and_functions_is_freed_when_dropped() {
+        let clock = crate::ManualClock::new();
+        let server = Server::builder()
+            .clock(&clock)
+            .listen(false)
+            .start()
+            .expect("start");
+        let weak = Arc::downgrade(server.shared());
+        {
+            let mut con = server.connection();
+            let n: i64 = redis::cmd("EVAL")
+                .arg("return redis.call('incr', 'n')")
+                .arg(0)
+                .query(&mut con)
+                .expect("eval");
+            assert_eq!(n, 1);
+            redis::cmd("FUNCTION")
+                .arg("LOAD")
+                .arg("#!lua name=lib\nredis.register_function('f', function() return redis.call('incr', 'n') end)")
+                .exec(&mut con)
+                .expect("load");
+            let n: i64 = redis::cmd("FCALL")
+                .arg("f")
+                .arg(0)
+                .query(&mut con)
+                .expect("fcall");
+            assert_eq!(n, 2);
+        }
+        drop(server);
+        assert!(weak.upgrade().is_none(), "the server outlived its handle");
+    }
+}
