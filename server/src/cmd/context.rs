@@ -7,8 +7,6 @@
 //! time, hit/miss counts) and to announce a change (WATCH, blocked
 //! clients, keyspace notifications) are [`Ctx`]'s methods.
 
-use std::time::Instant;
-
 use bytes::Bytes;
 
 use super::host::Host;
@@ -66,11 +64,12 @@ pub struct Client {
     pub authenticated: bool,
     /// The open transaction, between MULTI and EXEC/DISCARD.
     pub multi: Option<Multi>,
-    /// When the previous command ended, while the state lock has been held
-    /// since: the next command's start. A pipelined command then costs one
-    /// clock read for its duration instead of two (clock reads were a
-    /// tenth of the server's time at `-P 16`).
-    pub(crate) since: Option<Instant>,
+    /// When the previous command ended (microseconds from a fixed instant
+    /// of the process), while the state lock has been held since: the
+    /// next command's start. A pipelined command then costs one clock read
+    /// and one conversion for its duration instead of two of each (clock
+    /// reads were a tenth of the server's time at `-P 16`).
+    pub(crate) since: Option<u64>,
     /// Set when a command took long (see [`Client::take_ran_long`]).
     pub(crate) ran_long: bool,
 }

@@ -58,6 +58,7 @@ pub(super) struct Ran<'s> {
 
 /// The step a transport follows after the executor's `outcome`; a held
 /// command resumes with `resume`.
+#[inline]
 pub(super) fn step_of(outcome: Outcome<Until>, resume: Prior) -> Step {
     match outcome {
         Outcome::Replied => Step::Continue,

@@ -188,7 +188,10 @@ impl Shared {
 
     /// Applies the counts queued by [`Shared::count_unlocked`].
     pub(super) fn apply_unlocked_counts(&self, state: &mut State) {
-        if !self.busy.any_counts.swap(false, Ordering::Acquire) {
+        // Nearly always nothing is queued: one atomic load, not a swap.
+        if !self.busy.any_counts.load(Ordering::Acquire)
+            || !self.busy.any_counts.swap(false, Ordering::Acquire)
+        {
             return;
         }
         for what in std::mem::take(&mut *self.busy.counts.lock()) {

@@ -224,6 +224,12 @@ impl Blocking {
         }
     }
 
+    /// Whether a key was made ready since the last serving pass.
+    #[inline]
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// The next key made ready since the last serving pass, if any.
     pub fn next_ready(&mut self) -> Option<(usize, Blob)> {
         let slot = self.ready.pop_front()?;

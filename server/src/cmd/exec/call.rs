@@ -74,7 +74,7 @@ pub fn run(
         };
     };
     let mark = out.len();
-    let started = client.since.unwrap_or_else(Instant::now);
+    let started = client.since.unwrap_or_else(|| micros(Instant::now()));
     let mut ctx = Ctx {
         state: &mut *world.state,
         client: &mut *client,
@@ -106,7 +106,7 @@ pub fn run(
         block: ctx.block.take(),
         error: None,
     };
-    let ended = Instant::now();
+    let ended = micros(Instant::now());
     client.since = Some(ended);
     if caller == Caller::Direct {
         if let Err(e) = result {
@@ -120,7 +120,7 @@ pub fn run(
     // 0.3 µs counts 0 or 1, and the sum over many comes out right, where
     // truncating each command's own duration would count every fast
     // command as 0 forever.
-    let usec = micros(ended).saturating_sub(micros(started));
+    let usec = ended.saturating_sub(started);
     if usec >= LONG_COMMAND_US {
         client.ran_long = true;
     }
@@ -140,7 +140,7 @@ pub fn run(
 }
 
 /// Microseconds from a fixed instant of this process to `at`.
-fn micros(at: Instant) -> u64 {
+pub(super) fn micros(at: Instant) -> u64 {
     at.saturating_duration_since(anchor()).as_micros() as u64
 }
 

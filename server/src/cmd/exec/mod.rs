@@ -112,6 +112,7 @@ pub struct Executed<W> {
 /// Runs one command a client sent, under the state lock: `resolved` is
 /// what the command table made of `args` before the lock.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn execute<G: Gate>(
     state: &mut State,
     host: &dyn Host,
@@ -162,9 +163,13 @@ pub fn execute<G: Gate>(
         }
     }
     // A reply the gate said to drop is dropped whatever the command did.
-    let then = |outcome| if drop_reply { Outcome::Drop } else { outcome };
+    let replied_or_dropped = if drop_reply {
+        Outcome::Drop
+    } else {
+        Outcome::Replied
+    };
     if queue(state, client, spec, &args, out) {
-        return replied(then(Outcome::Replied));
+        return replied(replied_or_dropped);
     }
     let now = now_us.div_euclid(1000);
     state.housekeep(now);
@@ -185,7 +190,8 @@ pub fn execute<G: Gate>(
         Outcome::Drop
     } else {
         match (ran.after, ran.block) {
-            (After::Close, _) => then(Outcome::Close),
+            (After::Close, _) if drop_reply => Outcome::Drop,
+            (After::Close, _) => Outcome::Close,
             (After::Continue, Some(request)) => {
                 let rx = world
                     .state
@@ -195,7 +201,7 @@ pub fn execute<G: Gate>(
                 // A dropped reply is dropped when it comes.
                 Outcome::Blocked(rx)
             }
-            (After::Continue, None) => then(Outcome::Replied),
+            (After::Continue, None) => replied_or_dropped,
         }
     };
     settle(&mut world);
@@ -207,6 +213,7 @@ pub fn execute<G: Gate>(
 
 /// Stage 1: Redis's checks before anything runs. On refusal, the command
 /// (if it resolved) and the error.
+#[inline]
 fn admit(
     state: &State,
     client: &mut Client,
@@ -242,6 +249,7 @@ fn admit(
 
 /// Stage 3: inside MULTI, queues the command (true) unless it is one that
 /// runs at once.
+#[inline]
 fn queue(
     state: &mut State,
     client: &mut Client,
@@ -272,6 +280,7 @@ fn queue(
 /// subscribed to its own keyspace events) goes ahead of its reply, where
 /// Redis writes it; the client registry learns the client's database and
 /// protocol. Returns where the reply now starts.
+#[inline]
 fn deliver(state: &mut State, client: &Client, out: &mut Out, mark: usize) -> usize {
     state.current_client = None;
     let mut reply_at = mark;
@@ -289,6 +298,7 @@ fn deliver(state: &mut State, client: &Client, out: &mut Out, mark: usize) -> us
 
 /// Stage 7: the clients blocked on keys the command made ready are
 /// served, and the server learns of the next deadline.
+#[inline]
 fn settle(world: &mut World<'_>) {
     serve_ready(world);
     world.host.refresh_wake(world.state);

@@ -11,7 +11,14 @@ use super::call::{World, run};
 /// running their commands again against that key; serving may make more
 /// keys ready (BLMOVE pushes), which are served in turn. A waiter whose
 /// command finds nothing after all keeps its place in line.
+#[inline]
 pub fn serve_ready(world: &mut World<'_>) {
+    if world.state.blocking.has_ready() {
+        serve(world);
+    }
+}
+
+fn serve(world: &mut World<'_>) {
     while let Some(slot) = world.state.blocking.next_ready() {
         for seq in world.state.blocking.line(&slot) {
             let Some((id, db, resp, args)) = world.state.blocking.serve_next(seq) else {

@@ -34,6 +34,7 @@ pub(super) fn reply_string(out: &mut Out, value: Option<&Value>) {
 /// Redis's `getGenericCommand`: replies with the string at `key` or nil,
 /// and says whether the key existed. A key of another type is `WRONGTYPE`,
 /// with nothing written.
+#[inline]
 pub(super) fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
     match ctx.lookup_read(key) {
         None => {
