@@ -179,3 +179,34 @@ fn client_pause_and_unpause_replies_and_errors() {
         "COMMAND INFO client|pause client|unpause",
     ]);
 }
+
+/// Errors that echo what the client sent echo its bytes as Redis does:
+/// bytes that are not UTF-8 as they are, and C's `%s` cut at a NUL byte
+/// (`%.128s` also at 128 bytes).
+#[test]
+fn errors_echo_the_client_s_bytes_exactly() {
+    let mut p = parity!();
+    let long = format!("\"{}\"", "\\x80".repeat(200));
+    p.run_all(&[
+        "GETX k \"\\x80\"",
+        "SETT k \"\\x00\"",
+        "SETT k \"a\\x00b\" \"\\xff\\xfe\"",
+        "\"GE\\x00TX\" k",
+        "\"\\xe9t\\xe9\" x",
+        &format!("NOSUCH {long} {long}"),
+        &format!("{long} x"),
+        "CLIENT \"\\xff\\x00x\"",
+        &format!("CLIENT {long}"),
+        "OBJECT \"\\x80\"",
+        "CONFIG SET \"\\x80bad\" 1",
+        "CONFIG SET \"ok\\x00bad\" 1",
+        "HELLO 2 \"\\x80\"",
+        "HELLO 2 \"a\\x00b\"",
+        "CLIENT KILL TYPE \"\\x80\"",
+        "CLIENT KILL USER \"\\x80\"",
+        "SET k v",
+        "EXPIRE k 10 \"\\x80\"",
+        "FUNCTION LIST \"\\x80\"",
+        "FUNCTION RESTORE x \"\\x80\"",
+    ]);
+}

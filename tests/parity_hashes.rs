@@ -342,8 +342,8 @@ fn check_hrandfield(p: &mut Pair, resp3: bool, all: &BTreeSet<Vec<u8>>) {
     let n = all.len();
     // One field.
     let (sim, real) = p.both("HRANDFIELD h");
-    assert_eq!(sim.first(), real.first());
     assert!(all.contains(&bulk(&sim)));
+    assert!(all.contains(&bulk(&real)));
     // Distinct fields.
     for count in [1, 2, n - 1] {
         let (si, _) = same_shape(p, &format!("HRANDFIELD h {count}"), resp3);

@@ -31,7 +31,7 @@ mod typed;
 
 pub use typed::OutputLimits;
 
-use crate::cmd::error::{self, config_texts};
+use crate::cmd::error::{self, CmdError, config_texts};
 use crate::glob;
 use parse::{
     SHUTDOWN_FLAGS, enum_error, parse_num, parse_oom_values, parse_output_buffer_limit,
@@ -215,7 +215,7 @@ impl Config {
     /// `ERR Unknown option or number of arguments for CONFIG SET - 'foo'`.
     /// As in Redis, names are checked first (unknown, immutable, protected,
     /// duplicate: the first problem wins), then values in order.
-    pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+    pub fn set(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), CmdError> {
         self.apply(pairs, false)
     }
 
@@ -223,18 +223,19 @@ impl Config {
     /// at start: like [`set`](Self::set), with the same validation and
     /// error texts, except that immutable and protected parameters
     /// (`databases`, `dir`...) are accepted too.
-    pub fn set_startup(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+    pub fn set_startup(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), CmdError> {
         self.apply(pairs, true)
     }
 
-    fn apply(&mut self, pairs: &[(&[u8], &[u8])], startup: bool) -> Result<(), String> {
-        let failed = |name: &str, why: &str| error::config_set_failed(name, why).0.into_owned();
+    fn apply(&mut self, pairs: &[(&[u8], &[u8])], startup: bool) -> Result<(), CmdError> {
+        let failed = |name: &str, why: &str| error::config_set_failed(name, why);
         let mut targets = Vec::with_capacity(pairs.len());
         for &(name, _) in pairs {
-            let typed = String::from_utf8_lossy(name);
             let Some(target) = lookup(name) else {
-                return Err(error::config_unknown_option(&typed).0.into_owned());
+                return Err(error::config_unknown_option(name));
             };
+            // A known name is ASCII.
+            let typed = String::from_utf8_lossy(name);
             let flags = if startup { 0 } else { TABLE[target.0].flags };
             if flags & IMMUTABLE != 0 {
                 return Err(failed(&typed, config_texts::IMMUTABLE));

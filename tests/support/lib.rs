@@ -50,10 +50,9 @@ impl Pair {
     #[track_caller]
     pub fn run(&mut self, line: &str) -> Vec<u8> {
         let (sim, real) = self.both(line);
-        assert_eq!(
-            show(&sim),
-            show(&real),
-            "\n  command: {line}\n  redsim:  {}\n  redis:   {}\n",
+        assert!(
+            sim == real,
+            "replies differ\n  command: {line}\n  redsim:  {}\n  redis:   {}\n",
             show(&sim),
             show(&real)
         );
@@ -64,11 +63,12 @@ impl Pair {
     #[track_caller]
     pub fn run_args(&mut self, args: &[&[u8]]) -> Vec<u8> {
         let (sim, real) = self.both_args(args);
-        assert_eq!(
+        assert!(
+            sim == real,
+            "replies differ\n  command: {:?}\n  redsim:  {}\n  redis:   {}\n",
+            args.iter().map(|a| show(a)).collect::<Vec<_>>(),
             show(&sim),
-            show(&real),
-            "\n  command: {:?}\n",
-            args.iter().map(|a| show(a)).collect::<Vec<_>>()
+            show(&real)
         );
         sim
     }
@@ -79,10 +79,9 @@ impl Pair {
     pub fn run_sorted(&mut self, line: &str) -> Vec<u8> {
         let (sim, real) = self.both(line);
         let resp3 = self.sim.resp3;
-        assert_eq!(
-            show(&sorted(&sim, resp3)),
-            show(&sorted(&real, resp3)),
-            "\n  command (sorted): {line}\n  redsim:  {}\n  redis:   {}\n",
+        assert!(
+            sorted(&sim, resp3) == sorted(&real, resp3),
+            "replies differ (compared sorted)\n  command: {line}\n  redsim:  {}\n  redis:   {}\n",
             show(&sim),
             show(&real)
         );

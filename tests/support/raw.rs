@@ -128,10 +128,46 @@ pub fn frame_len(buf: &[u8], resp3: bool) -> Option<usize> {
     };
     match r {
         Ok(n) => n,
-        Err(e) => panic!(
-            "undecodable reply ({e:?}): {:?}",
-            String::from_utf8_lossy(buf)
-        ),
+        // redis-protocol wants simple strings and errors in UTF-8; Redis
+        // echoes a client's bytes in errors whatever they are. Such a frame
+        // is measured by its lines and lengths alone (`None`: incomplete).
+        Err(_) => scan_frame(buf),
+    }
+}
+
+/// Length of the first complete RESP2/RESP3 frame in `buf` from its type
+/// bytes, lines and lengths; `None` while incomplete or malformed.
+fn scan_frame(buf: &[u8]) -> Option<usize> {
+    let line = buf.windows(2).position(|w| w == b"\r\n")?;
+    let header = line + 2;
+    let number = || -> Option<i64> { std::str::from_utf8(&buf[1..line]).ok()?.parse().ok() };
+    match buf.first()? {
+        b'+' | b'-' | b':' | b',' | b'#' | b'_' | b'(' => Some(header),
+        b'$' | b'!' | b'=' => {
+            let n = number()?;
+            if n < 0 {
+                return Some(header);
+            }
+            let end = header + usize::try_from(n).ok()? + 2;
+            (buf.len() >= end).then_some(end)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let n = number()?;
+            if n < 0 {
+                return Some(header);
+            }
+            let items = if matches!(buf[0], b'%' | b'|') {
+                n * 2
+            } else {
+                n
+            };
+            let mut at = header;
+            for _ in 0..items {
+                at += scan_frame(&buf[at..])?;
+            }
+            Some(at)
+        }
+        _ => None,
     }
 }
 
@@ -227,6 +263,19 @@ pub fn split_command(line: &str) -> Vec<Vec<u8>> {
     args
 }
 
-pub(crate) fn show(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).replace("\r\n", "\\r\\n")
+/// A reply's bytes as one line of text for a failure message: printable
+/// ASCII as it is, `\r`, `\n` and `\\` escaped, every other byte as
+/// `\xHH`, so that two different replies never print the same.
+pub fn show(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\\' => s.push_str("\\\\"),
+            0x20..=0x7e => s.push(b as char),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s
 }

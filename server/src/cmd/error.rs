@@ -7,36 +7,80 @@
 use std::borrow::Cow;
 use std::fmt;
 
-/// An error reply: the text after the `-`, starting with its code.
+/// An error reply: the bytes after the `-`, starting with its code.
+///
+/// Bytes, not text: an error that echoes what a client sent (an unknown
+/// command's name and arguments, an unknown option) echoes it byte for
+/// byte, as Redis does, valid UTF-8 or not.
 #[derive(Clone, PartialEq, Eq)]
-pub struct CmdError(pub Cow<'static, str>);
+pub struct CmdError(Cow<'static, [u8]>);
 
 impl CmdError {
     /// An error with a fixed text.
     pub const fn fixed(text: &'static str) -> Self {
-        CmdError(Cow::Borrowed(text))
+        CmdError(Cow::Borrowed(text.as_bytes()))
     }
 
     /// An error with a computed text.
     pub fn owned(text: String) -> Self {
-        CmdError(Cow::Owned(text))
+        CmdError(Cow::Owned(text.into_bytes()))
+    }
+
+    /// An error of computed bytes.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        CmdError(Cow::Owned(bytes))
     }
 
     /// The error code: the first word (`ERR`, `WRONGTYPE`…).
     pub fn code(&self) -> &str {
-        self.0.split(' ').next().unwrap_or("ERR")
+        let word = self.0.split(|&b| b == b' ').next().unwrap_or(b"ERR");
+        std::str::from_utf8(word).unwrap_or("ERR")
     }
 
-    /// The whole text.
-    pub fn text(&self) -> &str {
+    /// The reply's bytes (after the `-`).
+    pub fn bytes(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The text, for logs, tests and Lua (bytes that are not UTF-8 are
+    /// replaced).
+    pub fn text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+
+    /// [`CmdError::text`], owned.
+    pub fn into_text(self) -> String {
+        match self.0 {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b).into_owned(),
+            Cow::Owned(b) => match String::from_utf8(b) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            },
+        }
     }
 }
 
 impl fmt::Debug for CmdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "-{}", self.0)
+        write!(f, "-{}", self.text())
     }
+}
+
+/// Builds an error from pieces of text and echoed bytes.
+fn joined(parts: &[&[u8]]) -> CmdError {
+    CmdError::from_bytes(parts.concat())
+}
+
+/// What C's `%.<max>s` prints of `bytes`: up to the first NUL, at most
+/// `max` bytes. Redis formats echoed arguments so.
+pub fn c_prefix(bytes: &[u8], max: usize) -> &[u8] {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    &bytes[..end.min(max)]
+}
+
+/// What C's `%s` prints of `bytes`: up to the first NUL.
+pub fn c_str(bytes: &[u8]) -> &[u8] {
+    c_prefix(bytes, usize::MAX)
 }
 
 impl From<String> for CmdError {
@@ -218,39 +262,46 @@ pub fn wrong_arity(full_name: &str) -> CmdError {
 /// `ERR unknown command '<name>', with args beginning with: '<a>' '<b>' `,
 /// with the argument list cut at 128 characters as Redis cuts it.
 pub fn unknown_command(args: &[bytes::Bytes]) -> CmdError {
-    let name = lossy_prefix(&args[0], 128);
-    let mut listed = String::new();
+    let mut listed = Vec::new();
     for arg in &args[1..] {
         if listed.len() >= 128 {
             break;
         }
         let room = 128 - listed.len();
-        listed.push('\'');
-        listed.push_str(&lossy_prefix(arg, room));
-        listed.push_str("' ");
+        listed.push(b'\'');
+        listed.extend_from_slice(c_prefix(arg, room));
+        listed.extend_from_slice(b"' ");
     }
-    CmdError::owned(format!(
-        "{UNKNOWN_COMMAND_PREFIX} '{name}', with args beginning with: {listed}"
-    ))
+    joined(&[
+        UNKNOWN_COMMAND_PREFIX.as_bytes(),
+        b" '",
+        c_prefix(&args[0], 128),
+        b"', with args beginning with: ",
+        &listed,
+    ])
 }
 
 /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
 pub fn unknown_subcommand(sub: &[u8], container: &str) -> CmdError {
-    CmdError::owned(format!(
-        "ERR unknown subcommand '{}'. Try {} HELP.",
-        lossy_prefix(sub, 128),
-        container.to_ascii_uppercase()
-    ))
+    joined(&[
+        b"ERR unknown subcommand '",
+        c_prefix(sub, 128),
+        b"'. Try ",
+        container.to_ascii_uppercase().as_bytes(),
+        b" HELP.",
+    ])
 }
 
 /// `ERR unknown subcommand or wrong number of arguments for '<SUB>'. Try
 /// <CMD> HELP.` — what a subcommand says of extra arguments it checks itself.
 pub fn subcommand_syntax(sub: &[u8], container: &str) -> CmdError {
-    CmdError::owned(format!(
-        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        lossy_prefix(sub, 128),
-        container.to_ascii_uppercase()
-    ))
+    joined(&[
+        b"ERR unknown subcommand or wrong number of arguments for '",
+        c_prefix(sub, 128),
+        b"'. Try ",
+        container.to_ascii_uppercase().as_bytes(),
+        b" HELP.",
+    ])
 }
 
 /// `ERR invalid expire time in '<cmd>' command`.
@@ -260,10 +311,7 @@ pub fn invalid_expire(cmd: &str) -> CmdError {
 
 /// `ERR Unsupported option <opt>` (EXPIRE family).
 pub fn unsupported_option(opt: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unsupported option {}",
-        String::from_utf8_lossy(opt)
-    ))
+    joined(&[b"ERR Unsupported option ", c_str(opt)])
 }
 
 /// `ERR Can't execute '<cmd>': only (P|S)SUBSCRIBE / … are allowed in this context`.
@@ -276,11 +324,6 @@ pub fn subscribed_context(full_name: &str) -> CmdError {
 /// A value that must be within a range (`ERR <what> is out of range, must be positive` etc.).
 pub fn out_of_range(what: &str) -> CmdError {
     CmdError::owned(format!("ERR {what} is out of range"))
-}
-
-/// The first `max` bytes of `bytes` as text (lossy), as `%.<max>s` prints.
-pub fn lossy_prefix(bytes: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(max)]).into_owned()
 }
 
 /// `ERR at least 1 input key is needed for '<cmd>' command` (ZUNION,
@@ -354,10 +397,12 @@ pub fn config_set_failed(name: &str, why: &str) -> CmdError {
 }
 
 /// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`.
-pub fn config_unknown_option(name: &str) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unknown option or number of arguments for CONFIG SET - '{name}'"
-    ))
+pub fn config_unknown_option(name: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR Unknown option or number of arguments for CONFIG SET - '",
+        c_str(name),
+        b"'",
+    ])
 }
 
 /// The reasons of [`config_set_failed`]: why a parameter or its value was
@@ -497,18 +542,12 @@ pub const CLIENT_UNBLOCKED: &str = "UNBLOCKED client unblocked via CLIENT UNBLOC
 
 /// `ERR Syntax error in HELLO option '<option>'`.
 pub fn hello_option(option: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Syntax error in HELLO option '{}'",
-        lossy_prefix(option, 128)
-    ))
+    joined(&[b"ERR Syntax error in HELLO option '", c_str(option), b"'"])
 }
 
 /// `ERR Unrecognized option '<option>'` (CLIENT SETINFO).
 pub fn unrecognized_option(option: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unrecognized option '{}'",
-        lossy_prefix(option, 128)
-    ))
+    joined(&[b"ERR Unrecognized option '", c_str(option), b"'"])
 }
 
 /// `ERR <attr> cannot contain spaces, newlines or special characters.`
@@ -521,16 +560,13 @@ pub fn setinfo_chars(attr: &str) -> CmdError {
 
 /// `ERR Unknown client type '<kind>'` (CLIENT LIST / KILL TYPE), `kind`
 /// as the caller renders it.
-pub fn unknown_client_type(kind: &str) -> CmdError {
-    CmdError::owned(format!("ERR Unknown client type '{kind}'"))
+pub fn unknown_client_type(kind: &[u8]) -> CmdError {
+    joined(&[b"ERR Unknown client type '", c_str(kind), b"'"])
 }
 
 /// `ERR No such user '<user>'` (CLIENT KILL USER).
 pub fn no_such_user(user: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR No such user '{}'",
-        String::from_utf8_lossy(user)
-    ))
+    joined(&[b"ERR No such user '", c_str(user), b"'"])
 }
 
 // --- scripting ---
@@ -613,8 +649,17 @@ pub fn script_run_failed(sha: &str, message: &str) -> CmdError {
 
 /// `<message> script: <sha>, on <source>:<line>.`: a script's error with
 /// where it was raised.
-pub fn script_error_at(message: &str, sha: &str, source: &str, line: i64) -> CmdError {
-    CmdError::owned(format!("{message} script: {sha}, on {source}:{line}."))
+pub fn script_error_at(message: &[u8], sha: &str, source: &[u8], line: i64) -> CmdError {
+    joined(&[
+        c_str(message),
+        b" script: ",
+        sha.as_bytes(),
+        b", on ",
+        c_str(source),
+        b":",
+        line.to_string().as_bytes(),
+        b".",
+    ])
 }
 
 // --- functions ---
@@ -677,18 +722,12 @@ pub const PAYLOAD_BLOB: &str = "ERR Failed loading library blob";
 
 /// `ERR Unknown option given: <option>` (FUNCTION LOAD).
 pub fn unknown_option_given(option: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unknown option given: {}",
-        String::from_utf8_lossy(option)
-    ))
+    joined(&[b"ERR Unknown option given: ", c_str(option)])
 }
 
 /// `ERR Unknown argument <arg>` (FUNCTION LIST).
 pub fn unknown_argument(arg: &[u8]) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unknown argument {}",
-        String::from_utf8_lossy(arg)
-    ))
+    joined(&[b"ERR Unknown argument ", c_str(arg)])
 }
 
 /// `ERR Library '<name>' already exists` (FUNCTION LOAD without REPLACE).

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 mod command;
 mod info;
 
-use super::error::{self, CmdError, CmdResult};
+use super::error::{self, CmdResult};
 use super::flags::*;
 use super::{CommandSpec, Ctx, is, registry};
 use crate::version::REDIS_VERSION;
@@ -357,7 +357,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .chunks(2)
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
-    ctx.state.config.set(&pairs).map_err(CmdError::owned)?;
+    ctx.state.config.set(&pairs)?;
     ctx.host.config_changed(&ctx.state.config);
     ctx.out.ok();
     Ok(())

@@ -9,7 +9,9 @@ fn get1(config: &Config, name: &str) -> String {
 }
 
 fn set1(config: &mut Config, name: &str, value: &str) -> Result<(), String> {
-    config.set(&[(name.as_bytes(), value.as_bytes())])
+    config
+        .set(&[(name.as_bytes(), value.as_bytes())])
+        .map_err(CmdError::into_text)
 }
 
 fn failed(name: &str, why: &str) -> String {
@@ -356,7 +358,9 @@ fn error_texts() {
             "{name} {value}"
         );
     }
-    let dup = config.set(&[(b"maxmemory", b"1"), (b"MAXMEMORY", b"2")]);
+    let dup = config
+        .set(&[(b"maxmemory", b"1"), (b"MAXMEMORY", b"2")])
+        .map_err(CmdError::into_text);
     assert_eq!(dup.unwrap_err(), failed("MAXMEMORY", "duplicate parameter"));
 }
 
@@ -365,7 +369,8 @@ fn set_is_atomic_and_ordered() {
     let mut config = Config::new();
     let err = config
         .set(&[(b"maxmemory", b"5"), (b"maxclients", b"abc")])
-        .unwrap_err();
+        .unwrap_err()
+        .into_text();
     assert_eq!(
         err,
         failed("maxclients", "argument couldn't be parsed into an integer")
@@ -374,15 +379,18 @@ fn set_is_atomic_and_ordered() {
     // The first problem wins: names are checked before values.
     let err = config
         .set(&[(b"maxclients", b"abc"), (b"daemonize", b"yes")])
-        .unwrap_err();
+        .unwrap_err()
+        .into_text();
     assert_eq!(err, failed("daemonize", "can't set immutable config"));
     let err = config
         .set(&[(b"daemonize", b"yes"), (b"foo", b"bar")])
-        .unwrap_err();
+        .unwrap_err()
+        .into_text();
     assert_eq!(err, failed("daemonize", "can't set immutable config"));
     let err = config
         .set(&[(b"foo", b"bar"), (b"daemonize", b"yes")])
-        .unwrap_err();
+        .unwrap_err()
+        .into_text();
     assert_eq!(
         err,
         "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
@@ -473,7 +481,10 @@ fn startup_settings_reach_immutable_parameters() {
     config.set_startup(pairs).unwrap();
     assert_eq!(config.databases(), 32);
     assert_eq!(get1(&config, "dir"), "/tmp");
-    let err = config.set_startup(&[(b"databases", b"0")]).unwrap_err();
+    let err = config
+        .set_startup(&[(b"databases", b"0")])
+        .unwrap_err()
+        .into_text();
     assert_eq!(
         err,
         failed(

@@ -145,7 +145,7 @@ impl Session {
         if let Some(multi) = &mut self.client.multi {
             multi.dirty = true;
         }
-        out.error(e.text());
+        out.error_bytes(e.bytes());
         shared.count_rejected(spec.map(|s| s.name), e);
     }
 
@@ -216,7 +216,7 @@ impl Session {
         }
         let answered = |e: Option<CmdError>, out: &mut Out| {
             match &e {
-                Some(e) => out.error(e.text()),
+                Some(e) => out.error_bytes(e.bytes()),
                 None => out.ok(),
             }
             shared.count_called(spec.name, e);

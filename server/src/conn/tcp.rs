@@ -77,7 +77,7 @@ async fn serve(
     }
     if full {
         let mut refusal = Out::default();
-        refusal.error(crate::cmd::error::MAX_CLIENTS.text());
+        refusal.error_bytes(crate::cmd::error::MAX_CLIENTS.bytes());
         let _ = stream.write_all(refusal.as_bytes()).await;
         return;
     }

@@ -150,13 +150,13 @@ impl ServerBuilder {
         if let Some(p) = &self.password {
             config
                 .set(&[(b"requirepass".as_slice(), p.as_bytes())])
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.into_text()))?;
         }
         for (name, value) in &self.config {
             // As from a configuration file: immutable parameters allowed.
             config
                 .set_startup(&[(name.as_bytes(), value.as_bytes())])
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.into_text()))?;
         }
         let runtime = match self.runtime {
             Some(h) => h,

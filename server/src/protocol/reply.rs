@@ -116,6 +116,13 @@ impl Out {
         self.simple("    Prints this help.");
     }
 
+    /// A simple string of any bytes (`+…`). Must not contain CR or LF.
+    pub fn simple_bytes(&mut self, s: &[u8]) {
+        self.buf.push(b'+');
+        self.buf.extend_from_slice(s);
+        self.buf.extend_from_slice(b"\r\n");
+    }
+
     /// A simple string (`+…`). Must not contain CR or LF.
     pub fn simple(&mut self, s: &str) {
         self.buf.push(b'+');
@@ -127,10 +134,22 @@ impl Out {
     /// `WRONGTYPE`…); newlines are replaced by spaces as Redis does, so a
     /// message can never break the framing.
     pub fn error(&mut self, text: &str) {
+        self.error_bytes(text.as_bytes());
+    }
+
+    /// An error of any bytes (`-…`): CR and LF at its end go and those
+    /// inside become spaces, as Redis makes them, so that the reply stays
+    /// one line.
+    pub fn error_bytes(&mut self, text: &[u8]) {
+        let end = text
+            .iter()
+            .rposition(|&b| b != b'\r' && b != b'\n')
+            .map_or(0, |i| i + 1);
+        let text = &text[..end];
         self.buf.push(b'-');
         self.buf.extend(
-            text.bytes()
-                .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            text.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
         );
         self.buf.extend_from_slice(b"\r\n");
     }

@@ -64,7 +64,7 @@ impl ProtocolError {
 
     /// The error line Redis sends before closing: `ERR Protocol error: …`.
     pub fn reply_text(&self) -> String {
-        error::protocol_error(&self.0).0.into_owned()
+        error::protocol_error(&self.0).into_text()
     }
 }
 

@@ -23,9 +23,9 @@ use crate::protocol::{Out, Resp};
 const MAX_DEPTH: usize = 7995;
 
 /// `{err = text}`.
-pub fn error_table(lua: &Lua, text: &str) -> mlua::Result<Value> {
+pub fn error_table(lua: &Lua, text: &[u8]) -> mlua::Result<Value> {
     let t = lua.create_table()?;
-    t.raw_set("err", text)?;
+    t.raw_set("err", lua.create_string(text)?)?;
     Ok(Value::Table(t))
 }
 
@@ -70,7 +70,7 @@ pub fn write_reply(out: &mut Out, value: &Value, script_resp: Resp) {
     let mut work: Vec<(Value, usize)> = vec![(value.clone(), 0)];
     while let Some((v, depth)) = work.pop() {
         if depth >= MAX_DEPTH {
-            out.error(crate::cmd::error::LUA_STACK_LIMIT.text());
+            out.error_bytes(crate::cmd::error::LUA_STACK_LIMIT.bytes());
             continue;
         }
         match v {
@@ -99,11 +99,17 @@ fn string_field(t: &Table, name: &str) -> Option<mlua::LuaString> {
 
 fn write_table(out: &mut Out, t: &Table, depth: usize, work: &mut Vec<(Value, usize)>) {
     if let Some(err) = string_field(t, "err") {
-        out.error(&err.to_string_lossy());
+        // Redis prints it with C's `%s`: up to a NUL byte.
+        out.error_bytes(crate::cmd::error::c_str(&err.as_bytes()));
         return;
     }
     if let Some(ok) = string_field(t, "ok") {
-        out.simple(&ok.to_string_lossy().replace(['\r', '\n'], " "));
+        let ok = ok.as_bytes();
+        let ok: Vec<u8> = crate::cmd::error::c_str(&ok)
+            .iter()
+            .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b })
+            .collect();
+        out.simple_bytes(&ok);
         return;
     }
     match t.raw_get::<Value>("double") {

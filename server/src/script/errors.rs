@@ -14,13 +14,13 @@ pub(super) fn lua_err(e: mlua::Error) -> CmdError {
     error::generic(e)
 }
 
-/// An error `redis.call` raises: the text of the `{err=…}` table.
+/// An error `redis.call` raises: the bytes of the `{err=…}` table.
 #[derive(Debug)]
-pub(super) struct ScriptError(pub(super) String);
+pub(super) struct ScriptError(pub(super) Vec<u8>);
 
 impl std::fmt::Display for ScriptError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&String::from_utf8_lossy(&self.0))
     }
 }
 
@@ -42,7 +42,7 @@ pub(super) fn normalize(lua: &Lua, v: Value) -> mlua::Result<Value> {
 }
 
 pub(super) enum Raised {
-    Table(String),
+    Table(Vec<u8>),
     Message(String),
 }
 
@@ -54,7 +54,7 @@ pub(super) fn raised(e: &mlua::Error) -> Raised {
             if let Some(ScriptError(text)) = inner.downcast_ref::<ScriptError>() {
                 Raised::Table(text.clone())
             } else if inner.downcast_ref::<Killed>().is_some() {
-                Raised::Table(error::generic(inner).0.into_owned())
+                Raised::Table(error::generic(inner).bytes().to_vec())
             } else {
                 Raised::Message(inner.to_string())
             }
@@ -66,7 +66,7 @@ pub(super) fn raised(e: &mlua::Error) -> Raised {
 
 /// An error of a `redis.*` helper: raised as `{err="<text>"}`.
 pub(super) fn helper_error(e: CmdError) -> mlua::Error {
-    mlua::Error::external(ScriptError(e.0.into_owned()))
+    mlua::Error::external(ScriptError(e.bytes().to_vec()))
 }
 
 /// The marker error raised by the hook when SCRIPT KILL asked.
@@ -135,32 +135,36 @@ pub(super) fn bare_error(sha: &str, msg: &str) -> String {
     while !msg.is_char_boundary(end) {
         end -= 1;
     }
-    error::script_run_failed(sha, &msg[..end]).0.into_owned()
+    error::script_run_failed(sha, &msg[..end]).into_text()
 }
 
 pub(super) fn write_script_error(out: &mut Out, value: &Value, sha: &str) {
+    let field = |t: &Table, name: &str| -> Option<Vec<u8>> {
+        t.raw_get::<Option<mlua::LuaString>>(name)
+            .ok()
+            .flatten()
+            .map(|s| s.as_bytes().to_vec())
+    };
     let (msg, source, line) = match value {
         Value::Table(t) => (
-            t.raw_get::<Option<mlua::LuaString>>("err")
-                .ok()
-                .flatten()
-                .map(|s| s.to_string_lossy()),
-            t.raw_get::<Option<mlua::LuaString>>("source")
-                .ok()
-                .flatten()
-                .map(|s| s.to_string_lossy()),
+            field(t, "err"),
+            field(t, "source"),
             t.raw_get::<Option<i64>>("line").ok().flatten(),
         ),
         // Only what bypasses the error handler (a memory error, an error
         // in the handler itself) arrives as a bare value: Redis names the
         // function and keeps 100 bytes of the message.
-        other => (Some(bare_error(sha, &convert::display(other))), None, None),
+        other => (
+            Some(bare_error(sha, &convert::display(other)).into_bytes()),
+            None,
+            None,
+        ),
     };
-    let msg = msg.unwrap_or_else(|| error::UNKNOWN_ERROR.text().into());
+    let msg = msg.unwrap_or_else(|| error::UNKNOWN_ERROR.bytes().to_vec());
     match (source, line) {
         (Some(source), Some(line)) => {
-            out.error(error::script_error_at(&msg, sha, &source, line).text());
+            out.error_bytes(error::script_error_at(&msg, sha, &source, line).bytes());
         }
-        _ => out.error(&msg),
+        _ => out.error_bytes(error::c_str(&msg)),
     }
 }

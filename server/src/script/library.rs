@@ -59,7 +59,7 @@ impl<W: Default + Send + 'static> Engine<W> {
             ));
         }
         let Value::Table(value) = value else {
-            return Err(registering(error::UNEXPECTED_RESULT.text()));
+            return Err(registering(&error::UNEXPECTED_RESULT.text()));
         };
         let mut registered = Vec::new();
         for reg in value.sequence_values::<Table>() {

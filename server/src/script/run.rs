@@ -173,9 +173,9 @@ pub(super) fn invoke<W>(
     }
     let reply = &out.as_bytes()[mark..];
     if reply.first() == Some(&b'-') {
-        let text = String::from_utf8_lossy(&reply[1..reply.len().saturating_sub(2)]).into_owned();
+        let bytes = reply[1..reply.len().saturating_sub(2)].to_vec();
         out.truncate(mark);
-        return Err(CmdError::owned(text));
+        return Err(CmdError::from_bytes(bytes));
     }
     Ok(())
 }
@@ -209,11 +209,11 @@ pub(super) fn bridge_call<W>(
     let reply = call_inner(current, resp, lua, args);
     let text = match &reply {
         Ok(Value::Table(t)) if raise => match t.raw_get::<Value>("err") {
-            Ok(Value::String(s)) => Some(s.to_string_lossy()),
+            Ok(Value::String(s)) => Some(s.as_bytes().to_vec()),
             _ => None,
         },
         Ok(_) => None,
-        Err(text) => Some(text.clone()),
+        Err(text) => Some(text.as_bytes().to_vec()),
     };
     match (text, raise) {
         (Some(text), true) => Err(mlua::Error::external(ScriptError(text))),
@@ -229,12 +229,12 @@ pub(super) fn call_inner<W>(
     args: MultiValue,
 ) -> Result<Value, String> {
     if args.is_empty() {
-        return Err(error::CALL_NO_ARGS.text().to_owned());
+        return Err(error::CALL_NO_ARGS.into_text());
     }
     let mut guard = current.lock();
     let Some(run) = guard.as_mut().filter(|c| c.active) else {
         // Only reachable by keeping the function past its script.
-        return Err(error::CALL_OUTSIDE_SCRIPT.text().to_owned());
+        return Err(error::CALL_OUTSIDE_SCRIPT.into_text());
     };
     let Current {
         world,
@@ -253,7 +253,7 @@ pub(super) fn call_inner<W>(
             Value::String(s) => Bytes::copy_from_slice(&s.as_bytes()),
             Value::Integer(i) => Bytes::from(i.to_string()),
             Value::Number(n) => Bytes::from(crate::num::format_g(n, 17)),
-            _ => return Err(error::CALL_ARG_TYPE.text().to_owned()),
+            _ => return Err(error::CALL_ARG_TYPE.into_text()),
         });
     }
     let resp = script_resp(resp);
@@ -267,7 +267,7 @@ pub(super) fn call_inner<W>(
     // Converting keeps the run locked: nothing it does calls back here.
     let unbounded = Unbounded::new(lua);
     let value =
-        convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| error::generic(e).0.into_owned());
+        convert::reply_to_lua(lua, out.as_bytes()).map_err(|e| error::generic(e).into_text());
     if out.len() > KEEP_REPLY_BUFFER {
         *out = Out::new(resp);
     }

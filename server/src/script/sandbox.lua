@@ -147,11 +147,21 @@ redis_lib.error_reply = function(msg)
   if type_orig(msg) ~= "string" then
     error_orig("wrong number or type of arguments", 2)
   end
-  -- One leading '-' is the protocol's, not part of the message.
-  if msg:sub(1, 1) == "-" then
-    msg = msg:sub(2)
+  -- As Redis's luaPushErrorBuff: "-CODE msg" keeps its code, anything
+  -- else gets ERR (a message without a leading '-' gets one first, so its
+  -- first word becomes the code); newlines at either end go.
+  if msg:sub(1, 1) ~= "-" then
+    msg = "-" .. msg
   end
-  return { err = msg }
+  local space = msg:find(" ", 1, true)
+  local code, text
+  if space then
+    code, text = msg:sub(2, space - 1), msg:sub(space + 1)
+  else
+    code, text = "ERR", msg:sub(2)
+  end
+  text = text:gsub("^[\r\n]+", ""):gsub("[\r\n]+$", "")
+  return { err = code .. " " .. text }
 end
 redis_lib.status_reply = function(msg)
   if type_orig(msg) ~= "string" then

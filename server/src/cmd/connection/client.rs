@@ -139,7 +139,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
                 .iter()
                 .any(|k| is(t, k))
             {
-                return Err(error::unknown_client_type(&error::lossy_prefix(t, 128)));
+                return Err(error::unknown_client_type(t));
             }
             // Every client here is a normal one.
             if !is(t, "normal") {
@@ -243,7 +243,7 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
                 .iter()
                 .any(|k| is(val, k))
             {
-                return Err(error::unknown_client_type(&String::from_utf8_lossy(val)));
+                return Err(error::unknown_client_type(val));
             }
             let normal = is(val, "normal");
             filters.push(Box::new(move |_| normal));

@@ -111,7 +111,7 @@ pub fn run(
     if caller == Caller::Direct {
         if let Err(e) = result {
             out.truncate(mark);
-            out.error(e.text());
+            out.error_bytes(e.bytes());
             ran.error = Some(e);
         }
         return ran;
@@ -132,7 +132,7 @@ pub fn run(
     if let Err(e) = result {
         stat.failed += 1;
         out.truncate(mark);
-        out.error(e.text());
+        out.error_bytes(e.bytes());
         count_error(world.state, &e);
         ran.error = Some(e);
     }

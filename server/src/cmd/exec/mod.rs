@@ -320,7 +320,7 @@ pub fn reject(
         state.stats.commands.entry(spec.name).or_default().rejected += 1;
     }
     count_error(state, e);
-    out.error(e.text());
+    out.error_bytes(e.bytes());
 }
 
 /// Runs a write for the test's direct API ([`crate::direct`]), as `client`
