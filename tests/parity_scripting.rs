@@ -519,3 +519,65 @@ fn script_replies_and_errors_keep_their_bytes() {
         eval(&mut p, body, &[]);
     }
 }
+
+/// The sandbox's read-only tables refuse changes with Redis's text, by
+/// any way in: assignment, `rawset`, `setmetatable`, the metatable itself.
+#[test]
+fn readonly_tables_refuse_every_change_with_redis_s_text() {
+    let mut p = parity!();
+    for body in [
+        "setmetatable(_G, {})",
+        "local mt = getmetatable(_G) mt.x = 1",
+        "local mt = getmetatable(_G) mt.__index = nil",
+        "return getmetatable(_G) == nil",
+        "return type(getmetatable(_G))",
+        "return type(getmetatable(redis))",
+        "return type(getmetatable(string))",
+        "local mt = getmetatable('') return type(mt.__index)",
+        "local mt = getmetatable('') mt.__index.x = 1",
+        "return ('abc'):upper()",
+        "rawset(_G, 'x', 1)",
+        "_G.x = 1",
+        "x = 1",
+        "redis.call = nil",
+        "setmetatable(redis, {})",
+        "local mt = getmetatable(redis) mt.x = 1",
+        "string.x = 1",
+        "setmetatable(string, {})",
+        "table.insert = nil",
+        "local t = {} setmetatable(t, {}) return 1",
+        "return getmetatable('') ~= nil",
+        "local mt = getmetatable('') mt.x = 1",
+        "cjson.x = 1",
+        "bit.x = 1",
+        "math.x = 1",
+    ] {
+        eval(&mut p, body, &[]);
+    }
+}
+
+/// A script that declares flags in a shebang but not `no-writes` may
+/// write, so the read-only EVALs refuse it, as FCALL_RO refuses such a
+/// function; without a shebang, only its writes are refused.
+#[test]
+fn read_only_evals_refuse_shebang_scripts_that_may_write() {
+    let mut p = parity!();
+    for cmd in ["EVAL_RO", "EVAL"] {
+        for body in [
+            "#!lua\nreturn 1",
+            "#!lua flags=allow-oom\nreturn 1",
+            "#!lua flags=no-writes\nreturn 1",
+            "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'v')",
+            "return 1",
+            "return redis.call('set', 'k', 'v')",
+        ] {
+            p.run_args(&[cmd.as_bytes(), body.as_bytes(), b"0"]);
+        }
+    }
+    let sha = "SCRIPT LOAD \"#!lua\nreturn 1\"";
+    let (sim, real) = p.both(sha);
+    assert_eq!(sim, real);
+    let sha = String::from_utf8_lossy(&sim[5..45]).into_owned();
+    p.run(&format!("EVALSHA_RO {sha} 0"));
+    p.run(&format!("EVALSHA {sha} 0"));
+}

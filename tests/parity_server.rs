@@ -186,3 +186,84 @@ fn commandstats_time_adds_up_for_sub_microsecond_commands() {
     // 20 000 GETs take well over a microsecond in all.
     assert!(usec > 0, "{line}");
 }
+
+/// Every command (and subcommand) of `COMMAND`'s reply on `con`, as
+/// `(full name, arity, noscript)`.
+fn command_table(con: &mut redis::Connection) -> std::collections::BTreeMap<String, (i64, bool)> {
+    fn walk(v: &redis::Value, out: &mut std::collections::BTreeMap<String, (i64, bool)>) {
+        let redis::Value::Array(fields) = v else {
+            panic!("not a command entry: {v:?}");
+        };
+        let name: String = redis::from_redis_value(fields[0].clone()).expect("name");
+        let arity: i64 = redis::from_redis_value(fields[1].clone()).expect("arity");
+        let flags: Vec<String> = redis::from_redis_value(fields[2].clone()).expect("flags");
+        out.insert(name, (arity, flags.iter().any(|f| f == "noscript")));
+        if let Some(redis::Value::Array(subs)) = fields.get(9) {
+            for sub in subs {
+                walk(sub, out);
+            }
+        }
+    }
+    let all: Vec<redis::Value> = redis::cmd("COMMAND").query(con).expect("COMMAND");
+    let mut out = std::collections::BTreeMap::new();
+    for entry in &all {
+        walk(entry, &mut out);
+    }
+    out
+}
+
+/// redsim's list of the Redis commands it lacks is Redis's: each command
+/// of a real redis-server is in redsim's table or in that list, with
+/// Redis's arity and noscript flag (scripts are refused by them), and none
+/// is in both.
+#[test]
+fn every_redis_command_is_implemented_or_listed_as_absent() {
+    let p = parity!();
+    let real = command_table(
+        &mut redis::Client::open(p.real_server.url())
+            .unwrap()
+            .get_connection()
+            .unwrap(),
+    );
+    let sim = command_table(&mut p.sim_server.client().get_connection().unwrap());
+    let absent: std::collections::BTreeMap<String, (i64, bool)> =
+        redsim::internals::absent_commands()
+            .iter()
+            .map(|&(n, a, ns)| (n.to_string(), (i64::from(a), ns)))
+            .collect();
+    for (name, info) in &real {
+        match (sim.contains_key(name), absent.get(name)) {
+            (true, None) => {}
+            (true, Some(_)) => panic!("{name} is implemented: take it off the absent list"),
+            (false, Some(listed)) => assert_eq!(listed, info, "{name}: arity and noscript"),
+            (false, None) => panic!("{name} is neither implemented nor listed as absent"),
+        }
+    }
+    for name in absent.keys() {
+        assert!(
+            real.contains_key(name),
+            "{name} is listed as absent but Redis has no such command"
+        );
+    }
+}
+
+/// A script calling a command Redis has and redsim lacks is refused as
+/// Redis refuses it: arity first, then the noscript flag.
+#[test]
+fn scripts_calling_absent_commands_are_refused_by_redis_s_flags() {
+    let mut p = parity!();
+    for body in [
+        "return redis.pcall('cluster')",
+        "return redis.pcall('cluster', 'nosuch')",
+        "return redis.pcall('monitor')",
+        "return redis.pcall('monitor', 'x')",
+        "return redis.pcall('sync')",
+        "return redis.pcall('replicaof', 'no', 'one')",
+        "return redis.pcall('acl', 'whoami')",
+        "return redis.pcall('module', 'list')",
+        "return redis.pcall('nosuchcommand')",
+        "return redis.pcall('xadd')",
+    ] {
+        p.run_args(&[b"EVAL", body.as_bytes(), b"0"]);
+    }
+}

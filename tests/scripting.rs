@@ -175,6 +175,26 @@ fn allow_busy_commands_run_during_a_busy_script_in_process() {
     assert_eq!(missing, None);
 }
 
+/// A command Redis would run from a script but redsim lacks says so,
+/// rather than passing for a command Redis does not know.
+#[test]
+fn a_script_calling_a_missing_command_is_told_it_is_missing() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let err: String = redis::cmd("EVAL")
+        .arg("return redis.pcall('migrate', 'h', '1', 'k', '0', '1')['err']")
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(err, "ERR redsim does not implement 'migrate' yet");
+    let err: String = redis::cmd("EVAL")
+        .arg("return redis.pcall('nosuchcommand')['err']")
+        .arg(0)
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(err, "ERR Unknown Redis command called from script");
+}
+
 #[test]
 fn a_script_that_wrote_is_unkillable_and_shutdown_nosave_stops_the_server() {
     let server = quick_busy_server();

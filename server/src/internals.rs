@@ -112,3 +112,9 @@ pub fn fuzz_dispatch(server: &crate::Server, data: &[u8]) {
         .expect("the server must still answer after any input");
     assert_eq!(pong, "PONG");
 }
+
+/// The Redis 7.0 commands redsim lacks, as `(full name, arity, noscript)`
+/// (checked against a real redis-server by `tests/parity_server.rs`).
+pub fn absent_commands() -> &'static [(&'static str, i32, bool)] {
+    crate::cmd::absent::ABSENT
+}

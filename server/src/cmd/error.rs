@@ -647,6 +647,16 @@ pub fn script_run_failed(sha: &str, message: &str) -> CmdError {
     CmdError::owned(format!("ERR Error running script f_{sha}, {message}"))
 }
 
+/// `ERR redsim does not implement '<name>' yet` — a command Redis 7.0
+/// has and would run from a script, which redsim lacks.
+pub fn not_implemented(name: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR redsim does not implement '",
+        c_prefix(name, 128),
+        b"' yet",
+    ])
+}
+
 /// `<message> script: <sha>, on <source>:<line>.`: a script's error with
 /// where it was raised.
 pub fn script_error_at(message: &[u8], sha: &str, source: &[u8], line: i64) -> CmdError {
@@ -683,7 +693,8 @@ fixed_errors! {
     UNEXPECTED_RESULT = "ERR unexpected result";
     /// A library that registers no function.
     NO_FUNCTIONS_REGISTERED = "ERR No functions registered";
-    /// FCALL_RO of a function without the `no-writes` flag.
+    /// FCALL_RO of a function, or EVAL_RO / EVALSHA_RO of a script with a
+    /// shebang, without the `no-writes` flag.
     WRITE_FUNCTION_READ_ONLY = "ERR Can not execute a script with write flag using *_ro command.";
     /// Library code without a `#!` first line.
     LIBRARY_METADATA_MISSING = "ERR Missing library metadata";

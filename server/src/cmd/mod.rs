@@ -14,6 +14,7 @@
 //! (`registry`, `spec`), the context (`context`, `host`) and the executor.
 //! Error texts live in [`error`].
 
+pub mod absent;
 mod args;
 mod bitmap;
 mod collection;

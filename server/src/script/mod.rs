@@ -345,6 +345,11 @@ impl<W: Default + Send + 'static> Engine<W> {
         read_only: bool,
     ) -> CmdResult {
         let cached = self.scripts.get(sha).ok_or(error::NOSCRIPT)?;
+        // A script that declares its flags and not `no-writes` may write:
+        // the read-only EVALs refuse it before it runs, as Redis does.
+        if read_only && cached.flags.shebang && !cached.flags.no_writes {
+            return Err(error::WRITE_FUNCTION_READ_ONLY);
+        }
         let read_only = read_only || cached.flags.no_writes;
         let parts = self.parts();
         let call = Call {

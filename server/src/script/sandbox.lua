@@ -190,6 +190,41 @@ local G_mt = { __index = hidden, __newindex = refuse, __metatable = false }
 setmetatable_orig(G, G_mt)
 readonly[G] = true
 
+-- Metatables, as Redis's VM shows them: a read-only table has none it
+-- could change (setmetatable refuses, with no position, as Redis's C
+-- check does); the library tables have none at all; the global table's is
+-- read-only and holds only what a script may see of it (the function
+-- that refuses unknown globals); the strings' is read-only too, and reads
+-- through to the protected string library.
+local getmetatable_orig = getmetatable
+local G_mt_view = protect({
+  __index = function(_, name)
+    error_orig("Script attempted to access nonexistent global variable '"
+      .. tostring_orig(name) .. "'", 2)
+  end,
+})
+local string_mt = getmetatable_orig("")
+string_mt.__index = hidden.string
+local string_mt_view = protect(string_mt)
+hidden.setmetatable = function(t, mt)
+  if t == G or readonly[t] then
+    error_orig("Attempt to modify a readonly table", 0)
+  end
+  return setmetatable_orig(t, mt)
+end
+hidden.getmetatable = function(v)
+  if v == G then
+    return G_mt_view
+  end
+  if type_orig(v) == "string" then
+    return string_mt_view
+  end
+  if readonly[v] then
+    return nil
+  end
+  return getmetatable_orig(v)
+end
+
 -- Errors leave a script as a table {err=…, source=…, line=…}: a string
 -- error becomes "ERR <message>", and the place is the innermost frame of
 -- the user's script (not of this file, nor of a C function).

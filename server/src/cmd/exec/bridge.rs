@@ -39,6 +39,17 @@ impl ScriptClient {
     }
 }
 
+/// Whether `argc` arguments (name included) fit Redis's `arity`: exact if
+/// positive, at least its absolute value if negative.
+fn arity_fits(arity: i32, argc: usize) -> bool {
+    let need = arity.unsigned_abs() as usize;
+    if arity >= 0 {
+        argc == need
+    } else {
+        argc >= need
+    }
+}
+
 impl Bridge<State> for ScriptClient {
     fn begin(&mut self, start: &RunStart<'_>) {
         self.client = Client::new(start.client, start.db, Resp::V2, true);
@@ -56,11 +67,17 @@ impl Bridge<State> for ScriptClient {
         out: &mut Out,
     ) -> Result<Called, String> {
         let spec = crate::cmd::resolve(args).map_err(|e| {
-            if e.text().starts_with(error::WRONG_ARITY_PREFIX) {
-                error::CALL_WRONG_ARITY.text().to_string()
-            } else {
-                error::CALL_UNKNOWN_COMMAND.text().to_string()
-            }
+            let refusal = match crate::cmd::absent::lookup(args) {
+                // A command Redis has and redsim lacks: refused as Redis
+                // would refuse it (arity first, then the noscript flag),
+                // or, where Redis would run it, saying it is missing.
+                Some((arity, _)) if !arity_fits(arity, args.len()) => error::CALL_WRONG_ARITY,
+                Some((_, true)) => error::CALL_NOT_ALLOWED,
+                Some((_, false)) => error::not_implemented(&args[0]),
+                None if e.text().starts_with(error::WRONG_ARITY_PREFIX) => error::CALL_WRONG_ARITY,
+                None => error::CALL_UNKNOWN_COMMAND,
+            };
+            refusal.into_text()
         })?;
         if spec.has(flags::NOSCRIPT) {
             return Err(error::CALL_NOT_ALLOWED.text().into());
