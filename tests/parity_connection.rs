@@ -210,3 +210,75 @@ fn errors_echo_the_client_s_bytes_exactly() {
         "FUNCTION RESTORE x \"\\x80\"",
     ]);
 }
+
+/// Sends `lines` on `con` without reading, then PING, and returns every
+/// reply that came before PONG's (with it).
+fn replies_until_pong(con: &mut support::RawClient, lines: &[&str]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for line in lines.iter().chain(&["PING"]) {
+        let args = support::split_command(line);
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+        bytes.extend(support::RawClient::encode(&args));
+    }
+    con.send_raw(&bytes);
+    let mut got = Vec::new();
+    loop {
+        let reply = con.read_reply();
+        got.extend_from_slice(&reply);
+        if reply == b"+PONG\r\n" {
+            return got;
+        }
+    }
+}
+
+/// CLIENT REPLY OFF withholds every reply until ON, SKIP the next
+/// command's; ON is answered even right after SKIP; a blocked command's
+/// reply is withheld when it comes; RESET turns replies back on.
+#[test]
+fn client_reply_withholds_replies_as_redis_does() {
+    let mut p = parity!();
+    let lines = [
+        "CLIENT REPLY SKIP",
+        "SET a 1",
+        "GET a",
+        "CLIENT REPLY OFF",
+        "INCR a",
+        "NOSUCH command",
+        "GET a",
+        "CLIENT REPLY SKIP",
+        "CLIENT REPLY ON",
+        "GET a",
+        "CLIENT REPLY SKIP",
+        "CLIENT REPLY ON",
+        "CLIENT REPLY FOO",
+        "CLIENT REPLY",
+        "CLIENT REPLY OFF",
+        "RESET",
+        "GET a",
+    ];
+    let sim = replies_until_pong(&mut p.pair.sim, &lines);
+    let real = replies_until_pong(&mut p.pair.real, &lines);
+    assert_eq!(support::show(&sim), support::show(&real));
+    // A blocked command's reply, withheld when it comes.
+    let mut other = p.new_pair();
+    for (con, pusher) in [
+        (&mut p.pair.sim, &mut other.sim),
+        (&mut p.pair.real, &mut other.real),
+    ] {
+        con.send_raw(&support::RawClient::encode(&[b"CLIENT", b"REPLY", b"SKIP"]));
+        con.send_raw(&support::RawClient::encode(&[b"BLPOP", b"list", b"0"]));
+        // The push waits until the pop is blocked.
+        while pusher
+            .call(&[b"CLIENT", b"LIST", b"TYPE", b"NORMAL"])
+            .windows(9)
+            .all(|w| w != b"cmd=blpop")
+        {
+            std::thread::yield_now();
+        }
+        assert_eq!(pusher.call(&[b"LPUSH", b"list", b"x"]), b":1\r\n");
+    }
+    let sim = replies_until_pong(&mut p.pair.sim, &["GET a"]);
+    let real = replies_until_pong(&mut p.pair.real, &["GET a"]);
+    assert_eq!(support::show(&sim), support::show(&real));
+    p.run("LLEN list");
+}

@@ -330,3 +330,40 @@ async fn concurrent_deep_pipelines_lose_no_update() {
     all.sort_unstable();
     assert_eq!(all, (1..=2000).collect::<Vec<i64>>());
 }
+
+/// In process, a reply CLIENT REPLY OFF or SKIP withholds comes back as
+/// nil (over TCP nothing comes, as with Redis), so calls stay paired
+/// with replies.
+#[test]
+fn withheld_replies_are_nil_in_process() {
+    let server = redsim::Server::start().unwrap();
+    let mut con = server.connection();
+    let off: redis::Value = redis::cmd("CLIENT")
+        .arg("REPLY")
+        .arg("OFF")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(off, redis::Value::Nil);
+    let set: redis::Value = redis::cmd("SET").arg("k").arg("v").query(&mut con).unwrap();
+    assert_eq!(set, redis::Value::Nil);
+    let on: String = redis::cmd("CLIENT")
+        .arg("REPLY")
+        .arg("ON")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(on, "OK");
+    let v: String = redis::cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(v, "v");
+    let (a, b): (redis::Value, String) = redis::pipe()
+        .cmd("CLIENT")
+        .arg("REPLY")
+        .arg("SKIP")
+        .cmd("GET")
+        .arg("k")
+        .cmd("GET")
+        .arg("k")
+        .query::<(redis::Value, redis::Value, String)>(&mut con)
+        .map(|(_, skipped, v)| (skipped, v))
+        .unwrap();
+    assert_eq!((a, b.as_str()), (redis::Value::Nil, "v"));
+}

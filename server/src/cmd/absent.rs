@@ -29,7 +29,6 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("asking", 1, false),
     ("bgrewriteaof", 1, true),
     ("client|caching", 3, true),
-    ("client|reply", 3, true),
     ("client|tracking", -3, true),
     ("client|trackinginfo", 2, true),
     ("cluster", -2, false),

@@ -6,7 +6,7 @@
 
 use super::error::{self, CmdResult};
 use super::flags::*;
-use super::{CommandSpec, Ctx, db_arg, int_arg, is};
+use super::{CommandSpec, Ctx, ReplyMode, db_arg, int_arg, is};
 use crate::protocol::Resp;
 use crate::state::ClientInfo;
 use crate::version::REDIS_VERSION;
@@ -93,6 +93,14 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .doc(CONN, "5.0.0", "Unblocks a client blocked by a blocking command from a different connection."),
     client_pause::PAUSE,
     client_pause::UNPAUSE,
+    CommandSpec::new("client|reply", 3, client_reply)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl("slow connection")
+        .doc(
+            CONN,
+            "3.2.0",
+            "Instruct the server whether to reply to commands",
+        ),
     CommandSpec::new("client|no-evict", 3, client_no_evict)
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
@@ -251,6 +259,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `RESET`
 fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.client.multi = None;
+    ctx.client.reply = ReplyMode::On;
     ctx.client.db = 0;
     ctx.client.resp = Resp::V2;
     ctx.out.set_resp(Resp::V2);

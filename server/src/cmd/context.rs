@@ -64,6 +64,8 @@ pub struct Client {
     pub authenticated: bool,
     /// The open transaction, between MULTI and EXEC/DISCARD.
     pub multi: Option<Multi>,
+    /// CLIENT REPLY: whether replies are sent.
+    pub reply: ReplyMode,
     /// When the previous command ended (microseconds from a fixed instant
     /// of the process), while the state lock has been held since: the
     /// next command's start. A pipelined command then costs one clock read
@@ -83,6 +85,7 @@ impl Client {
             resp,
             authenticated,
             multi: None,
+            reply: ReplyMode::On,
             since: None,
             ran_long: false,
         }
@@ -99,6 +102,38 @@ impl Client {
     /// script, a big SORT…). Reading clears it.
     pub fn take_ran_long(&mut self) -> bool {
         std::mem::take(&mut self.ran_long)
+    }
+}
+
+/// Whether a client's replies are sent (CLIENT REPLY).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplyMode {
+    /// Every reply is sent.
+    #[default]
+    On,
+    /// No reply is sent (CLIENT REPLY OFF), until CLIENT REPLY ON.
+    Off,
+    /// The reply of the command being run is not sent.
+    Skip,
+    /// The next command's reply will not be sent (set by CLIENT REPLY
+    /// SKIP, which is itself answered by nothing).
+    SkipNext,
+}
+
+impl ReplyMode {
+    /// Whether the reply of the command that ran is withheld.
+    pub fn withholds(self) -> bool {
+        matches!(self, ReplyMode::Off | ReplyMode::Skip)
+    }
+
+    /// The mode once a command is done (Redis's `resetClient`): a skipped
+    /// reply skips one command; CLIENT REPLY SKIP's skip starts now.
+    pub fn after_command(self) -> ReplyMode {
+        match self {
+            ReplyMode::Skip => ReplyMode::On,
+            ReplyMode::SkipNext => ReplyMode::Skip,
+            mode => mode,
+        }
     }
 }
 

@@ -39,7 +39,7 @@ mod transaction;
 mod zset;
 
 pub use args::*;
-pub use context::{After, Caller, Client, Ctx, Multi};
+pub use context::{After, Caller, Client, Ctx, Multi, ReplyMode};
 pub use error::CmdError;
 pub use functions::function_stats_reply;
 pub use host::{Host, NetCounters, PauseMode};

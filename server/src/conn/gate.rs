@@ -86,8 +86,13 @@ impl Session {
     /// reply to deliver, or `None` when the connection must be dropped
     /// instead (the command's fault said to drop its reply).
     pub fn unblocked(&mut self, reply: Vec<u8>) -> Option<Vec<u8>> {
+        // CLIENT REPLY OFF or SKIP withholds it; the blocked command is
+        // done only now.
+        let withheld = self.client.reply.withholds();
+        self.client.reply = self.client.reply.after_command();
+        let shown = |reply: Vec<u8>| if withheld { Vec::new() } else { reply };
         let Some(pending) = self.pending.take() else {
-            return Some(reply);
+            return Some(shown(reply));
         };
         let deliver = pending.fault != Some(Injected::DropAfter);
         if let Some(draft) = pending.draft {
@@ -113,7 +118,7 @@ impl Session {
                 delivered: deliver,
             });
         }
-        deliver.then_some(reply)
+        deliver.then(|| shown(reply))
     }
 
     /// Ends a request: takes a dropped reply out of the buffer, journals
@@ -158,6 +163,15 @@ impl Session {
                 if let (true, Some(at)) = (dropped, reply_at) {
                     out.truncate(at);
                 }
+                // CLIENT REPLY OFF or SKIP withholds what the command
+                // answered (messages for the client that went ahead of
+                // the reply still go).
+                if self.client.reply.withholds()
+                    && let Some(at) = reply_at
+                {
+                    out.truncate(at);
+                }
+                self.client.reply = self.client.reply.after_command();
             }
         }
         if matches!(step, Step::Continue) {

@@ -277,6 +277,12 @@ fn invalid_request() -> RedisError {
 /// errors above all, whose kinds must be exactly the crate's — goes
 /// through the crate's parser.
 fn parse(reply: &[u8]) -> RedisResult<Value> {
+    // A reply CLIENT REPLY OFF or SKIP withheld: over TCP nothing comes
+    // (a client waiting for it waits forever, as with Redis); in process
+    // the call returns nil.
+    if reply.is_empty() {
+        return Ok(Value::Nil);
+    }
     match parse_common(reply, 0) {
         Some((value, [])) => Ok(value),
         _ => redis::parse_redis_value(reply),

@@ -322,6 +322,26 @@ pub(super) fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
+/// `CLIENT REPLY ON | OFF | SKIP` — OFF and SKIP are answered by nothing;
+/// the executor's caller withholds the replies they stop.
+pub(super) fn client_reply(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mode = ctx.arg(2);
+    if is(mode, "on") {
+        ctx.client.reply = ReplyMode::On;
+        ctx.out.ok();
+    } else if is(mode, "off") {
+        ctx.client.reply = ReplyMode::Off;
+    } else if is(mode, "skip") {
+        if ctx.client.reply != ReplyMode::Off {
+            ctx.client.reply = ReplyMode::SkipNext;
+        }
+    } else {
+        return Err(error::SYNTAX);
+    }
+    Ok(())
+}
+
+/// # Format
 /// `CLIENT GETREDIR` — tracking is not supported: -1.
 pub(super) fn client_getredir(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.int(-1);
