@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
 
-use super::guard::{Ops, release_detached};
+use super::guard::{Ops, abandon_detached};
 use crate::LockError;
 use crate::error::{is_transient, may_have_run};
 
@@ -29,14 +29,16 @@ pub(crate) struct Taken {
     pub sent: Instant,
 }
 
-/// Releases, when dropped armed, a lock an attempt may have taken without
+/// Gives back, when dropped armed, what an attempt may have taken without
 /// our hearing of it: the acquire future was dropped mid-request, or gave
-/// up after a lost reply.
+/// up after a lost reply. Every attempt of one acquire is one request, so
+/// that a retry after a lost reply, and the giving back, concern exactly
+/// what that acquire took (a reentrant owner's older holds stay).
 pub(crate) struct Pending {
     ops: Arc<dyn Ops>,
     token: Arc<str>,
+    request: Arc<str>,
     armed: bool,
-    cleanup: bool,
 }
 
 impl Pending {
@@ -44,18 +46,14 @@ impl Pending {
         Pending {
             ops,
             token,
+            request: crate::token::new().into(),
             armed: false,
-            cleanup: true,
         }
     }
 
-    /// For a lock whose release is not idempotent per attempt (a reentrant
-    /// hold count): an unheard attempt is left to the TTL rather than
-    /// undone, which could undo an older hold of the same owner.
-    pub(crate) fn without_cleanup(ops: Arc<dyn Ops>, token: Arc<str>) -> Self {
-        let mut pending = Pending::new(ops, token);
-        pending.cleanup = false;
-        pending
+    /// The name every attempt of this acquire is sent under.
+    pub(crate) fn request(&self) -> Arc<str> {
+        Arc::clone(&self.request)
     }
 
     /// Hands responsibility to a guard: nothing to clean up.
@@ -66,8 +64,12 @@ impl Pending {
 
 impl Drop for Pending {
     fn drop(&mut self) {
-        if self.armed && self.cleanup {
-            release_detached(Arc::clone(&self.ops), Arc::clone(&self.token));
+        if self.armed {
+            abandon_detached(
+                Arc::clone(&self.ops),
+                Arc::clone(&self.token),
+                Arc::clone(&self.request),
+            );
         }
     }
 }

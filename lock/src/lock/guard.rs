@@ -32,8 +32,27 @@ pub(crate) trait Ops: Send + Sync + 'static {
     /// held with that token, `Ok(false)` if not.
     fn extend<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>>;
     /// Releases the lock held with `token`: `Ok(true)` if it was held with
-    /// that token, `Ok(false)` if not.
-    fn release<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>>;
+    /// that token, `Ok(false)` if not. `request` names this release: sent
+    /// again after a lost reply, it must not release twice (kinds whose
+    /// release is not idempotent remember it on the server, as Redisson's
+    /// unlock latch does) and answers what the first did.
+    fn release<'a>(
+        &'a self,
+        token: &'a str,
+        request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>>;
+
+    /// Gives back what the acquire `request` may have taken with `token`
+    /// without our hearing of it (it was cancelled in flight, or its reply
+    /// was lost and it gave up). By default a release; kinds whose holds
+    /// count undo exactly that request's hold, never an older one.
+    fn abandon<'a>(
+        &'a self,
+        token: &'a str,
+        request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>> {
+        self.release(token, request)
+    }
 }
 
 /// The state a guard shares with its watchdog and its lost signals.
@@ -291,10 +310,13 @@ impl Guard {
     /// Releases the lock.
     ///
     /// If the reply is lost (the connection fails after sending), the
-    /// release is asked again: a second "not held" answer then means the
-    /// first one deleted it, provided the lock was within its validity
-    /// when the first was sent — so a lost reply is neither a double
-    /// release nor a false alarm. The inference assumes the server keeps
+    /// release is sent again under the same request name, which never
+    /// releases twice: the kinds whose release is not idempotent (hold
+    /// counts) remember the request on the server and answer the retry
+    /// with what the first did. For the others, a second "not held" answer
+    /// means the first one deleted it, provided the lock was within its
+    /// validity when the first was sent — so a lost reply is neither a
+    /// double release nor a false alarm. The inference assumes the server keeps
     /// its keys: if it restarted without persistence in between (the key
     /// gone with everything else), this reports `Ok` for a lock that the
     /// restart, not the release, ended — which the holder could not have
@@ -316,7 +338,13 @@ impl Guard {
         let valid_at_send = lost_before.is_none() && sent < self.valid_until();
         self.shared.release();
         let options = self.ops.options();
-        let first = timeout_at(sent + options.op_timeout, self.ops.release(&self.token)).await;
+        // One name for this release, however many times it is sent.
+        let request = crate::token::new();
+        let first = timeout_at(
+            sent + options.op_timeout,
+            self.ops.release(&self.token, &request),
+        )
+        .await;
         let unknown = match first {
             Ok(Ok(true)) => return Ok(()),
             Ok(Ok(false)) => return Err(self.not_held(valid_at_send, lost_before)),
@@ -329,7 +357,7 @@ impl Guard {
                 after: options.op_timeout,
             },
         };
-        match timeout(options.op_timeout, self.ops.release(&self.token)).await {
+        match timeout(options.op_timeout, self.ops.release(&self.token, &request)).await {
             Ok(Ok(true)) => Ok(()),
             Ok(Ok(false)) if valid_at_send => Ok(()),
             Ok(Ok(false)) => Err(self.not_held(false, lost_before)),
@@ -375,8 +403,23 @@ pub(crate) fn release_detached(ops: Arc<dyn Ops>, token: Arc<str>) {
     };
     let limit = ops.options().release_timeout;
     runtime.spawn(async move {
-        if timeout(limit, ops.release(&token)).await.is_err() {
+        let request = crate::token::new();
+        if timeout(limit, ops.release(&token, &request)).await.is_err() {
             tracing::debug!(lock = ops.name(), "release on drop timed out");
+        }
+    });
+}
+
+/// Gives back, in a background task, what the acquire `request` may have
+/// taken unheard (see [`Ops::abandon`]); the TTL clears it otherwise.
+pub(crate) fn abandon_detached(ops: Arc<dyn Ops>, token: Arc<str>, request: Arc<str>) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let limit = ops.options().release_timeout;
+    runtime.spawn(async move {
+        if timeout(limit, ops.abandon(&token, &request)).await.is_err() {
+            tracing::debug!(lock = ops.name(), "abandoning an acquire timed out");
         }
     });
 }

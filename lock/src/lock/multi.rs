@@ -237,7 +237,12 @@ where
         })
     }
 
-    fn release<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>> {
+    fn release<'a>(
+        &'a self,
+        token: &'a str,
+        _request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>> {
+        // Compare-and-delete is idempotent: a second run finds nothing.
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let mut invocation = scripts::MULTI_RELEASE.prepare_invoke();

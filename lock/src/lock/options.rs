@@ -203,6 +203,19 @@ impl LockOptions {
     }
 
     /// The TTL in whole milliseconds (at least 1), as sent to Redis.
+    /// How long a request latch (see `scripts::REENTRANT_RELEASE`) stays
+    /// on the server, in ms: longer than any retry of its request can
+    /// arrive — the acquire window or the release timeout, plus one
+    /// operation — and at least ten seconds.
+    pub(crate) fn latch_ttl_ms(&self) -> u64 {
+        let window = self
+            .acquire_timeout
+            .max(self.release_timeout)
+            .max(self.op_timeout)
+            + self.op_timeout;
+        u64::try_from(window.max(Duration::from_secs(10)).as_millis()).unwrap_or(u64::MAX)
+    }
+
     pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.ttl.as_millis())
             .unwrap_or(u64::MAX)

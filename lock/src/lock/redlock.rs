@@ -392,7 +392,12 @@ where
         })
     }
 
-    fn release<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>> {
+    fn release<'a>(
+        &'a self,
+        token: &'a str,
+        _request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>> {
+        // Compare-and-delete is idempotent: a second run finds nothing.
         Box::pin(async move {
             let counts = self.on_all(&scripts::RELEASE, token, false).await;
             self.decide(counts)

@@ -119,10 +119,11 @@ where
 
     /// Acquires (again, if this owner holds it), retrying per the options.
     ///
-    /// A retry after a lost reply may count a hold twice, and a cancelled
-    /// attempt is not undone (undoing could drop an older hold of the same
-    /// owner): such an extra hold keeps the key until its TTL runs out
-    /// after the owner's last renewal. Safety is unaffected.
+    /// Every attempt of one acquire is one request that the server
+    /// remembers for a while: a retry after a lost reply takes no second
+    /// hold, and an acquire cancelled in flight (or given up after a lost
+    /// reply) gives back exactly the hold it took, if it took one — never
+    /// an older hold of the same owner.
     ///
     /// # Errors
     /// As [`Lock::acquire`](crate::Lock::acquire).
@@ -156,17 +157,15 @@ where
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
         let dyn_ops: Arc<dyn Ops> = self.ops.clone();
         let token = Arc::clone(&self.ops.token);
-        let mut pending = Pending::without_cleanup(Arc::clone(&dyn_ops), Arc::clone(&token));
+        let mut pending = Pending::new(Arc::clone(&dyn_ops), Arc::clone(&token));
+        let request = pending.request();
         let ops = &self.ops;
         let limit = ops.options.op_timeout;
-        let Taken { sent, .. } =
-            acquire_loop(
-                &mut pending,
-                once,
-                limit,
-                |_| async move { ops.attempt().await },
-            )
-            .await?;
+        let Taken { sent, .. } = acquire_loop(&mut pending, once, limit, |_| {
+            let request = Arc::clone(&request);
+            async move { ops.attempt(&request).await }
+        })
+        .await?;
         let valid_until = ops.options.valid_until(sent);
         Ok(Guard::new(dyn_ops, token, None, valid_until))
     }
@@ -176,12 +175,19 @@ impl<C> ReentrantOps<C>
 where
     C: ConnectionLike + Clone + Send + Sync + 'static,
 {
-    async fn attempt(&self) -> Result<Attempt, LockError> {
+    /// The latch key of `request` (same hash slot as the lock).
+    fn latch(&self, request: &str) -> String {
+        crate::cluster::sibling(&self.name, &format!(":latch:{request}"))
+    }
+
+    async fn attempt(&self, request: &str) -> Result<Attempt, LockError> {
         let mut conn = self.conn.clone();
         let (got, value): (i64, i64) = scripts::REENTRANT_ACQUIRE
             .key(&self.name)
+            .key(self.latch(request))
             .arg(&*self.token)
             .arg(self.options.ttl_ms())
+            .arg(self.options.latch_ttl_ms())
             .invoke_async(&mut conn)
             .await
             .map_err(|e| LockError::redis(&self.name, e))?;
@@ -223,17 +229,43 @@ where
         })
     }
 
-    fn release<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>> {
+    fn release<'a>(
+        &'a self,
+        token: &'a str,
+        request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
             let left: i64 = scripts::REENTRANT_RELEASE
                 .key(&self.name)
+                .key(self.latch(request))
                 .arg(token)
                 .arg(self.options.ttl_ms())
+                .arg(self.options.latch_ttl_ms())
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| LockError::redis(&self.name, e))?;
             Ok(left >= 0)
+        })
+    }
+
+    fn abandon<'a>(
+        &'a self,
+        token: &'a str,
+        request: &'a str,
+    ) -> BoxFut<'a, Result<bool, LockError>> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let undone: i64 = scripts::REENTRANT_UNDO
+                .key(&self.name)
+                .key(self.latch(request))
+                .arg(token)
+                .arg(self.options.ttl_ms())
+                .arg(self.options.latch_ttl_ms())
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| LockError::redis(&self.name, e))?;
+            Ok(undone == 1)
         })
     }
 }

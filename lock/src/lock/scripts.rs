@@ -56,14 +56,33 @@ return 0
 });
 
 /// Reentrant acquire (hold counts in a hash, as Redisson does). KEYS:
-/// lock. ARGV: owner token, ttl ms. Returns `{1, holds}` with the owner's
-/// hold count after acquiring, or `{0, pttl}` when another owner holds it.
+/// lock, the acquire's latch. ARGV: owner token, ttl ms, latch ttl ms.
+/// Returns `{1, holds}` with the owner's hold count after acquiring, or
+/// `{0, pttl}` when another owner holds it.
+///
+/// The latch remembers that this acquire request took a hold: an attempt
+/// sent again after a lost reply finds it and takes no second hold (while
+/// the owner still holds the lock; if that hold is gone, it acquires
+/// afresh). An acquire given up (`REENTRANT_UNDO`) takes nothing if it
+/// arrives afterwards.
 pub static REENTRANT_ACQUIRE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+local done = redis.call('GET', KEYS[2])
+if done == 'undone' then
+  return {0, -1}
+end
+if done then
+  if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return {1, tonumber(done)}
+  end
+  redis.call('DEL', KEYS[2])
+end
 if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   local count = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[2], count, 'PX', ARGV[3])
   return {1, count}
 end
 return {0, redis.call('PTTL', KEYS[1])}
@@ -71,22 +90,52 @@ return {0, redis.call('PTTL', KEYS[1])}
     )
 });
 
-/// Reentrant release. KEYS: lock. ARGV: owner token, ttl ms. Returns the
-/// holds left (the TTL refreshed while some are), or -1 if this owner
-/// holds none.
+/// Reentrant release. KEYS: lock, the release's latch. ARGV: owner token,
+/// ttl ms, latch ttl ms. Returns the holds left (the TTL refreshed while
+/// some are), or -1 if this owner holds none. A release sent again after a
+/// lost reply finds its latch and answers what the first did, without
+/// giving back a second hold.
 pub static REENTRANT_RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
-  return -1
+local done = redis.call('GET', KEYS[2])
+if done then
+  return tonumber(done)
 end
-local count = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
-if count > 0 then
+local result = -1
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  result = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+  if result > 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  else
+    redis.call('DEL', KEYS[1])
+  end
+end
+redis.call('SET', KEYS[2], result, 'PX', ARGV[3])
+return result
+",
+    )
+});
+
+/// Undoes a reentrant acquire that may have taken a hold unheard (it was
+/// cancelled in flight, or gave up after a lost reply). KEYS: lock, the
+/// acquire's latch. ARGV: owner token, ttl ms, latch ttl ms. Gives back
+/// the one hold that acquire took, if it took one and it is still there;
+/// the owner's older holds stay. Returns 1 if a hold was given back.
+pub static REENTRANT_UNDO: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local done = redis.call('GET', KEYS[2])
+redis.call('SET', KEYS[2], 'undone', 'PX', ARGV[3])
+if not done or done == 'undone' or redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
+  return 0
+end
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return count
+else
+  redis.call('DEL', KEYS[1])
 end
-redis.call('DEL', KEYS[1])
-return 0
+return 1
 ",
     )
 });
