@@ -1554,3 +1554,344 @@ fn blocking_pops_with_data_errors_and_inside_multi() {
         "BZPOPMIN nz 0.01",
     ]);
 }
+
+/// Runs `lines` over RESP2, then flushes both servers and runs them again
+/// over a RESP3 connection, where a score is a double and `-0` prints as
+/// `,-0`. `lines` set the encoding limits they need first (CONFIG SET
+/// outlives the flush).
+fn in_resp2_and_resp3(p: &mut Parity, lines: &[&str]) {
+    p.run("FLUSHALL");
+    p.run_all(lines);
+    let mut resp3 = p.new_pair();
+    resp3.resp3();
+    resp3.run("FLUSHALL");
+    resp3.run_all(lines);
+}
+
+// Negative zero follows the encoding, as in Redis: a listpack stores an
+// integral score as an integer, which has no `-0`; a skiplist keeps the
+// double. Each case below checks OBJECT ENCODING after every write and
+// reads the `-0` members back (ZSCORE, ZRANGE … WITHSCORES).
+
+#[test]
+fn negative_zero_after_zdiffstore_zmpop_and_expire_follows_the_encoding() {
+    let mut p = parity!();
+    // A small result is a listpack: the `-0` added last is stored as 0.
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 128",
+            "CONFIG SET zset-max-listpack-value 8",
+            "ZADD src 3 a 2 b 1 c -1 d",
+            "ZADD other 0 c",
+            "ZDIFFSTORE zset:0 2 src other",
+            "OBJECT ENCODING zset:0",
+            "ZMPOP 1 zset:0 MIN COUNT 1",
+            "EXPIRE zset:0 1000",
+            "ZADD zset:0 inf e 1e308 e inf e -0 e",
+            "OBJECT ENCODING zset:0",
+            "ZSCORE zset:0 e",
+            "ZRANGE zset:0 0 -1 WITHSCORES",
+        ],
+    );
+    // A member too long for a listpack makes the result a skiplist; popping
+    // it leaves a set that would fit a listpack, but it stays a skiplist
+    // and keeps the `-0`.
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 128",
+            "CONFIG SET zset-max-listpack-value 8",
+            "ZADD src 3 a 2 b 1 c 9 member-too-long",
+            "ZADD other 0 c",
+            "ZDIFFSTORE zset:0 2 src other",
+            "OBJECT ENCODING zset:0",
+            "ZMPOP 1 zset:0 MAX COUNT 1",
+            "OBJECT ENCODING zset:0",
+            "EXPIRE zset:0 1000",
+            "ZADD zset:0 inf e 1e308 e inf e -0 e",
+            "OBJECT ENCODING zset:0",
+            "ZSCORE zset:0 e",
+            "ZMSCORE zset:0 e a",
+            "ZRANGE zset:0 0 -1 WITHSCORES",
+        ],
+    );
+    // Too many members for a listpack: the same, by the entries limit.
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 2",
+            "CONFIG SET zset-max-listpack-value 64",
+            "ZADD src 3 a 2 b 1 c -1 d",
+            "ZDIFFSTORE zset:0 1 src",
+            "OBJECT ENCODING zset:0",
+            "ZMPOP 1 zset:0 MIN COUNT 3",
+            "OBJECT ENCODING zset:0",
+            "EXPIRE zset:0 1000",
+            "ZADD zset:0 inf e 1e308 e inf e -0 e",
+            "OBJECT ENCODING zset:0",
+            "ZSCORE zset:0 e",
+            "ZRANGE zset:0 0 -1 WITHSCORES",
+        ],
+    );
+}
+
+#[test]
+fn zadd_picks_the_new_sets_encoding_from_its_first_member() {
+    let mut p = parity!();
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 128",
+            "CONFIG SET zset-max-listpack-value 8",
+            // Short first member: a listpack, whose -0 reads back as 0.
+            "ZADD lp -0 a",
+            "OBJECT ENCODING lp",
+            "ZSCORE lp a",
+            // Long first member: a skiplist from the start.
+            "ZADD sl -0 member-too-long -0 a",
+            "OBJECT ENCODING sl",
+            "ZRANGE sl 0 -1 WITHSCORES",
+            // Long second member: a listpack until it comes, then a
+            // skiplist; the first -0 went through the listpack.
+            "ZADD mixed -0 a -0 member-too-long -0 b",
+            "OBJECT ENCODING mixed",
+            "ZRANGE mixed 0 -1 WITHSCORES",
+            // ZINCRBY creates as ZADD does; it replies the -0 it computed
+            // whatever the encoding stores.
+            "ZINCRBY inc -0 a",
+            "OBJECT ENCODING inc",
+            "ZSCORE inc a",
+            "ZADD incl INCR -0 member-too-long",
+            "OBJECT ENCODING incl",
+            "ZSCORE incl member-too-long",
+            // No listpack at all: every set starts as a skiplist.
+            "CONFIG SET zset-max-listpack-entries 0",
+            "ZADD zero -0 a",
+            "OBJECT ENCODING zero",
+            "ZSCORE zero a",
+            "ZADD zero -0 b 1 c",
+            "ZRANGE zero 0 -1 WITHSCORES",
+        ],
+    );
+}
+
+#[test]
+fn zadd_converts_to_skiplist_and_later_scores_keep_their_sign() {
+    let mut p = parity!();
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 2",
+            "CONFIG SET zset-max-listpack-value 64",
+            "ZADD z -0 a -0 b",
+            "OBJECT ENCODING z",
+            // Updating a listpack member to -0 stores 0.
+            "ZADD z 1 a",
+            "ZADD z -0 a",
+            "ZSCORE z a",
+            // A third member converts: the listpack's zeros stay 0, the
+            // new member keeps its -0.
+            "ZADD z -0 c",
+            "OBJECT ENCODING z",
+            "ZRANGE z 0 -1 WITHSCORES",
+            // Updates in the skiplist keep the sign; -0 and 0 are equal,
+            // so re-adding one over the other changes nothing.
+            "ZADD z 1 a",
+            "ZADD z -0 a",
+            "ZADD z CH -0 b",
+            "ZADD z CH 0 c",
+            "ZRANGE z 0 -1 WITHSCORES",
+            "ZMSCORE z a b c",
+            "ZADD z INCR -0 c",
+            "ZADD z INCR 0 b",
+            "ZRANGE z 0 -1 WITHSCORES",
+            // Removing members does not turn it back.
+            "ZREM z a b",
+            "OBJECT ENCODING z",
+            "ZADD z -0 d",
+            "ZRANGE z 0 -1 WITHSCORES",
+        ],
+    );
+}
+
+#[test]
+fn store_commands_make_small_results_listpacks() {
+    let mut p = parity!();
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 0",
+            "CONFIG SET zset-max-listpack-value 8",
+            // Skiplist sources holding -0.
+            "ZADD neg -1 a -2 b",
+            "ZADD zeros -0 a -0 b -0 c",
+            "ZADD long -0 member-too-long -0 a",
+            "CONFIG SET zset-max-listpack-entries 3",
+            // Fits: built as a skiplist, turned into a listpack, -0 lost.
+            "ZUNIONSTORE u 1 neg WEIGHTS 0",
+            "OBJECT ENCODING u",
+            "ZRANGE u 0 -1 WITHSCORES",
+            "ZINTERSTORE i 2 zeros zeros",
+            "OBJECT ENCODING i",
+            "ZRANGE i 0 -1 WITHSCORES",
+            "ZDIFFSTORE d 2 zeros neg",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // Too long a member: stays a skiplist, -0 kept.
+            "ZUNIONSTORE u 2 long neg WEIGHTS 1 0",
+            "OBJECT ENCODING u",
+            "ZRANGE u 0 -1 WITHSCORES",
+            "ZINTERSTORE i 1 long",
+            "OBJECT ENCODING i",
+            "ZSCORE i member-too-long",
+            "ZDIFFSTORE d 2 long neg",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // Too many members: stays a skiplist, -0 kept.
+            "ZUNIONSTORE u 2 zeros neg WEIGHTS 1 0",
+            "OBJECT ENCODING u",
+            "ZRANGE u 0 -1 WITHSCORES",
+            "ZDIFFSTORE d 1 u",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // Replies of the non-storing forms keep a computed -0.
+            "ZUNION 1 neg WEIGHTS 0 WITHSCORES",
+            "ZINTER 1 zeros WITHSCORES",
+            // A result that fits replaces a skiplist destination with a
+            // listpack.
+            "ZUNIONSTORE u 1 zeros",
+            "OBJECT ENCODING u",
+            "ZRANGE u 0 -1 WITHSCORES",
+        ],
+    );
+}
+
+#[test]
+fn zrangestore_picks_its_destination_encoding_from_the_range() {
+    let mut p = parity!();
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 0",
+            "CONFIG SET zset-max-listpack-value 8",
+            "ZADD src -0 a -0 b -0 c -0 d -0 e",
+            "ZADD long -0 a -0 b -0 member-too-long",
+            "CONFIG SET zset-max-listpack-entries 3",
+            // A rank range longer than a listpack: a skiplist from the
+            // start, every -0 kept.
+            "ZRANGESTORE d src 0 -1",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // A short rank range: a listpack, -0 lost.
+            "ZRANGESTORE d src 1 2",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            "ZRANGESTORE d src 0 -1 REV",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // Score and lex ranges tell no length: a listpack that turns
+            // into a skiplist at the fourth member, which keeps its -0.
+            "ZRANGESTORE d src -inf +inf BYSCORE",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            "ZRANGESTORE d src + - BYLEX REV",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            "ZRANGESTORE d src -inf +inf BYSCORE LIMIT 1 3",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+            // A short range with a long member: converted when it comes.
+            "ZRANGESTORE d long 0 -1",
+            "OBJECT ENCODING d",
+            "ZRANGE d 0 -1 WITHSCORES",
+        ],
+    );
+}
+
+#[test]
+fn pops_removals_and_copies_keep_a_skiplist() {
+    let mut p = parity!();
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 2",
+            "CONFIG SET zset-max-listpack-value 64",
+            "ZADD z 1 a 2 b 3 c 4 d 5 e 6 f",
+            "ZPOPMIN z",
+            "ZPOPMAX z 2",
+            "ZMPOP 1 z MIN COUNT 1",
+            "BZPOPMIN z 0",
+            "OBJECT ENCODING z",
+            "ZADD z -0 x",
+            "ZRANGE z 0 -1 WITHSCORES",
+            "ZREMRANGEBYSCORE z 1 10",
+            "ZREMRANGEBYRANK z 5 10",
+            "OBJECT ENCODING z",
+            "ZADD z -0 y",
+            "ZRANGE z 0 -1 WITHSCORES",
+            // COPY keeps the encoding, and so the sign.
+            "COPY z c",
+            "OBJECT ENCODING c",
+            "ZADD c -0 w",
+            "ZRANGE c 0 -1 WITHSCORES",
+            // Popping the last member deletes the key; the next ZADD starts
+            // a listpack again.
+            "ZPOPMIN c 10",
+            "ZADD c -0 w",
+            "OBJECT ENCODING c",
+            "ZSCORE c w",
+        ],
+    );
+}
+
+#[test]
+fn zscan_of_a_listpack_prints_scores_as_the_listpack_stores_them() {
+    let mut p = parity!();
+    // A listpack holds an integral score within ±2^62 as an integer and
+    // ZSCAN copies it out as one (1e17 as 100000000000000000), while a
+    // skiplist's scan and every other reply print a double.
+    let scores = "ZADD z 1e17 a 4611686018427387904 b 1e19 c 123456789012345678 d \
+                  -0 e 2.5 f 1e300 g -4611686018427387904 h 9007199254740993 i inf j -inf k";
+    in_resp2_and_resp3(
+        &mut p,
+        &[
+            "CONFIG SET zset-max-listpack-entries 128",
+            "CONFIG SET zset-max-listpack-value 64",
+            scores,
+            "OBJECT ENCODING z",
+            "ZSCAN z 0",
+            "ZSCAN z 0 MATCH [abc]",
+            "ZRANGE z 0 -1 WITHSCORES",
+            "ZSCORE z a",
+        ],
+    );
+    // The same scores in a skiplist, scanned one at a time (the order of a
+    // skiplist's scan is the hash table's, so compare the pairs sorted).
+    p.run_all(&[
+        "FLUSHALL",
+        "CONFIG SET zset-max-listpack-entries 0",
+        scores,
+        "OBJECT ENCODING z",
+    ]);
+    let (sim, real) = p.both("ZSCAN z 0 COUNT 100");
+    let pairs = |reply: &[u8]| {
+        let text = String::from_utf8_lossy(reply).into_owned();
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        // *2, $1, 0, *22, then $len / value lines.
+        let values: Vec<String> = lines
+            .iter()
+            .skip(4)
+            .filter(|l| !l.starts_with('$') && !l.is_empty())
+            .map(|l| l.to_string())
+            .collect();
+        let mut pairs: Vec<(String, String)> = values
+            .chunks(2)
+            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    assert_eq!(pairs(&sim), pairs(&real));
+    assert_eq!(pairs(&real).len(), 11);
+}

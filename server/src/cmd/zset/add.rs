@@ -7,7 +7,7 @@ use crate::cmd::float_arg as score_arg;
 use crate::cmd::{Ctx, is};
 use crate::config::notify;
 use crate::db::Value;
-use crate::db::zset::{Limits, ZSet};
+use crate::db::zset::{Encoding, Limits, ZSet};
 
 /// ZADD's flags.
 #[derive(Clone, Copy, Default)]
@@ -124,7 +124,15 @@ fn zadd_generic(ctx: &mut Ctx<'_>, mut f: AddFlags) -> CmdResult {
     } else if f.xx {
         AddOutcome::default()
     } else {
-        let mut z = ZSet::new(ctx.state.hash_seed);
+        // Redis picks the new set's encoding from its first member alone;
+        // later members convert it as they are added.
+        let first = pairs.first().map_or(0, |(_, m)| m.len());
+        let encoding = if limits.entries == 0 || first > limits.value {
+            Encoding::Skiplist
+        } else {
+            Encoding::Listpack
+        };
+        let mut z = ZSet::with_encoding(ctx.state.hash_seed, encoding);
         let outcome = apply_pairs(&mut z, &pairs, f, limits)?;
         let lru = ctx.lru();
         ctx.db().insert(key, Value::ZSet(Box::new(z)), None, lru);

@@ -6,7 +6,8 @@
 //! Where Redis's order follows its encoding, so does ours: a count at
 //! least the size returns everything from the highest score down, a small
 //! distinct sample of a `listpack` set comes in score order, and ZSCAN of
-//! a `listpack` set returns it whole with cursor 0.
+//! a `listpack` set returns it whole with cursor 0, each score in the form
+//! the listpack stores it (an integral score as an integer).
 
 use std::collections::HashSet;
 
@@ -14,7 +15,7 @@ use super::access::{Access, parts, probe, zset_of};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::keys::scan::{parse_cursor as cursor, parse_options};
 use crate::cmd::{Ctx, int_arg, is};
-use crate::db::zset::ZSet;
+use crate::db::zset::{Packed, ZSet};
 use crate::num::format_double;
 use crate::protocol::{Out, Resp};
 
@@ -220,12 +221,20 @@ pub(super) fn zscan(ctx: &mut Ctx<'_>) -> CmdResult {
             .collect();
         (start as u64, found)
     };
+    let listpack = z.is_listpack();
     out.array(2);
     out.bulk(next.to_string().as_bytes());
     out.array(found.len() * 2);
     for (m, s) in found {
         out.bulk(m);
-        out.bulk(format_double(s).as_bytes());
+        // A listpack's scan copies its entries as they are stored: an
+        // integral score prints as an integer (1e17 as 100000000000000000);
+        // a skiplist's prints as a double.
+        let text = match Packed::of(s) {
+            Packed::Int(i) if listpack => i.to_string(),
+            _ => format_double(s),
+        };
+        out.bulk(text.as_bytes());
     }
     Ok(())
 }

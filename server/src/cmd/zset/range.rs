@@ -6,7 +6,7 @@ use super::parse::{LexRange, ScoreRange, lex_range, score_range};
 use super::seek::{lex_count, lex_start, rank_run, score_run, score_start, walk};
 use crate::cmd::error::{self, CmdResult};
 use crate::cmd::{Ctx, int_arg, is};
-use crate::db::zset::ZSet;
+use crate::db::zset::{Encoding, ZSet};
 
 /// How min and max are read: positions, scores or strings (`Auto` until
 /// BYSCORE or BYLEX says, then positions).
@@ -131,13 +131,15 @@ fn zrange_generic(
         }
     };
     if store_result {
-        // Redis adds the members one by one, in reply order, to a set that
-        // starts as a skiplist only when a rank range says it will be big;
-        // scores added while it is a listpack lose a `-0`.
-        let mut result = match known_len {
-            Some(n) if n > lim.entries => ZSet::new_skiplist(seed),
-            _ => ZSet::new(seed),
+        // Redis adds the members one by one, in reply order, as ZADD does,
+        // to a set that starts as a skiplist only when a rank range says
+        // it will be long (a score or lex range tells no length); it is
+        // never turned back into a listpack.
+        let encoding = match known_len {
+            Some(n) if n > lim.entries => Encoding::Skiplist,
+            _ => Encoding::Listpack,
         };
+        let mut result = ZSet::with_encoding(seed, encoding);
         for (m, s) in items {
             result.insert(m, s, lim);
         }

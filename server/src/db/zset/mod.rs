@@ -7,11 +7,17 @@
 //! on score order by member bytes (memcmp), and `-0` equals `0`, since
 //! Redis compares scores with `<` and `==`.
 //!
-//! The encoding Redis would report (`listpack` while small, `skiplist`
-//! past `zset-max-listpack-entries` or `zset-max-listpack-value`, never
-//! back) is a flag: storage is the same either way, but a few replies
-//! (ZSCAN, ZRANDMEMBER orders, lex ranges over mixed scores) follow the
-//! encoding, so the commands consult it.
+//! The encoding Redis would report is tracked as Redis changes it
+//! ([`Encoding`]): a set starts as whichever encoding its creating command
+//! picks, a `listpack` turns into a `skiplist` when an insert would break
+//! `zset-max-listpack-entries` or `zset-max-listpack-value`, and only the
+//! STORE commands turn a `skiplist` back (see [`ZSet::build`]). Storage is
+//! the same either way; what the encoding changes is visible in two ways:
+//! a few replies (ZSCAN, ZRANDMEMBER orders, lex ranges over mixed scores)
+//! follow it, so the commands consult it, and a `listpack` holds a score
+//! in its own form, which keeps every double but the sign of a zero (see
+//! [`listpack_score`]). A `-0` therefore survives exactly where Redis
+//! keeps it: in a `skiplist`, and in computed replies.
 //!
 //! This module stores and orders; parsing, replies and keyspace side
 //! effects belong to `cmd::zset`.
@@ -55,6 +61,73 @@ pub struct Limits {
     pub value: usize,
 }
 
+impl Limits {
+    /// Whether `len` members, the longest `longest` bytes, fit a
+    /// `listpack` (Redis's test before turning a `skiplist` back).
+    pub fn fit(self, len: usize, longest: usize) -> bool {
+        len <= self.entries && longest <= self.value
+    }
+}
+
+/// How Redis holds a sorted set, as `OBJECT ENCODING` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// One flat array of member and score entries, scores in the
+    /// listpack's own form ([`Packed`]).
+    Listpack,
+    /// A hash table beside a skiplist, scores as doubles.
+    Skiplist,
+}
+
+impl Encoding {
+    /// The name `OBJECT ENCODING` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Listpack => "listpack",
+            Encoding::Skiplist => "skiplist",
+        }
+    }
+}
+
+/// A score as a `listpack` entry holds it (Redis's `zzlInsertAt`): as an
+/// integer when `double2ll` takes it (integral and within ±2^62),
+/// otherwise as its `%.17g` text (`inf`, `-inf` for the infinities).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Packed {
+    /// An integer entry.
+    Int(i64),
+    /// A text entry, which reads back as exactly this double.
+    Text(f64),
+}
+
+impl Packed {
+    /// How a listpack stores `score`.
+    pub fn of(score: f64) -> Packed {
+        // LLONG_MAX / 2 as a double, the bound of Redis's double2ll.
+        const BOUND: f64 = (i64::MAX / 2) as f64;
+        if (-BOUND..=BOUND).contains(&score) && score.fract() == 0.0 {
+            // Integral and in range: the cast is exact.
+            Packed::Int(score as i64)
+        } else {
+            Packed::Text(score)
+        }
+    }
+
+    /// The score read back from the entry (Redis's `zzlGetScore`).
+    pub fn score(self) -> f64 {
+        match self {
+            Packed::Int(i) => i as f64,
+            Packed::Text(score) => score,
+        }
+    }
+}
+
+/// The score a `listpack` gives back after storing `score`: every double
+/// but `-0`, which an integer entry holds as `0`.
+pub fn listpack_score(score: f64) -> f64 {
+    Packed::of(score).score()
+}
+
 /// Where a member sits in a [`ZSet`]'s map (see [`ZSet::find`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Slot(usize);
@@ -64,76 +137,95 @@ pub struct Slot(usize);
 pub struct ZSet {
     scores: IndexMap<Blob, f64, Hasher>,
     order: Tree<(Score, Blob)>,
-    big: bool,
+    encoding: Encoding,
 }
 
 impl ZSet {
-    /// An empty sorted set whose map hashes with `seed`.
+    /// An empty `listpack` sorted set whose map hashes with `seed` (Redis's
+    /// `createZsetListpackObject`).
     pub fn new(seed: u64) -> Self {
+        ZSet::with_encoding(seed, Encoding::Listpack)
+    }
+
+    /// An empty sorted set held as `encoding`, for the commands that pick
+    /// the encoding of the set they create (ZADD from its first member,
+    /// ZRANGESTORE from the length of its range).
+    pub fn with_encoding(seed: u64, encoding: Encoding) -> Self {
         ZSet {
             scores: IndexMap::with_hasher(Hasher::with_seed(seed)),
             order: Tree::new(seed ^ 0x5A5E_7000_0000_0001),
-            big: false,
+            encoding,
         }
     }
 
-    /// An empty sorted set that starts with the `skiplist` encoding, as
-    /// ZRANGESTORE creates one it knows will be large.
-    pub fn new_skiplist(seed: u64) -> Self {
-        let mut z = ZSet::new(seed);
-        z.big = true;
-        z
-    }
-
-    /// A sorted set of `items` (members unique), encoded as Redis encodes a
-    /// set built whole (ZUNIONSTORE, ZRANGESTORE…): `listpack` if it is
-    /// small enough.
+    /// The result of a set operation (ZUNIONSTORE, ZINTERSTORE,
+    /// ZDIFFSTORE) from `items` (members unique), as Redis makes it: a
+    /// `skiplist` holding the computed scores, turned into a `listpack` if
+    /// it fits ([`ZSet::convert_if_fits`]), which is where a computed
+    /// `-0` becomes `0`.
     pub fn build(seed: u64, items: impl IntoIterator<Item = (Blob, f64)>, limits: Limits) -> Self {
-        let mut z = ZSet::new(seed);
-        let mut longest = 0;
+        let mut z = ZSet::with_encoding(seed, Encoding::Skiplist);
         for (member, score) in items {
-            longest = longest.max(member.len());
             if z.scores.insert(member.clone(), score).is_none() {
                 z.order.insert_absent((Score(score), member));
             }
         }
-        z.big = z.len() > limits.entries || longest > limits.value;
-        if !z.big {
-            // Built as a skiplist and converted, as Redis does: scores
-            // pass through the listpack's text form.
-            let negative_zeros: Vec<Blob> = z
-                .iter()
-                .filter(|(_, s)| *s == 0.0 && s.is_sign_negative())
-                .map(|(m, _)| m.clone())
-                .collect();
-            for m in negative_zeros {
-                if let Some((slot, _)) = z.find(&m) {
-                    z.set_score(slot, 0.0);
-                }
-            }
-        }
+        z.convert_if_fits(limits);
         z
-    }
-
-    /// The score as this encoding stores it: a listpack keeps integral
-    /// scores as integers, which turns `-0` into `0`; a skiplist keeps
-    /// the double as given.
-    fn stored(&self, score: f64) -> f64 {
-        if !self.big && score == 0.0 {
-            0.0
-        } else {
-            score
-        }
     }
 
     /// The name `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
-        if self.big { "skiplist" } else { "listpack" }
+        self.encoding.name()
     }
 
     /// Whether Redis would hold this set as a listpack (a flat array).
     pub fn is_listpack(&self) -> bool {
-        !self.big
+        self.encoding == Encoding::Listpack
+    }
+
+    /// Turns the set into `to`, as Redis's `zsetConvert`: into a
+    /// `skiplist`, scores are taken as the listpack gives them back (so a
+    /// `0` that was `-0` stays `0`); into a `listpack`, every score is
+    /// stored in the listpack's form ([`listpack_score`]).
+    pub fn convert(&mut self, to: Encoding) {
+        if self.encoding == to {
+            return;
+        }
+        self.encoding = to;
+        if to == Encoding::Listpack {
+            for i in 0..self.scores.len() {
+                let Some((_, &score)) = self.scores.get_index(i) else {
+                    continue;
+                };
+                let kept = listpack_score(score);
+                // Bits, not `==`: `-0 == 0`, and the sign is what changes.
+                if kept.to_bits() != score.to_bits() {
+                    self.replace_score(Slot(i), kept);
+                }
+            }
+        }
+    }
+
+    /// Turns a `skiplist` into a `listpack` if the set fits `limits`
+    /// (Redis's `zsetConvertToListpackIfNeeded`, which only the STORE
+    /// commands call); a `listpack` stays as it is.
+    pub fn convert_if_fits(&mut self, limits: Limits) {
+        if self.encoding == Encoding::Listpack {
+            return;
+        }
+        let longest = self.scores.keys().map(|m| m.len()).max().unwrap_or(0);
+        if limits.fit(self.len(), longest) {
+            self.convert(Encoding::Listpack);
+        }
+    }
+
+    /// `score` as this set's encoding stores it.
+    fn stored(&self, score: f64) -> f64 {
+        match self.encoding {
+            Encoding::Listpack => listpack_score(score),
+            Encoding::Skiplist => score,
+        }
     }
 
     /// Number of members.
@@ -151,15 +243,18 @@ impl ZSet {
         self.scores.get(member).copied()
     }
 
-    /// Adds `member`, absent until now, with `score`, switching to the
-    /// `skiplist` encoding as Redis does when the new member would not fit.
+    /// Adds `member`, absent until now, with `score`, as Redis's `zsetAdd`
+    /// does: a `listpack` the new member would not fit becomes a
+    /// `skiplist` first, and the score is stored in the set's encoding.
     /// Returns false (and changes nothing) if `member` was present.
     pub fn insert(&mut self, member: &[u8], score: f64, limits: Limits) -> bool {
         if self.scores.contains_key(member) {
             return false;
         }
-        if self.len() + 1 > limits.entries || member.len() > limits.value {
-            self.big = true;
+        if self.encoding == Encoding::Listpack
+            && (self.len() + 1 > limits.entries || member.len() > limits.value)
+        {
+            self.convert(Encoding::Skiplist);
         }
         let score = self.stored(score);
         let blob = Blob::new(member);
@@ -178,9 +273,14 @@ impl ZSet {
     }
 
     /// Changes the score of the member at `slot` (from [`ZSet::find`], with
-    /// no change to the set in between).
+    /// no change to the set in between), stored in the set's encoding; the
+    /// encoding stays (Redis converts only when a member is added).
     pub fn set_score(&mut self, slot: Slot, score: f64) {
-        let score = self.stored(score);
+        self.replace_score(slot, self.stored(score));
+    }
+
+    /// Puts `score`, as given, at `slot` in the map and in the order.
+    fn replace_score(&mut self, slot: Slot, score: f64) {
         let Some((blob, old)) = self.scores.get_index_mut(slot.0) else {
             return;
         };
@@ -320,6 +420,81 @@ mod tests {
         assert_eq!(z.encoding(), "skiplist");
         let built = ZSet::build(1, [(Blob::new(b"x"), 1.0)], small);
         assert_eq!(built.encoding(), "listpack");
+    }
+
+    #[test]
+    fn listpack_scores_lose_only_the_sign_of_zero() {
+        let bits = |x: f64| listpack_score(x).to_bits();
+        assert_eq!(bits(-0.0), 0.0f64.to_bits());
+        for x in [
+            0.0,
+            1.0,
+            -3.0,
+            0.1,
+            -2.5,
+            1e308,
+            -1e-300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            4_611_686_018_427_387_904.0,
+            9_223_372_036_854_775_807.0,
+            -9_223_372_036_854_775_808.0,
+        ] {
+            assert_eq!(bits(x), x.to_bits(), "{x}");
+        }
+    }
+
+    #[test]
+    fn conversions_carry_scores_as_redis_does() {
+        let one = Limits {
+            entries: 1,
+            value: 64,
+        };
+        // A listpack's -0 is already 0; turning it into a skiplist keeps 0.
+        let mut z = ZSet::new(1);
+        z.insert(b"a", -0.0, one);
+        z.insert(b"b", -0.0, one);
+        assert_eq!(z.encoding(), "skiplist");
+        assert!(z.score(b"a").is_some_and(|s| s.is_sign_positive()));
+        assert!(z.score(b"b").is_some_and(|s| s.is_sign_negative()));
+        // A skiplist's -0 keeps its sign until the set becomes a listpack.
+        let (slot, _) = z.find(b"a").unwrap();
+        z.set_score(slot, -0.0);
+        assert!(z.score(b"a").is_some_and(|s| s.is_sign_negative()));
+        z.convert(Encoding::Listpack);
+        assert_eq!(z.encoding(), "listpack");
+        for (m, s) in z.iter() {
+            assert!(s.is_sign_positive(), "{m:?}");
+            assert!(z.score(m).is_some_and(|s| s.is_sign_positive()), "{m:?}");
+        }
+        // Updates in a listpack store the listpack's form too.
+        let (slot, _) = z.find(b"a").unwrap();
+        z.set_score(slot, 1.0);
+        let (slot, _) = z.find(b"a").unwrap();
+        z.set_score(slot, -0.0);
+        assert!(z.score(b"a").is_some_and(|s| s.is_sign_positive()));
+    }
+
+    #[test]
+    fn built_sets_become_listpacks_only_when_they_fit() {
+        let small = Limits {
+            entries: 2,
+            value: 3,
+        };
+        let items = |names: &[&str]| -> Vec<(Blob, f64)> {
+            names.iter().map(|n| (Blob::from(*n), -0.0)).collect()
+        };
+        let fits = ZSet::build(1, items(&["a", "bcd"]), small);
+        assert_eq!(fits.encoding(), "listpack");
+        assert!(fits.iter().all(|(_, s)| s.is_sign_positive()));
+        for names in [&["a", "b", "c"][..], &["a", "long"][..]] {
+            let big = ZSet::build(1, items(names), small);
+            assert_eq!(big.encoding(), "skiplist", "{names:?}");
+            assert!(big.iter().all(|(_, s)| s.is_sign_negative()));
+        }
+        let mut empty_skiplist = ZSet::with_encoding(1, Encoding::Skiplist);
+        empty_skiplist.convert_if_fits(small);
+        assert_eq!(empty_skiplist.encoding(), "listpack");
     }
 
     #[test]
