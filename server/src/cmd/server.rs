@@ -1,5 +1,6 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, DBSIZE, FLUSHDB,
-//! FLUSHALL, DEBUG and the persistence and replication probes clients send.
+//! FLUSHALL, DEBUG, MEMORY, LOLWUT and the persistence and replication
+//! probes clients send.
 //!
 //! These report on or reset the server as a whole. INFO's figures are real
 //! (connections, commands, hits, expiries, memory from the process's RSS);
@@ -10,6 +11,8 @@ use std::fmt::Write as _;
 
 mod command;
 mod info;
+mod lolwut;
+mod memory;
 
 use super::error::{self, CmdResult};
 use super::flags::*;
@@ -117,6 +120,21 @@ pub const COMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE)
         .acl("admin slow dangerous")
         .doc(SERVER, "1.0.0", "A container for debugging commands."),
+    CommandSpec::container("memory", memory::SUBCOMMANDS)
+        .acl("slow")
+        .doc(
+            SERVER,
+            "4.0.0",
+            "A container for memory diagnostics commands",
+        ),
+    CommandSpec::new("lolwut", -1, lolwut::lolwut)
+        .flags(READONLY | FAST)
+        .acl("read fast")
+        .doc(
+            SERVER,
+            "5.0.0",
+            "Display some computer art and the Redis version",
+        ),
 ];
 
 const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
