@@ -13,6 +13,7 @@ mod command;
 mod info;
 mod lolwut;
 mod memory;
+mod process;
 
 use super::error::{self, CmdResult};
 use super::flags::*;

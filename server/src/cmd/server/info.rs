@@ -100,9 +100,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
             );
         }
         "memory" => {
-            let rss = process_rss();
-            let used: usize =
-                state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + 1_000_000;
+            let rss = super::process::rss();
+            let used: usize = super::process::used_memory(state);
             let _ = write!(
                 t,
                 "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{used}\r\nused_memory_peak_human:{}\r\nused_memory_lua:{}\r\nnumber_of_cached_scripts:{}\r\nnumber_of_functions:{}\r\nnumber_of_libraries:{}\r\nused_memory_vm_functions:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_allocator:libc\r\n",
@@ -160,7 +159,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
             );
         }
         "cpu" => {
-            let (user, sys) = process_cpu();
+            let (user, sys) = super::process::cpu();
             let _ = write!(
                 t,
                 "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n",
@@ -229,31 +228,4 @@ fn human_bytes(n: u64) -> String {
     } else {
         format!("{:.2}G", n / (1024.0 * 1024.0 * 1024.0))
     }
-}
-
-/// Resident set size of the process, from /proc on Linux (0 elsewhere).
-fn process_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
-}
-
-/// User and system CPU seconds of the process, from /proc on Linux.
-fn process_cpu() -> (f64, f64) {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return (0.0, 0.0);
-    };
-    // Fields after the parenthesised command name; utime and stime are
-    // the 14th and 15th fields, in clock ticks (100 per second on Linux).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 100.0
-    };
-    (tick(11), tick(12))
 }

@@ -28,6 +28,7 @@ use super::super::error::{self, CmdResult};
 use super::super::flags::*;
 use super::super::{CommandSpec, Ctx, int_arg, is};
 use super::SERVER;
+use super::process::STARTUP_BYTES;
 use crate::db::Value;
 use crate::db::hash::Hash;
 use crate::db::list::List;
@@ -73,10 +74,6 @@ pub(super) const SUBCOMMANDS: &[CommandSpec] = &[
 /// Samples MEMORY USAGE takes of a collection by default
 /// (`OBJ_COMPUTE_SIZE_DEF_SAMPLES`).
 const DEFAULT_SAMPLES: usize = 5;
-
-/// What INFO adds to the keyspace's figure for the server itself; MEMORY
-/// STATS reports it as `startup.allocated`.
-const STARTUP_BYTES: usize = 1_000_000;
 
 /// Below this many bytes in use, MEMORY DOCTOR declines to diagnose, as
 /// Redis's does.
@@ -134,8 +131,8 @@ fn usage(ctx: &mut Ctx<'_>) -> CmdResult {
 /// jemalloc fakes them.
 fn stats(ctx: &mut Ctx<'_>) -> CmdResult {
     let state = &*ctx.state;
-    let used = used_memory(state);
-    let rss = process_rss();
+    let used = super::process::used_memory(state);
+    let rss = super::process::rss();
     let lua = state.scripting.as_ref().map_or(0, |e| e.used_memory());
     let dbs: Vec<(usize, usize, usize)> = state
         .dbs
@@ -238,7 +235,7 @@ fn stats(ctx: &mut Ctx<'_>) -> CmdResult {
 /// scripts. Under 5 MB in use it declines, as Redis does.
 fn doctor(ctx: &mut Ctx<'_>) -> CmdResult {
     let state = &*ctx.state;
-    let text = if used_memory(state) < DOCTOR_MIN_BYTES {
+    let text = if super::process::used_memory(state) < DOCTOR_MIN_BYTES {
         concat!(
             "Hi Sam, this instance is empty or is using very little memory, ",
             "my issues detector can't be used in these conditions. ",
@@ -306,20 +303,6 @@ fn help(ctx: &mut Ctx<'_>) -> CmdResult {
         ],
     );
     Ok(())
-}
-
-/// The bytes INFO reports as `used_memory` (keep the two in step).
-fn used_memory(state: &State) -> usize {
-    state.dbs.iter().map(|d| d.memory_estimate()).sum::<usize>() + STARTUP_BYTES
-}
-
-/// Resident set size of the process, from /proc on Linux (0 elsewhere),
-/// as INFO reads it for `used_memory_rss`.
-fn process_rss() -> u64 {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |pages| pages * 4096)
 }
 
 // --- Redis's layout (64-bit, jemalloc) -------------------------------------
