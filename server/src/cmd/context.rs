@@ -13,6 +13,7 @@ use super::host::Host;
 use super::{CommandSpec, keys};
 use crate::db::{Db, Entry, Lookup};
 use crate::protocol::{Out, Resp};
+use crate::script::RunStart;
 use crate::state::waiters::BlockRequest;
 use crate::state::{ClientId, State};
 
@@ -183,6 +184,18 @@ impl<'a> Ctx<'a> {
     /// Number of arguments, command name included.
     pub fn argc(&self) -> usize {
         self.args.len()
+    }
+
+    /// What a script run by this command starts as: the caller's id and
+    /// database, this command's time, the command itself.
+    pub fn run_start(&self) -> RunStart<'a> {
+        RunStart {
+            client: self.client.id,
+            db: self.client.db,
+            now: self.now,
+            now_us: self.now_us,
+            command: self.args,
+        }
     }
 
     /// The selected database.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use super::exec::ScriptClient;
 use crate::protocol::Out;
 use crate::script::functions::FLAG_NAMES;
-use crate::script::{Engine, FunctionRun, RunStart};
+use crate::script::{Engine, FunctionRun};
 use crate::state::State;
 
 const GROUP: &str = "scripting";
@@ -137,13 +137,7 @@ fn fcall_generic(ctx: &mut Ctx<'_>, ro: bool) -> CmdResult {
     let Some(mut engine) = ctx.state.functions.take() else {
         return Err(error::FUNCTION_NOT_FOUND);
     };
-    let start = RunStart {
-        client: ctx.client.id,
-        db: ctx.client.db,
-        now: ctx.now,
-        now_us: ctx.now_us,
-        command: ctx.args,
-    };
+    let start = ctx.run_start();
     let result = engine.fcall(ctx.state, ctx.out, &start, name, keys, argv, ro);
     ctx.state.functions = Some(engine);
     result

@@ -10,7 +10,7 @@ use super::error::{self, CmdError, CmdResult};
 use super::exec::ScriptClient;
 use super::flags::*;
 use super::{CommandSpec, Ctx, is};
-use crate::script::{Engine, RunStart};
+use crate::script::Engine;
 use crate::state::State;
 
 const GROUP: &str = "scripting";
@@ -132,13 +132,7 @@ fn run(ctx: &mut Ctx<'_>, sha: &str, read_only: bool) -> CmdResult {
     let Some(mut engine) = ctx.state.scripting.take() else {
         return Err(error::NOSCRIPT);
     };
-    let start = RunStart {
-        client: ctx.client.id,
-        db: ctx.client.db,
-        now: ctx.now,
-        now_us: ctx.now_us,
-        command: ctx.args,
-    };
+    let start = ctx.run_start();
     let result = engine.run(ctx.state, ctx.out, &start, sha, keys, argv, read_only);
     ctx.state.scripting = Some(engine);
     result
