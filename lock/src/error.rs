@@ -1,6 +1,11 @@
 //! The errors of every lock kind, told apart so that callers can act on
 //! them: someone else holds it (wait or give up), time ran out, you were not
 //! (or are no longer) the owner, Redis failed, clocks disagree, no quorum.
+//!
+//! A Redis error reply (READONLY, MISCONF, OOM, BUSY…) always reaches the
+//! caller as itself — in [`LockError::Redis`], as the last error of a
+//! [`LockError::Timeout`], or per node in [`LockError::NoQuorum`] — and is
+//! never counted as contention: [`LockError::redis_error`] finds it.
 
 use std::time::Duration;
 
@@ -9,7 +14,10 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum LostReason {
     /// Redis said another owner (or nobody) holds the key: it expired and
-    /// was taken, or was deleted.
+    /// was taken, or was deleted. For a [`Redlock`](crate::Redlock): too
+    /// many nodes said so for a majority to be left — a node that
+    /// restarted since the lock was acquired counts among them (see
+    /// [`Redlock`](crate::Redlock)).
     NotOwner,
     /// The local validity deadline passed without a successful renewal
     /// (renewals kept failing, or there were none).
@@ -43,7 +51,10 @@ pub enum LockError {
     },
     /// Acquiring gave up: the deadline passed or the attempts ran out
     /// while the lock stayed held (or Redis kept failing).
-    #[error("gave up acquiring lock {name:?} after {attempts} attempt(s) in {elapsed:?}")]
+    #[error(
+        "gave up acquiring lock {name:?} after {attempts} attempt(s) in {elapsed:?}{}",
+        last_error_suffix(.last_error.as_ref())
+    )]
     Timeout {
         /// The lock's name.
         name: String,
@@ -53,6 +64,7 @@ pub enum LockError {
         elapsed: Duration,
         /// The last Redis error met, if the attempts failed rather than
         /// found the lock held.
+        #[source]
         last_error: Option<redis::RedisError>,
     },
     /// The operation needs ownership and Redis says this owner does not
@@ -102,17 +114,28 @@ pub enum LockError {
         /// The bound.
         bound: Duration,
     },
-    /// Redlock: fewer nodes than a majority granted the lock in time.
-    #[error("lock {name:?} granted by {granted} of {nodes} nodes, {quorum} needed in time")]
+    /// Redlock: fewer nodes than a majority granted (or confirmed) the
+    /// lock, because nodes failed rather than refused: each failed node's
+    /// error is in `errors` (a refusal by a majority is contention
+    /// instead, [`LockError::Contended`], or the lock is
+    /// [`LockError::Lost`]).
+    #[error(
+        "lock {name:?} granted by {granted} of {nodes} nodes, {quorum} needed in time{}",
+        node_errors_suffix(.errors)
+    )]
     NoQuorum {
         /// The lock's name.
         name: String,
-        /// Nodes that granted it.
+        /// Nodes that granted (or confirmed) it.
         granted: usize,
         /// Nodes in all.
         nodes: usize,
         /// The majority needed.
         quorum: usize,
+        /// The nodes that failed, by their index in the node list, with
+        /// their errors: an error reply (READONLY, MISCONF, OOM, BUSY…), a
+        /// dropped connection, no reply within the operation timeout.
+        errors: Vec<(usize, redis::RedisError)>,
     },
     /// The validity left after acquiring was zero or less (the TTL is too
     /// short for the round trip and the drift allowance).
@@ -153,34 +176,86 @@ impl LockError {
     pub fn is_lost(&self) -> bool {
         matches!(self, LockError::Lost { .. })
     }
+
+    /// The Redis error behind this one, if Redis failed: the source of
+    /// [`LockError::Redis`], the last error of a [`LockError::Timeout`],
+    /// the first failed node's of a [`LockError::NoQuorum`]. Its
+    /// [`code`](redis::RedisError::code) tells READONLY from OOM from BUSY.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use redsim::{Rule, errors};
+    /// use redsim_lock::Lock;
+    ///
+    /// let server = redsim::Server::start().unwrap();
+    /// let _replica = server.fault(Rule::command("SET").error(errors::READONLY));
+    /// let err = Lock::new(server.connection(), "job").acquire().await.unwrap_err();
+    /// assert!(!err.is_contention());
+    /// assert_eq!(err.redis_error().and_then(|e| e.code()), Some("READONLY"));
+    /// # }
+    /// ```
+    pub fn redis_error(&self) -> Option<&redis::RedisError> {
+        match self {
+            LockError::Redis { source, .. } => Some(source),
+            LockError::Timeout { last_error, .. } => last_error.as_ref(),
+            LockError::NoQuorum { errors, .. } => errors.first().map(|(_, e)| e),
+            _ => None,
+        }
+    }
+
+    /// Whether the operation may have run although its answer was lost
+    /// (see [`may_have_run`]): on one server, or on some Redlock node.
+    pub(crate) fn may_have_run(&self) -> bool {
+        match self {
+            LockError::Redis { source, .. } => may_have_run(source),
+            LockError::NoQuorum { errors, .. } => errors.iter().any(|(_, e)| may_have_run(e)),
+            LockError::OpTimeout { .. } => true,
+            _ => false,
+        }
+    }
 }
 
-/// Whether a Redis error leaves it unknown whether the command ran (the
-/// connection failed or timed out after sending), or says the server is
-/// momentarily unable (LOADING, BUSY, MASTERDOWN, TRYAGAIN…): a retry may
-/// succeed, and a lock may have been taken without us hearing of it.
+fn last_error_suffix(e: Option<&redis::RedisError>) -> String {
+    e.map(|e| format!(" (last error: {e})")).unwrap_or_default()
+}
+
+fn node_errors_suffix(errors: &[(usize, redis::RedisError)]) -> String {
+    errors
+        .iter()
+        .map(|(node, e)| format!("; node {node}: {e}"))
+        .collect()
+}
+
+/// Whether retrying the same request on the same connection, within an
+/// acquire's window, may succeed: the connection failed or timed out (a
+/// reconnecting client gets a new one), or the server says it is
+/// momentarily unable — LOADING (a restart reading its data), BUSY (a
+/// script past its time limit, which ends or is killed), MASTERDOWN,
+/// TRYAGAIN, CLUSTERDOWN, NOREPLICAS (a replica link coming back).
+///
+/// Not transient, so surfaced at once rather than retried until the
+/// acquire timeout hides them: READONLY (the connection reaches a replica,
+/// and keeps reaching it until the client connects elsewhere), MISCONF
+/// (writes stay refused until a snapshot succeeds: an operator's fix), OOM
+/// (`maxmemory` reached under `noeviction`: memory is not freed by
+/// waiting milliseconds), and every other error reply (WRONGTYPE,
+/// NOPERM, a script error…).
 pub(crate) fn is_transient(e: &redis::RedisError) -> bool {
     if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
         return true;
     }
     matches!(
         e.code(),
-        Some(
-            "LOADING"
-                | "BUSY"
-                | "MASTERDOWN"
-                | "TRYAGAIN"
-                | "CLUSTERDOWN"
-                | "READONLY"
-                | "NOREPLICAS"
-                | "OOM"
-        )
+        Some("LOADING" | "BUSY" | "MASTERDOWN" | "TRYAGAIN" | "CLUSTERDOWN" | "NOREPLICAS")
     )
 }
 
 /// Whether the command may have run although no reply came: the request
 /// left and the answer was lost (connection dropped, timed out). An error
-/// reply, by contrast, means Redis did not run it.
+/// reply, by contrast, means Redis did not run it: READONLY, MISCONF, OOM
+/// and BUSY refuse a command (or a script, before its first write) without
+/// running it.
 pub(crate) fn may_have_run(e: &redis::RedisError) -> bool {
     e.is_io_error() || e.is_connection_dropped() || e.is_timeout()
 }

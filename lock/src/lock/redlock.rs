@@ -9,23 +9,45 @@
 //! lock is returned — any later majority shares a node with this one, so
 //! its token is larger.
 //!
+//! Restarted nodes: each node's `run_id` (from `INFO server`, asked
+//! beside the acquire on the same connection) is remembered for the
+//! guard; every extend asks it again after the EXTEND, and a node whose
+//! run id changed — it restarted since the lock was acquired, so it may
+//! have lost the key and granted it to someone else in between — no
+//! longer counts towards the majority for that guard, whatever it answers:
+//! its vote counts as a "no". (go-redsync, Redisson's RedissonRedLock and
+//! node-redlock do not check this.) A node that cannot say its run id (an
+//! error reply to INFO at acquire, e.g. a proxy) is counted without the
+//! check.
+//!
+//! Failures are reported per node: a round where failing nodes (an error
+//! reply such as READONLY, MISCONF, OOM or BUSY, a dropped connection, no
+//! reply in time) kept the majority away ends in [`LockError::NoQuorum`]
+//! with each node's error — never in contention, which is a majority
+//! refusing. A majority that answered only after the validity was spent
+//! (`ttl − elapsed − drift` ≤ 0) is refused: released everywhere, and
+//! reported as [`LockError::NoValidity`].
+//!
 //! What it does not promise (and the tests show): safety rests on bounded
 //! clock drift and on nodes not losing keys. A node whose clock jumps
 //! forward, or that restarts without persistence, can let a second client
-//! gather a majority while the first still believes it holds the lock.
-//! Fencing tokens are what keeps the resource safe then.
+//! gather a majority while the first still believes it holds the lock
+//! (until its next renewal). Fencing tokens are what keeps the resource
+//! safe then.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
+use parking_lot::Mutex;
 use redis::aio::ConnectionLike;
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 
 use super::acquire::{Attempt, Pending, Taken, acquire_loop};
 use super::guard::{BoxFut, Guard, Ops};
 use super::{DistributedLock, scripts};
-use crate::error::may_have_run;
+use crate::error::{is_transient, may_have_run};
 use crate::{LockError, LockOptions, cluster};
 
 /// A lock over N independent Redis servers, held when a majority grants it.
@@ -80,13 +102,39 @@ struct RedlockOps<C> {
     name: String,
     fence_key: String,
     options: LockOptions,
+    /// Per held lock (by token), each node's run id when it granted it
+    /// (`None`: the node could not say). Removed on release.
+    run_ids: Mutex<BTreeMap<Arc<str>, Vec<Option<String>>>>,
 }
 
 /// One node's answer to an acquire.
 enum NodeAnswer {
-    Granted(Option<u64>),
+    Granted {
+        fence: Option<u64>,
+        run_id: Option<String>,
+    },
     Refused,
     Failed(redis::RedisError),
+}
+
+/// One node's answer to an extend or a release.
+enum Vote {
+    Yes,
+    No,
+    /// Its run id changed since the lock was acquired: counts as a no.
+    Restarted,
+    Failed(redis::RedisError),
+}
+
+/// What the last round of an acquire saw, to say why the acquire failed.
+#[derive(Default)]
+struct RoundReport {
+    granted: usize,
+    /// A majority granted it, but only after the validity was spent:
+    /// how long the round took.
+    late: Option<Duration>,
+    /// The nodes that failed, when they kept the majority away.
+    errors: Vec<(usize, redis::RedisError)>,
 }
 
 impl<C> Redlock<C>
@@ -109,6 +157,7 @@ where
                 fence_key: cluster::sibling(&name, ":fence"),
                 name,
                 options,
+                run_ids: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -121,8 +170,10 @@ where
     /// One round over all nodes.
     ///
     /// # Errors
-    /// [`LockError::Contended`] when no majority granted it in time
-    /// (whatever was granted is released).
+    /// [`LockError::Contended`] when a majority refused it (whatever was
+    /// granted is released); [`LockError::NoQuorum`] with each failed
+    /// node's error when failures kept the majority away;
+    /// [`LockError::NoValidity`] when the majority came too late.
     pub async fn try_acquire(&self) -> Result<Guard, LockError> {
         self.acquire_inner(true).await
     }
@@ -131,7 +182,12 @@ where
     /// grants the lock with validity left, or the acquire timeout.
     ///
     /// # Errors
-    /// [`LockError::Timeout`] as [`Lock::acquire`](crate::Lock::acquire).
+    /// [`LockError::Timeout`] as [`Lock::acquire`](crate::Lock::acquire)
+    /// (with the last node error, if the last round failed rather than
+    /// met contention); [`LockError::NoQuorum`] at once when a majority
+    /// failed with errors retrying cannot help (READONLY, MISCONF, OOM…);
+    /// [`LockError::NoValidity`] when the last round's majority came too
+    /// late.
     pub async fn acquire(&self) -> Result<Guard, LockError> {
         self.acquire_inner(false).await
     }
@@ -144,16 +200,19 @@ where
         let dyn_ops: Arc<dyn Ops> = self.ops.clone();
         let mut pending = Pending::new(Arc::clone(&dyn_ops), Arc::clone(&token));
         let ops = &self.ops;
+        let report = Mutex::new(RoundReport::default());
         // Each node is bounded by the operation timeout; the round by
         // twice that (the fence write-back is a second step).
         let round_limit = ops.options.op_timeout * 2 + Duration::from_millis(1);
-        let Taken { fence, sent } = acquire_loop(&mut pending, once, round_limit, |held| {
+        let result = acquire_loop(&mut pending, once, round_limit, |held| {
             let token = Arc::clone(&token);
-            async move { ops.round(&token, held).await }
+            let report = &report;
+            async move { ops.round(&token, held, report).await }
         })
-        .await?;
+        .await;
+        let Taken { fence, sent } = result.map_err(|e| ops.explain(e, report.into_inner()))?;
         let valid_until = ops.options.valid_until(sent);
-        if valid_until <= tokio::time::Instant::now() {
+        if valid_until <= Instant::now() {
             super::guard::release_detached(dyn_ops, token);
             return Err(LockError::NoValidity {
                 name: ops.name.clone(),
@@ -173,57 +232,137 @@ where
     }
 
     /// One round: ask every node at once, count, and either keep a
-    /// majority (fencing written back) or release everything.
-    async fn round(&self, token: &str, possibly_held: bool) -> Result<Attempt, LockError> {
-        let started = tokio::time::Instant::now();
+    /// majority (fencing written back, run ids remembered) or release
+    /// everything. Contention, and failures on a minority, are
+    /// `Attempt::Held` (the loop retries); failures that alone keep the
+    /// majority away are an error (the loop retries it if transient). The
+    /// report says which nodes failed, or that the majority was late.
+    async fn round(
+        &self,
+        token: &str,
+        possibly_held: bool,
+        report: &Mutex<RoundReport>,
+    ) -> Result<Attempt, LockError> {
+        *report.lock() = RoundReport::default();
+        let started = Instant::now();
         let answers = join_all(
             self.nodes
                 .iter()
                 .map(|node| self.ask(node.clone(), token, possibly_held)),
         )
         .await;
-        let granted: Vec<(usize, Option<u64>)> = answers
-            .iter()
-            .enumerate()
-            .filter_map(|(i, a)| match a {
-                NodeAnswer::Granted(f) => Some((i, *f)),
-                _ => None,
-            })
-            .collect();
-        let validity_left = self.options.valid_until(started) > tokio::time::Instant::now();
-        if granted.len() >= self.quorum() && validity_left {
+        let nodes = self.nodes.len();
+        let mut granted: Vec<(usize, Option<u64>)> = Vec::new();
+        let mut run_ids = vec![None; nodes];
+        let mut refused = 0;
+        let mut errors = Vec::new();
+        for (i, answer) in answers.into_iter().enumerate() {
+            match answer {
+                NodeAnswer::Granted { fence, run_id } => {
+                    granted.push((i, fence));
+                    run_ids[i] = run_id;
+                }
+                NodeAnswer::Refused => refused += 1,
+                NodeAnswer::Failed(e) => errors.push((i, e)),
+            }
+        }
+        report.lock().granted = granted.len();
+        if granted.len() >= self.quorum() {
+            if self.options.valid_until(started) <= Instant::now() {
+                // The majority answered after the validity was spent
+                // (replies held in flight): refused, given back.
+                self.release_everywhere(token).await;
+                report.lock().late = Some(started.elapsed());
+                return Ok(Attempt::Held { retry_after: None });
+            }
             let fence = if self.options.fencing {
-                match self.write_back_fence(token, &granted).await {
-                    Some(f) => Some(f),
-                    None => {
+                match self.write_back_fence(&granted).await {
+                    Ok(f) => Some(f),
+                    Err(failed) => {
                         self.release_everywhere(token).await;
-                        return Ok(Attempt::Held { retry_after: None });
+                        return Err(self.failed(report, failed));
                     }
                 }
             } else {
                 None
             };
+            self.run_ids.lock().insert(Arc::from(token), run_ids);
             return Ok(Attempt::Acquired { fence });
         }
         self.release_everywhere(token).await;
-        let failures: Vec<redis::RedisError> = answers
-            .into_iter()
-            .filter_map(|a| match a {
-                NodeAnswer::Failed(e) => Some(e),
-                _ => None,
-            })
-            .collect();
-        // Every node failed: report the error (transient ones are retried).
-        if failures.len() == self.nodes.len() {
-            if let Some(e) = failures.into_iter().next() {
-                return Err(LockError::redis(&self.name, e));
-            }
+        if errors.len() > nodes - self.quorum() {
+            // The failures alone keep the majority away.
+            return Err(self.failed(report, errors));
         }
+        if refused <= nodes - self.quorum() {
+            // Refusals and failures together: retried as contention, the
+            // failed nodes reported if the acquire ends here.
+            report.lock().errors = errors;
+        }
+        // Otherwise a majority refused: contention, whatever failed.
         Ok(Attempt::Held { retry_after: None })
     }
 
-    async fn ask(&self, mut node: C, token: &str, possibly_held: bool) -> NodeAnswer {
+    /// Records the failed nodes and returns the error the acquire loop
+    /// judges: one it cannot retry if there is one, else one that may
+    /// have run (so that the acquire gives back what it may hold).
+    fn failed(
+        &self,
+        report: &Mutex<RoundReport>,
+        errors: Vec<(usize, redis::RedisError)>,
+    ) -> LockError {
+        let pick = errors
+            .iter()
+            .find(|(_, e)| !is_transient(e))
+            .or_else(|| errors.iter().find(|(_, e)| may_have_run(e)))
+            .or(errors.first())
+            .map(|(_, e)| e.clone())
+            .unwrap_or_else(|| timed_out(self.options.op_timeout));
+        report.lock().errors = errors;
+        LockError::redis(&self.name, pick)
+    }
+
+    /// Says why an acquire failed, from its last round: too late
+    /// ([`LockError::NoValidity`]), failed nodes ([`LockError::NoQuorum`],
+    /// or a timeout's last error), or contention as the loop said.
+    fn explain(&self, error: LockError, report: RoundReport) -> LockError {
+        let contention = error.is_contention();
+        if let (true, Some(elapsed)) = (contention, report.late) {
+            return LockError::NoValidity {
+                name: self.name.clone(),
+                elapsed,
+            };
+        }
+        if report.errors.is_empty() {
+            return error;
+        }
+        match error {
+            LockError::Timeout {
+                name,
+                attempts,
+                elapsed,
+                last_error: None,
+            } => LockError::Timeout {
+                name,
+                attempts,
+                elapsed,
+                last_error: report.errors.into_iter().next().map(|(_, e)| e),
+            },
+            LockError::Contended { .. } | LockError::Redis { .. } => LockError::NoQuorum {
+                name: self.name.clone(),
+                granted: report.granted,
+                nodes: self.nodes.len(),
+                quorum: self.quorum(),
+                errors: report.errors,
+            },
+            other => other,
+        }
+    }
+
+    async fn ask(&self, node: C, token: &str, possibly_held: bool) -> NodeAnswer {
         let ttl = self.options.ttl_ms();
+        let mut info_conn = node.clone();
+        let mut node = node;
         let call = async {
             if self.options.fencing {
                 let (got, value): (i64, i64) = scripts::ACQUIRE_FENCED
@@ -234,9 +373,9 @@ where
                     .invoke_async(&mut node)
                     .await?;
                 return Ok(if got == 1 {
-                    NodeAnswer::Granted(Some(value as u64))
+                    Some(Some(value as u64))
                 } else {
-                    NodeAnswer::Refused
+                    None
                 });
             }
             let set: Option<String> = redis::cmd("SET")
@@ -248,7 +387,7 @@ where
                 .query_async(&mut node)
                 .await?;
             if set.is_some() {
-                return Ok(NodeAnswer::Granted(None));
+                return Ok(Some(None));
             }
             if possibly_held {
                 let n: i64 = scripts::EXTEND
@@ -258,37 +397,66 @@ where
                     .invoke_async(&mut node)
                     .await?;
                 if n == 1 {
-                    return Ok(NodeAnswer::Granted(None));
+                    return Ok(Some(None));
                 }
             }
-            Ok(NodeAnswer::Refused)
+            Ok::<_, redis::RedisError>(None)
         };
-        match timeout(self.options.op_timeout, call).await {
-            Ok(Ok(a)) => a,
-            Ok(Err(e)) => NodeAnswer::Failed(e),
+        // The run id is asked on the same connection, sent right after
+        // the acquire: one round trip for both.
+        let answered = timeout(self.options.op_timeout, join(call, run_id(&mut info_conn))).await;
+        match answered {
             Err(_) => NodeAnswer::Failed(timed_out(self.options.op_timeout)),
+            Ok((Err(e), _)) => NodeAnswer::Failed(e),
+            Ok((Ok(None), _)) => NodeAnswer::Refused,
+            Ok((Ok(Some(fence)), Ok(run_id))) => NodeAnswer::Granted { fence, run_id },
+            // The node may have restarted right after granting: which
+            // instance holds the key is unknown.
+            Ok((Ok(Some(_)), Err(e))) if may_have_run(&e) => NodeAnswer::Failed(e),
+            // INFO refused (a proxy, an ACL): counted without the check.
+            Ok((Ok(Some(fence)), Err(_))) => NodeAnswer::Granted {
+                fence,
+                run_id: None,
+            },
         }
     }
 
     /// Raises the counter of every granting node to the largest token
-    /// they issued; the token, if a majority confirmed it.
+    /// they issued: the token, if a majority confirmed it, else the
+    /// nodes that failed.
     async fn write_back_fence(
         &self,
-        _token: &str,
         granted: &[(usize, Option<u64>)],
-    ) -> Option<u64> {
-        let fence = granted.iter().filter_map(|(_, f)| *f).max()?;
+    ) -> Result<u64, Vec<(usize, redis::RedisError)>> {
+        let fence = granted.iter().filter_map(|(_, f)| *f).max().unwrap_or(0);
         let raised = join_all(granted.iter().map(|(i, _)| {
             let mut node = self.nodes[*i].clone();
             async move {
                 let mut invocation = scripts::FENCE_RAISE.key(&self.fence_key);
                 invocation.arg(fence);
                 let call = invocation.invoke_async::<u64>(&mut node);
-                matches!(timeout(self.options.op_timeout, call).await, Ok(Ok(v)) if v >= fence)
+                match timeout(self.options.op_timeout, call).await {
+                    Ok(Ok(v)) if v >= fence => Ok(()),
+                    Ok(Ok(v)) => Err((
+                        *i,
+                        redis::RedisError::from((
+                            redis::ErrorKind::Client,
+                            "the fence counter was not raised",
+                            format!("{v} < {fence}"),
+                        )),
+                    )),
+                    Ok(Err(e)) => Err((*i, e)),
+                    Err(_) => Err((*i, timed_out(self.options.op_timeout))),
+                }
             }
         }))
         .await;
-        (raised.iter().filter(|ok| **ok).count() >= self.quorum()).then_some(fence)
+        let confirmed = raised.iter().filter(|r| r.is_ok()).count();
+        if confirmed >= self.quorum() {
+            Ok(fence)
+        } else {
+            Err(raised.into_iter().filter_map(Result::err).collect())
+        }
     }
 
     async fn release_everywhere(&self, token: &str) {
@@ -304,66 +472,98 @@ where
         .await;
     }
 
-    /// Runs `script` (extend or release) on every node: how many said
-    /// yes, no, and failed (with one of the errors).
-    async fn on_all(
-        &self,
-        script: &redis::Script,
-        token: &str,
-        with_ttl: bool,
-    ) -> (usize, usize, Option<redis::RedisError>) {
-        let answers = join_all(self.nodes.iter().map(|node| {
-            let mut node = node.clone();
+    /// Extends on every node; a node whose run id changed since the lock
+    /// was acquired votes no, whatever its EXTEND said.
+    async fn extend_all(&self, token: &str) -> Vec<Vote> {
+        let remembered = self.run_ids.lock().get(token).cloned();
+        join_all(self.nodes.iter().enumerate().map(|(i, node)| {
+            let expected = remembered.as_ref().and_then(|ids| ids[i].clone());
+            let mut conn = node.clone();
+            let mut info_conn = node.clone();
             async move {
-                let mut invocation = script.key(&self.name);
-                invocation.arg(token);
-                if with_ttl {
-                    invocation.arg(self.options.ttl_ms());
-                }
-                match timeout(
-                    self.options.op_timeout,
-                    invocation.invoke_async::<i64>(&mut node),
-                )
-                .await
-                {
-                    Ok(r) => r,
-                    Err(_) => Err(timed_out(self.options.op_timeout)),
+                let mut invocation = scripts::EXTEND.key(&self.name);
+                invocation.arg(token).arg(self.options.ttl_ms());
+                let call = invocation.invoke_async::<i64>(&mut conn);
+                // After the EXTEND on the same connection: a yes counts
+                // only if no restart came between the grant and it.
+                let check = async {
+                    match &expected {
+                        Some(_) => Some(run_id(&mut info_conn).await),
+                        None => None,
+                    }
+                };
+                let answered = timeout(self.options.op_timeout, join(call, check)).await;
+                match answered {
+                    Err(_) => Vote::Failed(timed_out(self.options.op_timeout)),
+                    Ok((Err(e), _)) | Ok((_, Some(Err(e)))) => Vote::Failed(e),
+                    Ok((Ok(_), Some(Ok(now)))) if now != expected => {
+                        tracing::debug!(lock = %self.name, node = i, "node restarted since the lock was acquired");
+                        Vote::Restarted
+                    }
+                    Ok((Ok(1), _)) => Vote::Yes,
+                    Ok((Ok(_), _)) => Vote::No,
                 }
             }
         }))
-        .await;
-        let yes = answers.iter().filter(|a| matches!(a, Ok(1))).count();
-        let no = answers
-            .iter()
-            .filter(|a| matches!(a, Ok(n) if *n != 1))
-            .count();
-        let error = answers.into_iter().find_map(Result::err);
-        (yes, no, error)
+        .await
     }
 
-    fn decide(
-        &self,
-        (yes, no, error): (usize, usize, Option<redis::RedisError>),
-    ) -> Result<bool, LockError> {
+    /// Releases on every node (and forgets the run ids).
+    async fn release_all(&self, token: &str) -> Vec<Vote> {
+        self.run_ids.lock().remove(token);
+        join_all(self.nodes.iter().map(|node| {
+            let mut node = node.clone();
+            async move {
+                let mut invocation = scripts::RELEASE.key(&self.name);
+                invocation.arg(token);
+                let call = invocation.invoke_async::<i64>(&mut node);
+                match timeout(self.options.op_timeout, call).await {
+                    Ok(Ok(1)) => Vote::Yes,
+                    Ok(Ok(_)) => Vote::No,
+                    Ok(Err(e)) => Vote::Failed(e),
+                    Err(_) => Vote::Failed(timed_out(self.options.op_timeout)),
+                }
+            }
+        }))
+        .await
+    }
+
+    /// A majority said yes: `true`; too many said no (or restarted) for a
+    /// majority to be left: `false`; else the failed nodes' errors.
+    fn decide(&self, votes: Vec<Vote>) -> Result<bool, LockError> {
+        let mut yes = 0;
+        let mut no = 0;
+        let mut errors = Vec::new();
+        for (i, vote) in votes.into_iter().enumerate() {
+            match vote {
+                Vote::Yes => yes += 1,
+                Vote::No | Vote::Restarted => no += 1,
+                Vote::Failed(e) => errors.push((i, e)),
+            }
+        }
         if yes >= self.quorum() {
             return Ok(true);
         }
         if no > self.nodes.len() - self.quorum() {
             return Ok(false);
         }
-        match error {
-            // The majority is unknown: some nodes did not answer.
-            Some(e) if may_have_run(&e) || yes + no < self.nodes.len() => {
-                Err(LockError::redis(&self.name, e))
-            }
-            _ => Err(LockError::NoQuorum {
-                name: self.name.clone(),
-                granted: yes,
-                nodes: self.nodes.len(),
-                quorum: self.quorum(),
-            }),
-        }
+        Err(LockError::NoQuorum {
+            name: self.name.clone(),
+            granted: yes,
+            nodes: self.nodes.len(),
+            quorum: self.quorum(),
+            errors,
+        })
     }
+}
+
+/// The node's `run_id` from `INFO server` (`None` if it has none).
+async fn run_id<C: ConnectionLike>(conn: &mut C) -> redis::RedisResult<Option<String>> {
+    let info: String = redis::cmd("INFO").arg("server").query_async(conn).await?;
+    Ok(info
+        .lines()
+        .find_map(|l| l.strip_prefix("run_id:"))
+        .map(|id| id.trim().to_string()))
 }
 
 fn timed_out(after: Duration) -> redis::RedisError {
@@ -387,8 +587,8 @@ where
 
     fn extend<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>> {
         Box::pin(async move {
-            let counts = self.on_all(&scripts::EXTEND, token, true).await;
-            self.decide(counts)
+            let votes = self.extend_all(token).await;
+            self.decide(votes)
         })
     }
 
@@ -399,8 +599,8 @@ where
     ) -> BoxFut<'a, Result<bool, LockError>> {
         // Compare-and-delete is idempotent: a second run finds nothing.
         Box::pin(async move {
-            let counts = self.on_all(&scripts::RELEASE, token, false).await;
-            self.decide(counts)
+            let votes = self.release_all(token).await;
+            self.decide(votes)
         })
     }
 }
