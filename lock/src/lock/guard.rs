@@ -5,6 +5,13 @@
 //! a lock acquired (or renewed) by a request sent at `t` is valid until
 //! `t + ttl − drift`, whatever the wall clock does. Because it is Tokio's
 //! clock, tests drive it with `tokio::time::pause` and `advance`.
+//!
+//! Validity only moves forward while it lasts: once its deadline has
+//! passed the lock is lost for good. A renewal whose answer comes after
+//! the deadline, or an extend asked for after it, does not bring the lock
+//! back — even when the server still has the key (its clock slow or
+//! stepped back, or simply the drift allowance): the lost signal has
+//! fired and a [`Guard::run`] has been cancelled by then.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,7 +23,6 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout, timeout_at};
 
-use crate::error::may_have_run;
 use crate::{LockError, LockOptions, LostReason};
 
 /// A boxed, sendable future (what [`Ops`] returns).
@@ -96,10 +102,40 @@ impl Shared {
         self.inner.lock().held
     }
 
-    fn renewed(&self, until: Instant) {
+    /// A renewal succeeded: the lock is valid until `until`, unless it was
+    /// lost or its deadline passed before the answer came (then it stays
+    /// lost: `false`).
+    fn renewed(&self, until: Instant) -> bool {
         let mut inner = self.inner.lock();
+        if inner.held != Held::Yes {
+            return false;
+        }
+        if Instant::now() >= inner.valid_until {
+            inner.held = Held::Lost(LostReason::Expired);
+            drop(inner);
+            self.changed.notify_waiters();
+            return false;
+        }
         if until > inner.valid_until {
             inner.valid_until = until;
+        }
+        true
+    }
+
+    /// Whether the lock still counts as held now; marks it lost (expired)
+    /// if its deadline has passed.
+    fn check(&self) -> Result<(), LostReason> {
+        let mut inner = self.inner.lock();
+        match inner.held {
+            Held::Lost(reason) => Err(reason),
+            Held::Released => Err(LostReason::NotOwner),
+            Held::Yes if Instant::now() >= inner.valid_until => {
+                inner.held = Held::Lost(LostReason::Expired);
+                drop(inner);
+                self.changed.notify_waiters();
+                Err(LostReason::Expired)
+            }
+            Held::Yes => Ok(()),
         }
     }
 
@@ -281,19 +317,28 @@ impl Guard {
     }
 
     /// Extends the lock by its TTL now (the watchdog does this by itself
-    /// with auto-renew).
+    /// with auto-renew): valid until `now + ttl − drift`, counted from
+    /// when the request left. An extend never re-creates a key that is
+    /// gone (the scripts check the token), and never revives a lock whose
+    /// deadline has passed: nothing is sent then.
     ///
     /// # Errors
-    /// [`LockError::Lost`] when Redis says this owner no longer holds it;
-    /// a Redis error or [`LockError::OpTimeout`] when the renewal failed
-    /// (the lock may still be held until its deadline).
+    /// [`LockError::Lost`] when Redis says this owner no longer holds it,
+    /// or the validity deadline passed (before the request, or before its
+    /// answer came); a Redis error or [`LockError::OpTimeout`] when the
+    /// renewal failed (the lock may still be held until its deadline).
     pub async fn extend(&self) -> Result<(), LockError> {
         let options = self.ops.options();
+        self.shared.check().map_err(|r| self.lost_error(r))?;
         let sent = Instant::now();
         match timeout(options.op_timeout, self.ops.extend(&self.token)).await {
             Ok(Ok(true)) => {
-                self.shared.renewed(options.valid_until(sent));
-                Ok(())
+                if self.shared.renewed(options.valid_until(sent)) {
+                    Ok(())
+                } else {
+                    let reason = self.shared.lost_reason().unwrap_or(LostReason::Expired);
+                    Err(self.lost_error(reason))
+                }
             }
             Ok(Ok(false)) => {
                 self.shared.lose(LostReason::NotOwner);
@@ -348,9 +393,7 @@ impl Guard {
         let unknown = match first {
             Ok(Ok(true)) => return Ok(()),
             Ok(Ok(false)) => return Err(self.not_held(valid_at_send, lost_before)),
-            Ok(Err(LockError::Redis { source, .. })) if may_have_run(&source) => {
-                LockError::redis(self.name(), source)
-            }
+            Ok(Err(e)) if e.may_have_run() => e,
             Ok(Err(e)) => return Err(e),
             Err(_) => LockError::OpTimeout {
                 name: self.name().to_string(),
@@ -457,7 +500,9 @@ async fn watchdog(
         match timeout(budget, ops.extend(&token)).await {
             Ok(Ok(true)) => {
                 failures = 0;
-                shared.renewed(options.valid_until(now));
+                if !shared.renewed(options.valid_until(now)) {
+                    return;
+                }
                 next = now + interval;
             }
             Ok(Ok(false)) => {
