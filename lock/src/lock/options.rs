@@ -1,7 +1,9 @@
 //! [`LockOptions`]: TTL, retries, renewal, drift, timeouts, fencing and the
-//! clock-skew guard, shared by every lock kind.
+//! clock-skew guard, shared by every lock kind — and [`WallClock`], the
+//! library's one reading of the wall clock.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::retry::RetryPolicy;
 
@@ -31,6 +33,39 @@ pub struct LockOptions {
     pub(crate) release_timeout: Duration,
     pub(crate) fencing: bool,
     pub(crate) skew_guard: Option<SkewGuard>,
+    pub(crate) wall_clock: WallClock,
+}
+
+/// The wall clock, read in one place in the whole library: the skew guard
+/// compares the server's TIME with it, on purpose. Nothing else reads it —
+/// validity, renewals, retries and timeouts run on Tokio's monotonic clock
+/// — so a wall clock stepped by NTP (or by hand) changes no deadline.
+///
+/// Tests replace it ([`LockOptions::wall_clock`]) to step the holder's
+/// wall clock and show that only the skew guard sees it.
+#[derive(Clone, Default)]
+pub(crate) struct WallClock {
+    replaced: Option<Arc<dyn Fn() -> SystemTime + Send + Sync>>,
+}
+
+impl WallClock {
+    /// The local wall-clock time.
+    pub(crate) fn now(&self) -> SystemTime {
+        match &self.replaced {
+            Some(now) => now(),
+            None => SystemTime::now(),
+        }
+    }
+}
+
+impl std::fmt::Debug for WallClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.replaced.is_some() {
+            "WallClock(replaced)"
+        } else {
+            "WallClock(system)"
+        })
+    }
 }
 
 /// Automatic renewal settings.
@@ -75,6 +110,7 @@ impl Default for LockOptions {
             release_timeout: Duration::from_secs(1),
             fencing: false,
             skew_guard: None,
+            wall_clock: WallClock::default(),
         }
     }
 }
@@ -180,6 +216,20 @@ impl LockOptions {
         self
     }
 
+    /// A test hook: the local wall clock the skew guard compares the
+    /// server's TIME with — the only wall-clock reading in the library —
+    /// is read from `now` instead of [`SystemTime::now`]. A test steps it
+    /// to show that validity never follows the wall clock while the skew
+    /// guard does. Not for production use.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn wall_clock(mut self, now: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
+        self.wall_clock = WallClock {
+            replaced: Some(Arc::new(now)),
+        };
+        self
+    }
+
     /// The TTL.
     pub fn ttl_value(&self) -> Duration {
         self.ttl
@@ -202,7 +252,6 @@ impl LockOptions {
         sent + self.ttl - self.drift()
     }
 
-    /// The TTL in whole milliseconds (at least 1), as sent to Redis.
     /// How long a request latch (see `scripts::REENTRANT_RELEASE`) stays
     /// on the server, in ms: longer than any retry of its request can
     /// arrive — the acquire window or the release timeout, plus one
@@ -216,6 +265,7 @@ impl LockOptions {
         u64::try_from(window.max(Duration::from_secs(10)).as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// The TTL in whole milliseconds (at least 1), as sent to Redis.
     pub(crate) fn ttl_ms(&self) -> u64 {
         u64::try_from(self.ttl.as_millis())
             .unwrap_or(u64::MAX)

@@ -3,7 +3,7 @@
 //! clock-skew guard.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use redis::aio::ConnectionLike;
 use tokio::time::Instant;
@@ -227,7 +227,10 @@ where
         Ok(n == 1)
     }
 
-    /// |server TIME − local wall clock|.
+    /// |server TIME − local wall clock| (the options' [`WallClock`]: the
+    /// library's only wall-clock reading).
+    ///
+    /// [`WallClock`]: super::options::WallClock
     async fn server_skew(&self) -> Result<Duration, LockError> {
         let mut conn = self.conn.clone();
         let (secs, micros): (u64, u64) = redis::cmd("TIME")
@@ -235,7 +238,10 @@ where
             .await
             .map_err(|e| LockError::redis(&self.name, e))?;
         let server = Duration::from_secs(secs) + Duration::from_micros(micros);
-        let local = SystemTime::now()
+        let local = self
+            .options
+            .wall_clock
+            .now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         Ok(server.abs_diff(local))
