@@ -109,8 +109,9 @@ where
     /// other clients can see (and contend on) a partial set, and a client
     /// that dies in between leaves some keys held until their TTL. When a
     /// key is held by another owner the ones taken are released and
-    /// [`LockError::Contended`] returned. Kept for comparison and for keys
-    /// that cannot share a script.
+    /// [`LockError::Contended`] returned; so are they when the call fails
+    /// or its future is dropped while the batch is in flight. Kept for
+    /// comparison and for keys that cannot share a script.
     ///
     /// # Errors
     /// [`LockError::Contended`] or a Redis error.
@@ -135,6 +136,9 @@ where
         }
         let sent = tokio::time::Instant::now();
         let mut conn = ops.conn.clone();
+        // From here some keys may be ours: a future dropped mid-batch
+        // gives them back.
+        let mut taken = GiveBack(Some((Arc::clone(&dyn_ops), Arc::clone(&token))));
         let replies: Result<Vec<Option<String>>, _> =
             tokio::time::timeout(ops.options.op_timeout, pipe.query_async(&mut conn))
                 .await
@@ -146,20 +150,16 @@ where
                 });
         match replies {
             Ok(r) if r.iter().all(Option::is_some) => {
+                taken.0 = None;
                 let valid_until = ops.options.valid_until(sent);
                 Ok(Guard::new(dyn_ops, token, None, valid_until))
             }
-            Ok(_) => {
-                super::guard::release_detached(dyn_ops, token);
-                Err(LockError::Contended {
-                    name: ops.name.clone(),
-                    retry_after: None,
-                })
-            }
-            Err(e) => {
-                super::guard::release_detached(dyn_ops, token);
-                Err(LockError::redis(&ops.name, e))
-            }
+            // `taken` gives back the keys that were set.
+            Ok(_) => Err(LockError::Contended {
+                name: ops.name.clone(),
+                retry_after: None,
+            }),
+            Err(e) => Err(LockError::redis(&ops.name, e)),
         }
     }
 
@@ -181,6 +181,18 @@ where
         .await?;
         let valid_until = ops.options.valid_until(sent);
         Ok(Guard::new(dyn_ops, token, None, valid_until))
+    }
+}
+
+/// Releases (in the background) the keys a pipelined acquire may have
+/// set, unless disarmed by taking the lock.
+struct GiveBack(Option<(Arc<dyn Ops>, Arc<str>)>);
+
+impl Drop for GiveBack {
+    fn drop(&mut self) {
+        if let Some((ops, token)) = self.0.take() {
+            super::guard::release_detached(ops, token);
+        }
     }
 }
 
