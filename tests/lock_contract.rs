@@ -364,27 +364,66 @@ async fn redlock_works_on_three_and_five_real_redis_servers() {
     }
 }
 
+/// Four tasks present their tokens to one gate at once, each in a
+/// shuffled order — so neither a task's own sequence nor the interleaving
+/// rises by construction. The gate must refuse every token below one it
+/// admitted before (a task never sees its own admitted tokens go down),
+/// name in each refusal a token it did admit, never let its highest go
+/// down, and end at the largest token presented. A gate that admitted
+/// everything, or lost a concurrent raise, fails here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fence_gate_admits_only_non_decreasing_tokens_under_concurrency() {
+async fn a_fence_gate_refuses_every_token_below_one_it_admitted_under_concurrency() {
+    const TASKS: u64 = 4;
+    const EACH: u64 = 1000;
     let gate = Arc::new(FenceGate::new());
     let mut tasks = Vec::new();
-    for t in 0..4u64 {
+    for t in 0..TASKS {
         let gate = Arc::clone(&gate);
         tasks.push(tokio::spawn(async move {
-            let mut admitted = Vec::new();
-            for i in 0..1000u64 {
-                let token = i * 4 + t;
-                if gate.admit(token).is_ok() {
-                    admitted.push(token);
-                }
+            let mut tokens: Vec<u64> = (0..EACH).map(|i| i * TASKS + t).collect();
+            fastrand::Rng::with_seed(t).shuffle(&mut tokens);
+            let mut log = Vec::new();
+            for token in tokens {
+                let outcome = gate.admit(token);
+                log.push((token, outcome, gate.highest()));
                 tokio::task::yield_now().await;
             }
-            admitted
+            log
         }));
     }
+    let mut admitted = std::collections::BTreeSet::new();
+    let mut named_in_refusals = Vec::new();
     for task in tasks {
-        let admitted = task.await.unwrap();
-        assert!(admitted.windows(2).all(|w| w[0] <= w[1]));
+        let log = task.await.unwrap();
+        let mut own_highest: Option<u64> = None;
+        let mut seen_highest = 0;
+        for (token, outcome, highest) in log {
+            assert!(highest >= seen_highest, "the highest went down");
+            seen_highest = highest;
+            assert!(highest >= token);
+            match outcome {
+                Ok(()) => {
+                    assert!(
+                        own_highest.is_none_or(|h| token >= h),
+                        "{token} admitted after {own_highest:?}"
+                    );
+                    own_highest = Some(token);
+                    admitted.insert(token);
+                }
+                Err(stale) => {
+                    assert_eq!(stale.token, token);
+                    assert!(stale.highest > token);
+                    named_in_refusals.push(stale.highest);
+                }
+            }
+        }
     }
-    assert_eq!(gate.highest(), 3999);
+    for h in &named_in_refusals {
+        assert!(admitted.contains(h), "refused for {h}, never admitted");
+    }
+    let largest = TASKS * EACH - 1;
+    assert!(admitted.contains(&largest));
+    assert_eq!(gate.highest(), largest);
+    // Shuffled: most tokens come after a larger one.
+    assert!(named_in_refusals.len() as u64 > TASKS * EACH / 2);
 }

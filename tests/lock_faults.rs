@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use redis::AsyncCommands;
-use redsim::{Rule, Server, SkewedClock, TokioClock, errors};
+use redsim::{Injected, Rule, Server, SkewedClock, TokioClock, errors};
 use redsim_lock::fencing::FencedStore;
 use redsim_lock::{Lock, LockError, LockOptions, LostReason, Redlock, RetryPolicy};
 use support::{server_on, value};
@@ -36,6 +36,7 @@ async fn one_failed_renewal_is_survived_but_an_outage_loses_the_lock_at_its_dead
     let server = server_on(TokioClock::new());
     let options = LockOptions::new().ttl(secs(3)).auto_renew();
     let drift = options.drift();
+    let interval = options.renew_interval().unwrap();
     let lock = Lock::with_options(server.connection(), "job", options);
     let guard = lock.acquire().await.unwrap();
 
@@ -45,13 +46,32 @@ async fn one_failed_renewal_is_survived_but_an_outage_loses_the_lock_at_its_dead
     assert_eq!(once.hits(), 1);
     assert!(guard.is_valid());
 
-    // Every renewal fails from now on: lost at the validity deadline of
-    // the last renewal that worked, not before.
+    // Every renewal fails from now on. When did the last one that worked
+    // run? The server says: its PTTL counts down from the TTL since.
+    let outage_start = Instant::now();
+    let pttl: i64 = server.connection().pttl("job").await.unwrap();
+    let since_renewal = secs(3) - Duration::from_millis(pttl as u64);
+    assert!(
+        since_renewal < interval,
+        "renewals went on at their interval until the outage: {since_renewal:?}"
+    );
     let last_renewal_deadline = guard.valid_until();
-    let _outage = server.fault(Rule::command("EVALSHA").error(errors::LOADING));
+    // Validity counts from that renewal's send: ttl − drift after it
+    // (to the server's millisecond).
+    let expected = outage_start - since_renewal + secs(3) - drift;
+    assert!(
+        last_renewal_deadline.max(expected) - last_renewal_deadline.min(expected) <= ms(1),
+        "deadline {:?} after the outage, expected {:?}",
+        last_renewal_deadline - outage_start,
+        expected - outage_start
+    );
+    let outage = server.fault(Rule::command("EVALSHA").error(errors::LOADING));
+    // Lost at that deadline, not before (the failed renewals did not give
+    // up early) and not after (none of them moved it).
     assert_eq!(guard.lost().await, LostReason::Expired);
     assert_eq!(Instant::now(), last_renewal_deadline);
-    assert!(last_renewal_deadline <= Instant::now() + secs(3) - drift);
+    assert_eq!(guard.valid_until(), last_renewal_deadline);
+    assert!(outage.hits() >= 2, "renewals were tried during the outage");
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,14 +96,34 @@ async fn an_acquire_whose_reply_comes_after_the_ttl_is_refused_and_cleaned_up() 
     panic!("the refused lock was left behind");
 }
 
+/// Every reply a drop-after rule withheld on `server` was that of a
+/// command that ran — not a NOSCRIPT answered before the script was
+/// loaded, which would leave the lost-reply path a test names unrun.
+fn assert_dropped_replies_were_real(server: &Server, expected: usize) {
+    let journal = server.journal();
+    let dropped: Vec<_> = journal
+        .iter()
+        .filter(|e| e.fault == Some(Injected::DropAfter))
+        .collect();
+    assert_eq!(dropped.len(), expected, "{journal}");
+    for e in dropped {
+        let reply = e.reply_text().unwrap_or_default();
+        assert!(!reply.contains("NOSCRIPT"), "the dropped reply was {reply}");
+        assert!(!e.delivered);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_acquire_reply_is_recognised_on_retry_and_a_lost_release_reply_is_resolved() {
-    let server = Server::start().unwrap();
+    let server = Server::builder().journal(256).start().unwrap();
     // A ConnectionManager reconnects after a drop, as production code's does.
     let conn = server.client().get_connection_manager().await.unwrap();
     let options = LockOptions::new().retry(RetryPolicy::backoff(ms(1), ms(10)));
+    let mut dropped = 0;
     for fencing in [false, true] {
         let lock = Lock::with_options(conn.clone(), "ambiguous", options.clone().fencing(fencing));
+        // Loads the scripts: the rules below must hit the scripts' runs.
+        lock.acquire().await.unwrap().release().await.unwrap();
         let acquire_cmd = if fencing { "EVALSHA" } else { "SET" };
         let lost = server.fault(Rule::command(acquire_cmd).times(1).drop_after());
         let guard = lock.acquire().await.unwrap();
@@ -102,6 +142,8 @@ async fn a_lost_acquire_reply_is_recognised_on_retry_and_a_lost_release_reply_is
         guard.release().await.unwrap();
         assert_eq!(lost.hits(), 1);
         assert_eq!(value(&server, "ambiguous").await, None);
+        dropped += 2;
+        assert_dropped_replies_were_real(&server, dropped);
     }
 }
 
@@ -191,26 +233,56 @@ async fn a_redlock_node_restarting_without_persistence_lets_a_second_holder_in_u
     drop(b);
 
     // The remedy the algorithm's authors give: a restarted node stays out
-    // for longer than the TTL. Then no second holder while A's lock lives.
-    let a2 = {
-        drop(a);
-        advance(secs(31)).await;
-        Redlock::with_options(nodes(&servers), "payment", options.clone())
+    // for longer than the TTL. A2 holds a bare majority again (0-2); node
+    // 2 goes down, and comes back without its data only after more than a
+    // TTL. While A2's lock lives nobody gathers a majority: the
+    // contender finds 3 and 4 free, 0 and 1 held, and node 2 down.
+    drop(a);
+    advance(secs(31)).await;
+    let blockers = [
+        Lock::new(servers[3].connection(), "payment")
             .acquire()
             .await
-            .unwrap()
-    };
+            .unwrap(),
+        Lock::new(servers[4].connection(), "payment")
+            .acquire()
+            .await
+            .unwrap(),
+    ];
+    let a2 = Redlock::with_options(nodes(&servers), "payment", options.clone())
+        .acquire()
+        .await
+        .unwrap();
+    for b in blockers {
+        b.release().await.unwrap();
+    }
     servers[2].power_off();
     let off_since = Instant::now();
     let contender = Redlock::with_options(nodes(&servers), "payment", options);
-    while a2.is_valid() {
-        assert!(contender.try_acquire().await.unwrap_err().is_contention());
+    let mut refused = 0;
+    let mut back = false;
+    while !back {
+        if a2.is_valid() {
+            match contender.try_acquire().await.unwrap_err() {
+                LockError::NoQuorum {
+                    granted: 2, errors, ..
+                } if errors.len() == 1 && errors[0].0 == 2 => refused += 1,
+                e => panic!("a second holder, or another refusal: {e}"),
+            }
+        }
         advance(secs(1)).await;
         if off_since.elapsed() > secs(31) {
             servers[2].restart();
             servers[2].power_on().unwrap();
+            back = true;
         }
     }
+    // Refused for all of A2's validity; when node 2 is back (empty), A2's
+    // lock is long over and the contender gets it, its token above A2's.
+    assert_eq!(refused, 30, "tried every second of A2's validity");
+    assert!(!a2.is_valid());
+    let c = contender.try_acquire().await.unwrap();
+    assert!(c.fencing_token() > a2.fencing_token());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

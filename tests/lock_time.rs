@@ -129,17 +129,43 @@ async fn a_server_clock_drifting_beyond_the_factor_lets_a_second_holder_in() {
 
 #[tokio::test(start_paused = true)]
 async fn a_server_clock_drifting_within_the_factor_never_lets_a_second_holder_in() {
-    // 0.5 % fast, within the default 1 % drift allowance: the key outlives
-    // the holder's validity, checked every 100 ms of it.
+    // 0.5 % fast, within the default 1 % drift allowance: the key (9.950 s
+    // of our time) outlives the holder's validity (10 s − 102 ms = 9.898
+    // s). The margin is 52 ms, so the end of the validity is probed every
+    // millisecond, and at its very last microsecond: a validity that
+    // allowed for less drift would overlap the key's expiry there.
     let base = TokioClock::new();
     let server = server_on(SkewedClock::new(&base).drifting(1.005));
     let options = LockOptions::new().ttl(secs(10));
     let lock = Lock::with_options(server.connection(), "drift", options);
     let a = lock.acquire().await.unwrap();
+    let mut near_the_end = 0;
     while a.is_valid() {
-        assert!(lock.try_acquire().await.unwrap_err().is_contention());
-        advance(Duration::from_millis(100)).await;
+        assert!(
+            lock.try_acquire().await.unwrap_err().is_contention(),
+            "a second holder {:?} before the first one's deadline",
+            a.remaining()
+        );
+        let remaining = a.remaining();
+        let step = if remaining > Duration::from_millis(200) {
+            Duration::from_millis(100)
+        } else {
+            near_the_end += 1;
+            if remaining > Duration::from_millis(1) {
+                Duration::from_millis(1)
+            } else if remaining > Duration::from_micros(1) {
+                // To the last microsecond of the validity.
+                remaining - Duration::from_micros(1)
+            } else {
+                remaining
+            }
+        };
+        advance(step).await;
     }
+    assert!(near_the_end > 190, "{near_the_end}");
+    // The key outlived the validity, by the margin the factor leaves.
+    let pttl: i64 = server.connection().pttl("drift").await.unwrap();
+    assert!((1..=60).contains(&pttl), "{pttl}");
 }
 
 #[tokio::test(start_paused = true)]
