@@ -17,6 +17,8 @@
 //! * [`MultiLock`] — several keys, all or nothing.
 //! * [`Redlock`] — a majority of independent servers, with fencing across
 //!   the quorum.
+//! * [`Wakeups`] — waiting by pub/sub instead of polling, for
+//!   [`ReentrantLock`].
 //! * [`fencing`] — the resource side: accept a write only with a token at
 //!   least the highest seen.
 //! * [`DistributedLock`] — the interface all kinds share.
@@ -46,7 +48,7 @@ pub mod retry;
 pub use error::{LockError, LostReason};
 pub use lock::{
     DistributedLock, Guard, Lock, LockOptions, MultiLock, Redlock, ReentrantLock, ReentrantOwner,
-    SkewAction, SkewGuard, fencing,
+    SkewAction, SkewGuard, Wakeups, fencing,
 };
 pub use retry::RetryPolicy;
 

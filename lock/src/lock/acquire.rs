@@ -2,7 +2,9 @@
 //! policy within the acquire deadline, each bounded by the operation
 //! timeout, with what a lost reply needs — the next attempt recognises a
 //! lock the lost one took, and a cancelled acquire releases what it may
-//! hold.
+//! hold. Kinds given [`Wakeups`] wait for a release message between
+//! attempts instead, with the holder's PTTL as the fallback timer (see
+//! `wait.rs`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use std::time::Duration;
 use tokio::time::{Instant, timeout_at};
 
 use super::guard::{Ops, abandon_detached};
+use super::wait::{Listener, Wakeups};
 use crate::LockError;
 use crate::error::{is_transient, may_have_run};
 
@@ -81,6 +84,41 @@ pub(crate) async fn acquire_loop<F, Fut>(
     pending: &mut Pending,
     once: bool,
     attempt_timeout: Duration,
+    attempt: F,
+) -> Result<Taken, LockError>
+where
+    F: FnMut(bool) -> Fut,
+    Fut: Future<Output = Result<Attempt, LockError>>,
+{
+    acquire_loop_waiting(pending, once, attempt_timeout, Waiting::default(), attempt).await
+}
+
+/// How an acquire waits between attempts, beyond the retry policy.
+#[derive(Default)]
+pub(crate) struct Waiting<'a> {
+    /// Wait for a release message on this channel (as this id, for
+    /// addressed wake-ups) rather than polling.
+    pub wake: Option<(&'a Wakeups, String, Option<Arc<str>>)>,
+    /// Never sleep longer than this between attempts (a fair lock's
+    /// waiters prove they are alive by trying).
+    pub max_wait: Option<Duration>,
+    /// Instead of the options' acquire timeout.
+    pub acquire_timeout: Option<Duration>,
+}
+
+/// [`acquire_loop`], waiting per `waiting`: with a wake channel, after a
+/// first attempt finds the lock held the acquire subscribes and tries
+/// again at once (a release between the two is not missed), then sleeps
+/// until a message wakes it or the holder's PTTL passes (a lost message,
+/// or a holder that died and let its key expire, publishes nothing), or
+/// the retry policy's delay when the attempt reported no PTTL. Each
+/// attempt counts against the policy's attempt limit as when polling. If
+/// subscribing fails, the acquire polls.
+pub(crate) async fn acquire_loop_waiting<F, Fut>(
+    pending: &mut Pending,
+    once: bool,
+    attempt_timeout: Duration,
+    waiting: Waiting<'_>,
     mut attempt: F,
 ) -> Result<Taken, LockError>
 where
@@ -92,9 +130,11 @@ where
     options.check()?;
     let name = ops.name().to_string();
     let start = Instant::now();
-    let deadline = start + options.acquire_timeout;
+    let deadline = start + waiting.acquire_timeout.unwrap_or(options.acquire_timeout);
     let mut delays = options.retry.delays();
     let mut attempts = 0u32;
+    let mut wake = waiting.wake;
+    let mut listener: Option<Listener> = None;
     loop {
         attempts += 1;
         // Armed before sending: if this future is dropped while the
@@ -103,7 +143,12 @@ where
         pending.armed = true;
         // One clock read per attempt serves the validity and the timeout.
         let sent = if attempts == 1 { start } else { Instant::now() };
-        let error = match timeout_at(sent + attempt_timeout, attempt(possibly_held)).await {
+        let outcome = timeout_at(sent + attempt_timeout, attempt(possibly_held)).await;
+        if let Some(l) = &mut listener {
+            l.attempted();
+        }
+        let mut held_for = None;
+        let error = match outcome {
             Ok(Ok(Attempt::Acquired { fence })) => {
                 pending.disarm();
                 return Ok(Taken { fence, sent });
@@ -113,6 +158,7 @@ where
                 if once {
                     return Err(LockError::Contended { name, retry_after });
                 }
+                held_for = Some(retry_after);
                 None
             }
             Ok(Err(LockError::Redis { source, .. })) => {
@@ -150,6 +196,42 @@ where
         let Some(delay) = delays.next() else {
             return Err(give_up(error));
         };
+        if let Some(retry_after) = held_for
+            && wake.is_some()
+        {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(give_up(None));
+            }
+            if listener.is_none() {
+                let (wakeups, channel, id) = wake.as_ref().expect("checked");
+                // Subscribe, then try again at once.
+                let budget = options.op_timeout.min(deadline - now);
+                match tokio::time::timeout(budget, wakeups.listen(channel, id.clone())).await {
+                    Ok(Some(l)) => {
+                        listener = Some(l);
+                        continue;
+                    }
+                    _ => {
+                        tracing::debug!(lock = %name, "subscribing failed: polling instead");
+                        wake = None;
+                    }
+                }
+            }
+            if let Some(l) = &mut listener {
+                // Past the expiry on the server, so that the next attempt
+                // finds the key gone.
+                let fallback = retry_after.map_or(delay, |d| d + Duration::from_millis(1));
+                let fallback = waiting.max_wait.map_or(fallback, |m| fallback.min(m));
+                let until = (now + fallback).min(deadline);
+                let woken = l.wait_until(until).await;
+                if !woken && Instant::now() >= deadline {
+                    return Err(give_up(None));
+                }
+                continue;
+            }
+        }
+        let delay = waiting.max_wait.map_or(delay, |m| delay.min(m));
         if Instant::now() + delay >= deadline {
             return Err(give_up(error));
         }

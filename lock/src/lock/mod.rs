@@ -1,6 +1,7 @@
 //! The locks: single-instance ([`Lock`]), reentrant ([`ReentrantLock`]),
-//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), their shared
-//! [`Guard`], options, and the resource side of fencing ([`fencing`]).
+//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), waiting by pub/sub
+//! ([`Wakeups`]), their shared [`Guard`], options, and the resource side
+//! of fencing ([`fencing`]).
 
 mod acquire;
 pub mod fencing;
@@ -11,6 +12,7 @@ mod redlock;
 mod reentrant;
 mod scripts;
 mod single;
+mod wait;
 
 use std::future::Future;
 
@@ -20,6 +22,7 @@ pub use options::{LockOptions, SkewAction, SkewGuard};
 pub use redlock::Redlock;
 pub use reentrant::{ReentrantLock, ReentrantOwner};
 pub use single::Lock;
+pub use wait::Wakeups;
 
 use crate::LockError;
 

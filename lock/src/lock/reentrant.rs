@@ -3,13 +3,16 @@
 //!
 //! Ownership belongs to a [`ReentrantOwner`] handle, not to a thread or a
 //! task: clone the handle into whatever should count as the same owner.
+//! The release that frees the lock publishes on its release channel, so
+//! that waiters given [`Wakeups`] sleep until then instead of polling.
 
 use std::sync::Arc;
 
 use redis::aio::ConnectionLike;
 
-use super::acquire::{Attempt, Pending, Taken, acquire_loop};
+use super::acquire::{Attempt, Pending, Taken, Waiting, acquire_loop_waiting};
 use super::guard::{BoxFut, Guard, Ops};
+use super::wait::{self, Wakeups};
 use super::{DistributedLock, scripts};
 use crate::{LockError, LockOptions};
 
@@ -36,6 +39,7 @@ pub struct ReentrantLock<C> {
     conn: C,
     name: String,
     options: LockOptions,
+    wakeups: Option<Wakeups>,
 }
 
 impl<C> std::fmt::Debug for ReentrantLock<C> {
@@ -72,8 +76,10 @@ impl<C> std::fmt::Debug for ReentrantOwner<C> {
 struct ReentrantOps<C> {
     conn: C,
     name: String,
+    channel: String,
     token: Arc<str>,
     options: LockOptions,
+    wakeups: Option<Wakeups>,
 }
 
 impl<C> ReentrantLock<C>
@@ -92,7 +98,30 @@ where
             conn,
             name: name.into(),
             options,
+            wakeups: None,
         }
+    }
+
+    /// Waits for the lock by pub/sub through `wakeups` (see [`Wakeups`]):
+    /// an acquire that finds it held sleeps until its release is published
+    /// or its PTTL passes, instead of polling with the retry policy.
+    /// Owners made afterwards use it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use redsim_lock::{ReentrantLock, Wakeups};
+    ///
+    /// let server = redsim::Server::start()?;
+    /// let wakeups = Wakeups::connect(&server.client()).await?;
+    /// let lock = ReentrantLock::new(server.connection(), "ledger").wake_on(&wakeups);
+    /// lock.owner().acquire().await?.release().await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn wake_on(mut self, wakeups: &Wakeups) -> Self {
+        self.wakeups = Some(wakeups.clone());
+        self
     }
 
     /// A new owner (a fresh token).
@@ -101,8 +130,10 @@ where
             ops: Arc::new(ReentrantOps {
                 conn: self.conn.clone(),
                 name: self.name.clone(),
+                channel: wait::channel(&self.name),
                 token: crate::token::new().into(),
                 options: self.options.clone(),
+                wakeups: self.wakeups.clone(),
             }),
         }
     }
@@ -161,7 +192,11 @@ where
         let request = pending.request();
         let ops = &self.ops;
         let limit = ops.options.op_timeout;
-        let Taken { sent, .. } = acquire_loop(&mut pending, once, limit, |_| {
+        let waiting = Waiting {
+            wake: ops.wakeups.as_ref().map(|w| (w, ops.channel.clone(), None)),
+            ..Waiting::default()
+        };
+        let Taken { sent, .. } = acquire_loop_waiting(&mut pending, once, limit, waiting, |_| {
             let request = Arc::clone(&request);
             async move { ops.attempt(&request).await }
         })
@@ -242,6 +277,7 @@ where
                 .arg(token)
                 .arg(self.options.ttl_ms())
                 .arg(self.options.latch_ttl_ms())
+                .arg(&self.channel)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| LockError::redis(&self.name, e))?;
@@ -262,6 +298,7 @@ where
                 .arg(token)
                 .arg(self.options.ttl_ms())
                 .arg(self.options.latch_ttl_ms())
+                .arg(&self.channel)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| LockError::redis(&self.name, e))?;

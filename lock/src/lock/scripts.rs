@@ -91,10 +91,12 @@ return {0, redis.call('PTTL', KEYS[1])}
 });
 
 /// Reentrant release. KEYS: lock, the release's latch. ARGV: owner token,
-/// ttl ms, latch ttl ms. Returns the holds left (the TTL refreshed while
-/// some are), or -1 if this owner holds none. A release sent again after a
-/// lost reply finds its latch and answers what the first did, without
-/// giving back a second hold.
+/// ttl ms, latch ttl ms, and optionally the release channel. Returns the
+/// holds left (the TTL refreshed while some are), or -1 if this owner
+/// holds none. A release sent again after a lost reply finds its latch and
+/// answers what the first did, without giving back a second hold. The
+/// release that frees the lock publishes `1` on the channel (one waiter
+/// may take it).
 pub static REENTRANT_RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -109,6 +111,9 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
     redis.call('PEXPIRE', KEYS[1], ARGV[2])
   else
     redis.call('DEL', KEYS[1])
+    if ARGV[4] then
+      redis.call('PUBLISH', ARGV[4], '1')
+    end
   end
 end
 redis.call('SET', KEYS[2], result, 'PX', ARGV[3])
@@ -119,9 +124,11 @@ return result
 
 /// Undoes a reentrant acquire that may have taken a hold unheard (it was
 /// cancelled in flight, or gave up after a lost reply). KEYS: lock, the
-/// acquire's latch. ARGV: owner token, ttl ms, latch ttl ms. Gives back
-/// the one hold that acquire took, if it took one and it is still there;
-/// the owner's older holds stay. Returns 1 if a hold was given back.
+/// acquire's latch. ARGV: owner token, ttl ms, latch ttl ms, and
+/// optionally the release channel. Gives back the one hold that acquire
+/// took, if it took one and it is still there; the owner's older holds
+/// stay. Returns 1 if a hold was given back. Publishes `1` if that freed
+/// the lock.
 pub static REENTRANT_UNDO: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -134,6 +141,9 @@ if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
 else
   redis.call('DEL', KEYS[1])
+  if ARGV[4] then
+    redis.call('PUBLISH', ARGV[4], '1')
+  end
 end
 return 1
 ",
