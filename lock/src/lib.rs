@@ -17,8 +17,10 @@
 //! * [`MultiLock`] — several keys, all or nothing.
 //! * [`Redlock`] — a majority of independent servers, with fencing across
 //!   the quorum.
-//! * [`Wakeups`] — waiting by pub/sub instead of polling, for
-//!   [`ReentrantLock`].
+//! * [`FairLock`] — first come, first served, dead waiters skipped after
+//!   their timeout.
+//! * [`Wakeups`] — waiting by pub/sub instead of polling, for the kinds
+//!   above and [`ReentrantLock`].
 //! * [`fencing`] — the resource side: accept a write only with a token at
 //!   least the highest seen.
 //! * [`DistributedLock`] — the interface all kinds share.
@@ -47,8 +49,8 @@ pub mod retry;
 
 pub use error::{LockError, LostReason};
 pub use lock::{
-    DistributedLock, Guard, Lock, LockOptions, MultiLock, Redlock, ReentrantLock, ReentrantOwner,
-    SkewAction, SkewGuard, Wakeups, fencing,
+    DistributedLock, FairLock, FairLockOwner, Guard, Lock, LockOptions, MultiLock, Redlock,
+    ReentrantLock, ReentrantOwner, SkewAction, SkewGuard, Wakeups, fencing,
 };
 pub use retry::RetryPolicy;
 

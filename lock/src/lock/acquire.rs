@@ -4,7 +4,8 @@
 //! lock the lost one took, and a cancelled acquire releases what it may
 //! hold. Kinds given [`Wakeups`] wait for a release message between
 //! attempts instead, with the holder's PTTL as the fallback timer (see
-//! `wait.rs`).
+//! `wait.rs`); kinds that queue their waiters clean up after a waiter that
+//! gives up ([`OnGiveUp`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, timeout_at};
 
-use super::guard::{Ops, abandon_detached};
+use super::guard::{BoxFut, Ops, abandon_detached};
 use super::wait::{Listener, Wakeups};
 use crate::LockError;
 use crate::error::{is_transient, may_have_run};
@@ -236,5 +237,57 @@ where
             return Err(give_up(error));
         }
         tokio::time::sleep(delay).await;
+    }
+}
+
+/// Cleans up after an acquire that waited in line and gave up (timed out,
+/// failed, or was dropped): the kinds that queue their waiters (a fair
+/// lock's queue, a read-write lock's waiting writers) take it out of the
+/// line, so that it blocks nobody until its entry expires. Inline when the
+/// acquire returns an error; in the background when it is dropped.
+pub(crate) struct OnGiveUp {
+    ops: Arc<dyn Ops>,
+    withdraw: Option<Withdraw>,
+}
+
+/// What [`OnGiveUp`] runs.
+pub(crate) type Withdraw = Box<dyn FnOnce() -> BoxFut<'static, ()> + Send>;
+
+impl OnGiveUp {
+    pub(crate) fn new(ops: Arc<dyn Ops>, withdraw: Withdraw) -> Self {
+        OnGiveUp {
+            ops,
+            withdraw: Some(withdraw),
+        }
+    }
+
+    /// The acquire succeeded: nothing to withdraw.
+    pub(crate) fn disarm(mut self) {
+        self.withdraw = None;
+    }
+
+    /// The acquire failed: withdraw now, within the release timeout.
+    pub(crate) async fn now(mut self) {
+        if let Some(w) = self.withdraw.take() {
+            let limit = self.ops.options().release_timeout;
+            if tokio::time::timeout(limit, w()).await.is_err() {
+                tracing::debug!(lock = self.ops.name(), "withdrawing a waiter timed out");
+            }
+        }
+    }
+}
+
+impl Drop for OnGiveUp {
+    fn drop(&mut self) {
+        let Some(w) = self.withdraw.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let limit = self.ops.options().release_timeout;
+        runtime.spawn(async move {
+            let _ = tokio::time::timeout(limit, w()).await;
+        });
     }
 }

@@ -1,9 +1,10 @@
 //! The locks: single-instance ([`Lock`]), reentrant ([`ReentrantLock`]),
-//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), waiting by pub/sub
-//! ([`Wakeups`]), their shared [`Guard`], options, and the resource side
-//! of fencing ([`fencing`]).
+//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), fair ([`FairLock`]),
+//! waiting by pub/sub ([`Wakeups`]), their shared [`Guard`], options, and
+//! the resource side of fencing ([`fencing`]).
 
 mod acquire;
+mod fair;
 pub mod fencing;
 mod guard;
 mod multi;
@@ -16,6 +17,7 @@ mod wait;
 
 use std::future::Future;
 
+pub use fair::{FairLock, FairLockOwner};
 pub use guard::Guard;
 pub use multi::MultiLock;
 pub use options::{LockOptions, SkewAction, SkewGuard};
