@@ -17,6 +17,9 @@
 //! * [`MultiLock`] — several keys, all or nothing.
 //! * [`Redlock`] — a majority of independent servers, with fencing across
 //!   the quorum.
+//! * [`ReadWriteLock`] — many readers or one writer, reentrant per owner,
+//!   downgrade, per-holder deadlines on the server clock, a waiting writer
+//!   holding new readers back.
 //! * [`FairLock`] — first come, first served, dead waiters skipped after
 //!   their timeout.
 //! * [`Wakeups`] — waiting by pub/sub instead of polling, for the kinds
@@ -49,8 +52,9 @@ pub mod retry;
 
 pub use error::{LockError, LostReason};
 pub use lock::{
-    DistributedLock, FairLock, FairLockOwner, Guard, Lock, LockOptions, MultiLock, Redlock,
-    ReentrantLock, ReentrantOwner, SkewAction, SkewGuard, Wakeups, fencing,
+    DistributedLock, FairLock, FairLockOwner, Guard, Lock, LockOptions, MultiLock, ReadLock,
+    ReadWriteLock, ReadWriteOwner, Redlock, ReentrantLock, ReentrantOwner, SkewAction, SkewGuard,
+    Wakeups, WriteLock, fencing,
 };
 pub use retry::RetryPolicy;
 

@@ -1,7 +1,8 @@
 //! The locks: single-instance ([`Lock`]), reentrant ([`ReentrantLock`]),
-//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), fair ([`FairLock`]),
-//! waiting by pub/sub ([`Wakeups`]), their shared [`Guard`], options, and
-//! the resource side of fencing ([`fencing`]).
+//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), read-write
+//! ([`ReadWriteLock`]), fair ([`FairLock`]), waiting by pub/sub
+//! ([`Wakeups`]), their shared [`Guard`], options, and the resource side
+//! of fencing ([`fencing`]).
 
 mod acquire;
 mod fair;
@@ -11,6 +12,7 @@ mod multi;
 mod options;
 mod redlock;
 mod reentrant;
+mod rwlock;
 mod scripts;
 mod single;
 mod wait;
@@ -23,6 +25,7 @@ pub use multi::MultiLock;
 pub use options::{LockOptions, SkewAction, SkewGuard};
 pub use redlock::Redlock;
 pub use reentrant::{ReentrantLock, ReentrantOwner};
+pub use rwlock::{ReadLock, ReadWriteLock, ReadWriteOwner, WriteLock};
 pub use single::Lock;
 pub use wait::Wakeups;
 
