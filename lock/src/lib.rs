@@ -20,6 +20,8 @@
 //! * [`ReadWriteLock`] — many readers or one writer, reentrant per owner,
 //!   downgrade, per-holder deadlines on the server clock, a waiting writer
 //!   holding new readers back.
+//! * [`ExpirableSemaphore`] — permits that are leases: an id with a
+//!   deadline, expiring if their holder dies.
 //! * [`FairLock`] — first come, first served, dead waiters skipped after
 //!   their timeout.
 //! * [`Wakeups`] — waiting by pub/sub instead of polling, for the kinds
@@ -52,9 +54,9 @@ pub mod retry;
 
 pub use error::{LockError, LostReason};
 pub use lock::{
-    DistributedLock, FairLock, FairLockOwner, Guard, Lock, LockOptions, MultiLock, ReadLock,
-    ReadWriteLock, ReadWriteOwner, Redlock, ReentrantLock, ReentrantOwner, SkewAction, SkewGuard,
-    Wakeups, WriteLock, fencing,
+    DistributedLock, ExpirableSemaphore, FairLock, FairLockOwner, Guard, Lock, LockOptions,
+    MultiLock, ReadLock, ReadWriteLock, ReadWriteOwner, Redlock, ReentrantLock, ReentrantOwner,
+    SkewAction, SkewGuard, Wakeups, WriteLock, fencing,
 };
 pub use retry::RetryPolicy;
 

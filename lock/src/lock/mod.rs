@@ -1,6 +1,7 @@
 //! The locks: single-instance ([`Lock`]), reentrant ([`ReentrantLock`]),
-//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), read-write
-//! ([`ReadWriteLock`]), fair ([`FairLock`]), waiting by pub/sub
+//! multi-key ([`MultiLock`]) and Redlock ([`Redlock`]), the Redisson family
+//! — read-write ([`ReadWriteLock`]), semaphore with expirable permits
+//! ([`ExpirableSemaphore`]), fair ([`FairLock`]) — and waiting by pub/sub
 //! ([`Wakeups`]), their shared [`Guard`], options, and the resource side
 //! of fencing ([`fencing`]).
 
@@ -14,6 +15,7 @@ mod redlock;
 mod reentrant;
 mod rwlock;
 mod scripts;
+mod semaphore;
 mod single;
 mod wait;
 
@@ -26,6 +28,7 @@ pub use options::{LockOptions, SkewAction, SkewGuard};
 pub use redlock::Redlock;
 pub use reentrant::{ReentrantLock, ReentrantOwner};
 pub use rwlock::{ReadLock, ReadWriteLock, ReadWriteOwner, WriteLock};
+pub use semaphore::ExpirableSemaphore;
 pub use single::Lock;
 pub use wait::Wakeups;
 
