@@ -295,7 +295,17 @@ impl<'a> Ctx<'a> {
         self.block = Some(BlockRequest {
             keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
             deadline,
+            args: None,
         });
+    }
+
+    /// [`Ctx::block`], to be run again as `args` rather than as sent
+    /// (XREAD's `$` replaced by the ID it stood for when it blocked).
+    pub fn block_as(&mut self, keys: &[&[u8]], deadline: Option<i64>, args: Vec<Bytes>) {
+        self.block(keys, deadline);
+        if let Some(request) = &mut self.block {
+            request.args = Some(args);
+        }
     }
 
     /// Records that `key` of the selected database was changed by this

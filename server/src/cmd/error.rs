@@ -243,6 +243,118 @@ fixed_errors! {
     WITHSCORES_WITH_BYLEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
     /// A WEIGHTS item that is not a number.
     WEIGHT_NOT_FLOAT = "ERR weight value is not a float";
+    // --- streams (append stream-family texts below this line) ---
+    /// A stream ID argument that does not parse.
+    INVALID_STREAM_ID = "ERR Invalid stream ID specified as stream command argument";
+    /// XADD of an ID not above the stream's last.
+    XADD_ID_TOO_SMALL = "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+    /// XADD of `0-0`.
+    XADD_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0";
+    /// XADD to a stream whose last ID is the largest there is.
+    STREAM_EXHAUSTED = "ERR The stream has exhausted the last possible ID, unable to add more items";
+    /// XADD whose ID cannot be made (sequence overflow) or whose entry is too big.
+    ELEMENTS_TOO_LARGE = "ERR Elements are too large to be stored";
+    /// XADD/XTRIM … MAXLEN below 0.
+    MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0.";
+    /// XADD/XTRIM … LIMIT below 0.
+    STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0.";
+    /// LIMIT with an exact trim.
+    LIMIT_WITHOUT_APPROX = "ERR syntax error, LIMIT cannot be used without the special ~ option";
+    /// Both MAXLEN and MINID.
+    MAXLEN_AND_MINID = "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+    /// LIMIT without MAXLEN or MINID.
+    LIMIT_WITHOUT_STRATEGY = "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+    /// XTRIM without MAXLEN or MINID.
+    XTRIM_WITHOUT_STRATEGY = "ERR syntax error, XTRIM must be called with a trimming strategy";
+    /// An exclusive start ID past the largest.
+    INVALID_START_ID = "ERR invalid start ID for the interval";
+    /// An exclusive end ID before `0-0`.
+    INVALID_END_ID = "ERR invalid end ID for the interval";
+    /// XSETID below the stream's last entry.
+    XSETID_BELOW_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item";
+    /// XSETID … ENTRIESADDED below the stream's length.
+    XSETID_ENTRIES_ADDED_SMALL = "ERR The entries_added specified in XSETID is smaller than the target stream length";
+    /// XSETID below its own MAXDELETEDID.
+    XSETID_BELOW_MAX_DELETED_ARG = "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+    /// XSETID below the stream's max-deleted-entry-id.
+    XSETID_BELOW_MAX_DELETED = "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id";
+    /// XSETID … ENTRIESADDED below 0.
+    ENTRIES_ADDED_NEGATIVE = "ERR entries_added must be positive";
+    /// XGROUP … ENTRIESREAD below -1.
+    ENTRIES_READ_NEGATIVE = "ERR value for ENTRIESREAD must be positive or -1";
+    /// XGROUP on a missing key without MKSTREAM.
+    XGROUP_NEEDS_KEY = "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.";
+    /// XGROUP CREATE of a group that exists.
+    BUSYGROUP = "BUSYGROUP Consumer Group name already exists";
+    /// XREAD … GROUP.
+    GROUP_IN_XREAD = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+    /// XREAD … NOACK.
+    NOACK_IN_XREAD = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+    /// XREADGROUP without GROUP.
+    XREADGROUP_NEEDS_GROUP = "ERR Missing GROUP option for XREADGROUP";
+    /// XREADGROUP … `$`.
+    DOLLAR_IN_XREADGROUP = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
+    /// XREAD … `>`.
+    GT_IN_XREAD = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+    /// A blocked XREADGROUP whose group went away.
+    NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists";
+    /// A millisecond timeout that is not an integer.
+    TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range";
+    /// A millisecond timeout too large to add to the clock.
+    TIMEOUT_OUT_OF_RANGE = "ERR timeout is out of range";
+    /// XCLAIM's min-idle-time is not an integer.
+    XCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XCLAIM";
+    /// XCLAIM … IDLE not an integer.
+    XCLAIM_IDLE = "ERR Invalid IDLE option argument for XCLAIM";
+    /// XCLAIM … TIME not an integer.
+    XCLAIM_TIME = "ERR Invalid TIME option argument for XCLAIM";
+    /// XCLAIM … RETRYCOUNT not an integer.
+    XCLAIM_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+    /// XAUTOCLAIM's min-idle-time is not an integer.
+    XAUTOCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+    /// XAUTOCLAIM … COUNT out of range.
+    XAUTOCLAIM_COUNT = "ERR COUNT must be > 0";
+}
+
+/// `ERR Unbalanced '<cmd>' list of streams: …` (XREAD's `$`, XREADGROUP's `>`).
+pub fn unbalanced_streams(cmd: &str, symbol: char) -> CmdError {
+    CmdError::owned(format!(
+        "ERR Unbalanced '{cmd}' list of streams: for each stream key an ID or '{symbol}' must be specified."
+    ))
+}
+
+/// `NOGROUP No such key '<key>' or consumer group '<group>'<tail>`, the
+/// key and group printed as C strings.
+pub fn nogroup_key_or_group(key: &[u8], group: &[u8], tail: &str) -> CmdError {
+    joined(&[
+        b"NOGROUP No such key '",
+        c_str(key),
+        b"' or consumer group '",
+        c_str(group),
+        b"'",
+        tail.as_bytes(),
+    ])
+}
+
+/// `NOGROUP No such consumer group '<group>' for key name '<key>'`.
+pub fn nogroup_for_key(group: &[u8], key: &[u8]) -> CmdError {
+    joined(&[
+        b"NOGROUP No such consumer group '",
+        c_str(group),
+        b"' for key name '",
+        c_str(key),
+        b"'",
+    ])
+}
+
+/// `ERR Unrecognized XCLAIM option '<opt>'`.
+pub fn xclaim_option(opt: &[u8]) -> CmdError {
+    joined(&[b"ERR Unrecognized XCLAIM option '", c_str(opt), b"'"])
+}
+
+/// `ERR <cmd> command is not allowed with BLOCK option from scripts`.
+pub fn block_in_script(cmd: &[u8]) -> CmdError {
+    joined(&[b"ERR ", c_str(cmd), b" command is not allowed with BLOCK option from scripts"])
 }
 
 /// EVALSHA of a script not in the cache.

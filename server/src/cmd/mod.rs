@@ -34,6 +34,7 @@ mod scripting;
 mod server;
 mod set;
 mod spec;
+mod stream;
 mod string;
 mod transaction;
 mod zset;

@@ -25,6 +25,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         hash::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        stream::COMMANDS,
     ]
     .into_iter()
     .flatten()

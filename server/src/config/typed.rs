@@ -36,6 +36,8 @@ pub(super) const HASH_MAX_LISTPACK_VALUE: usize = index_of("hash-max-listpack-va
 pub(super) const SET_MAX_INTSET_ENTRIES: usize = index_of("set-max-intset-entries");
 pub(super) const ZSET_MAX_LISTPACK_ENTRIES: usize = index_of("zset-max-listpack-entries");
 pub(super) const ZSET_MAX_LISTPACK_VALUE: usize = index_of("zset-max-listpack-value");
+pub(super) const STREAM_NODE_MAX_BYTES: usize = index_of("stream-node-max-bytes");
+pub(super) const STREAM_NODE_MAX_ENTRIES: usize = index_of("stream-node-max-entries");
 pub(super) const MAXMEMORY_POLICY: usize = index_of("maxmemory-policy");
 pub(super) const LFU_LOG_FACTOR: usize = index_of("lfu-log-factor");
 pub(super) const LFU_DECAY_TIME: usize = index_of("lfu-decay-time");
@@ -131,6 +133,18 @@ impl Config {
     /// `zset-max-listpack-value` (alias `zset-max-ziplist-value`), in bytes.
     pub fn zset_max_listpack_value(&self) -> i64 {
         self.num(ZSET_MAX_LISTPACK_VALUE)
+    }
+
+    /// `stream-node-max-bytes`: the listpack size at which a stream opens a
+    /// new node.
+    pub fn stream_node_max_bytes(&self) -> i64 {
+        self.num(STREAM_NODE_MAX_BYTES)
+    }
+
+    /// `stream-node-max-entries`: the entries at which a stream opens a new
+    /// node.
+    pub fn stream_node_max_entries(&self) -> i64 {
+        self.num(STREAM_NODE_MAX_ENTRIES)
     }
 
     /// `maxmemory-policy`, e.g. `"noeviction"` or `"allkeys-lru"`.

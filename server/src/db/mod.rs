@@ -15,6 +15,7 @@ pub mod blob;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod value;
 pub mod zset;
 

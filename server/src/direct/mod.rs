@@ -69,6 +69,7 @@ mod assert;
 mod error;
 mod read;
 mod show;
+mod stream;
 mod value;
 mod write;
 
@@ -77,6 +78,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use error::DirectError;
+pub use stream::{StreamEntry, StreamId};
 pub use value::{Entry, KeyType, Snapshot, Ttl, Value};
 
 use crate::cmd::Client;

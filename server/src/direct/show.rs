@@ -110,6 +110,12 @@ pub fn value(f: &mut Formatter<'_>, v: &Value, limit: usize) -> fmt::Result {
         Value::ZSet(items) => seq(f, ("{", "}"), items.iter(), limit, |f, (m, s)| {
             write!(f, "{}: {}", Text(m, limit), Score(*s))
         }),
+        Value::Stream(entries) => seq(f, ("[", "]"), entries.iter(), limit, |f, e| {
+            write!(f, "{}: ", e.id)?;
+            seq(f, ("{", "}"), e.fields.iter(), limit, |f, (k, v)| {
+                write!(f, "{}: {}", Text(k, limit), Text(v, limit))
+            })
+        }),
     }
 }
 

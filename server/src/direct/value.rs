@@ -14,6 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::show::{self, Quoted};
+use super::stream::{StreamEntry, StreamId};
 use crate::db;
 
 /// The type of a key, as `TYPE` names it.
@@ -41,6 +42,8 @@ pub enum KeyType {
     Set,
     /// A sorted set.
     ZSet,
+    /// A stream.
+    Stream,
 }
 
 impl KeyType {
@@ -52,6 +55,7 @@ impl KeyType {
             KeyType::Hash => "hash",
             KeyType::Set => "set",
             KeyType::ZSet => "zset",
+            KeyType::Stream => "stream",
         }
     }
 
@@ -63,6 +67,7 @@ impl KeyType {
             db::Value::Hash(_) => KeyType::Hash,
             db::Value::Set(_) => KeyType::Set,
             db::Value::ZSet(_) => KeyType::ZSet,
+            db::Value::Stream(_) => KeyType::Stream,
         }
     }
 }
@@ -149,6 +154,9 @@ pub enum Value {
     Set(BTreeSet<Bytes>),
     /// A sorted set's members and scores, lowest score first.
     ZSet(Vec<(Bytes, f64)>),
+    /// A stream's entries, oldest first: each ID with its field-value
+    /// pairs in the order they were added.
+    Stream(Vec<StreamEntry>),
 }
 
 /// Bytes from anything byte-like.
@@ -202,6 +210,7 @@ impl Value {
             Value::Hash(_) => KeyType::Hash,
             Value::Set(_) => KeyType::Set,
             Value::ZSet(_) => KeyType::ZSet,
+            Value::Stream(_) => KeyType::Stream,
         }
     }
 
@@ -225,6 +234,11 @@ impl Value {
             }
             db::Value::Set(s) => Value::Set(s.iter().map(bytes).collect()),
             db::Value::ZSet(z) => Value::ZSet(z.iter().map(|(m, s)| (bytes(m), s)).collect()),
+            db::Value::Stream(s) => Value::Stream(
+                s.range(StreamId::MIN, StreamId::MAX)
+                    .map(|(id, pairs)| StreamEntry::of(id, pairs))
+                    .collect(),
+            ),
         }
     }
 }
@@ -251,6 +265,7 @@ impl fmt::Debug for Value {
                 .debug_tuple("ZSet")
                 .field(&show::DebugZSet(items))
                 .finish(),
+            Value::Stream(entries) => f.debug_tuple("Stream").field(entries).finish(),
         }
     }
 }

@@ -38,6 +38,9 @@ pub struct BlockRequest {
     pub keys: Vec<Blob>,
     /// Absolute server-clock deadline in ms, `None` to wait forever.
     pub deadline: Option<i64>,
+    /// The command to run again when a key is ready, if not the one sent
+    /// (XREAD's `$` stands for the stream's last ID when it blocked).
+    pub args: Option<Vec<Bytes>>,
 }
 
 /// A client waiting in a blocking command.
@@ -99,8 +102,9 @@ impl Blocking {
         db: usize,
         resp: Resp,
         args: Vec<Bytes>,
-        request: BlockRequest,
+        mut request: BlockRequest,
     ) -> oneshot::Receiver<Vec<u8>> {
+        let args = request.args.take().unwrap_or(args);
         let (tx, rx) = oneshot::channel();
         let seq = self.next_seq;
         self.next_seq += 1;

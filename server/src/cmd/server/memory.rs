@@ -397,6 +397,7 @@ fn value_size(value: &Value, samples: usize, list_fill: i64) -> usize {
         Value::Hash(h) => ROBJ + hash_size(h, samples),
         Value::Set(s) => ROBJ + set_size(s, samples),
         Value::ZSet(z) => ROBJ + zset_size(z, samples),
+        Value::Stream(s) => ROBJ + s.memory_usage(samples, 4096),
     }
 }
 
