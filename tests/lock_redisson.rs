@@ -1285,3 +1285,68 @@ async fn a_lost_release_reply_gives_back_one_fair_hold_not_two() {
     outer.release().await.unwrap();
     assert_eq!(me.holds().await.unwrap(), 0);
 }
+
+// ---------------------------------------------------------------------
+// The pub/sub connection lost
+// ---------------------------------------------------------------------
+
+/// The pub/sub connection is killed while a waiter sleeps and the holder
+/// releases meanwhile: the connection is reopened, the channel subscribed
+/// again, and the waiter woken to try — long before the 30 s PTTL.
+async fn a_lost_pubsub_connection_is_reopened<B: Backend>(b: &B) {
+    let wakeups = b.wakeups().await;
+    let mut admin = b.conn().await;
+    let lock = ReentrantLock::with_options(b.conn().await, "reconnect", LockOptions::new())
+        .wake_on(&wakeups);
+    let holder = lock.owner().acquire().await.unwrap();
+    let waiter = spawn_waiter(&lock);
+    eventually("subscribed", || {
+        let mut admin = admin.clone();
+        async move {
+            let n: Vec<(String, i64)> = query(
+                &mut admin,
+                redis::cmd("PUBSUB")
+                    .arg("NUMSUB")
+                    .arg("{reconnect}:released"),
+            )
+            .await;
+            n[0].1 == 1
+        }
+    })
+    .await;
+    // The subscriber, by CLIENT LIST's `sub=` (redsim's CLIENT KILL TYPE
+    // pubsub does not tell subscribers apart yet).
+    let list: String = query(&mut admin, redis::cmd("CLIENT").arg("LIST")).await;
+    let subscriber: Vec<&str> = list
+        .lines()
+        .filter(|l| l.contains(" sub=1 "))
+        .filter_map(|l| l.strip_prefix("id=")?.split(' ').next())
+        .collect();
+    assert_eq!(subscriber.len(), 1, "{list}");
+    let killed: i64 = query(
+        &mut admin,
+        redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(subscriber[0]),
+    )
+    .await;
+    assert_eq!(killed, 1);
+    holder.release().await.unwrap(); // published to nobody, or to the old connection
+    let at = tokio::time::timeout(secs(10), waiter)
+        .await
+        .expect("woken")
+        .unwrap();
+    assert!(at < secs(10), "{at:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_pubsub_connection_is_reopened_on_redsim() {
+    a_lost_pubsub_connection_is_reopened(&redsim_tcp()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_pubsub_connection_is_reopened_on_real_redis() {
+    let Some(b) = real() else { return };
+    a_lost_pubsub_connection_is_reopened(&b).await;
+}
