@@ -3,17 +3,24 @@
 //! hundreds of seeds within the documented assumptions must give no
 //! violation at all; seeds that break one assumption on purpose must
 //! reproduce the breakage, and the violation rate is printed
-//! (`-- --nocapture`).
+//! (`-- --nocapture`). Both paths are simulated: fenced (the default) and
+//! plain (no fencing tokens, `SET NX PX`).
+//!
+//! A clean history proves nothing if nothing happened in it: every group
+//! must show, for each lock kind (a `Lock` on one server, a `Redlock` on
+//! three, on five), a minimum of seeds, acquisitions, acquisitions that
+//! had to wait for another holder, and injected faults.
 //!
 //! Replay one seed — print its history and report, and draw it:
 //!
 //! ```text
-//! REDSIM_SIM_SEED=42 [REDSIM_SIM_BREAK=restart|drift|jump|unpersisted] \
+//! REDSIM_SIM_SEED=42 [REDSIM_SIM_BREAK=restart|drift|jump|unpersisted] [REDSIM_SIM_PLAIN=1] \
 //!     [REDSIM_SIM_SVG=/tmp/seed42.svg] cargo test --test lock_sim replay -- --nocapture
 //! ```
 //!
 //! `REDSIM_SIM_SEEDS=n` runs n seeds per group instead of the defaults
-//! (300 within the assumptions, 40 per broken assumption).
+//! (300 within the assumptions on the fenced path, 100 on the plain one,
+//! 40 per broken assumption).
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -32,33 +39,80 @@ fn seed_count(default: u64) -> u64 {
 
 fn replay_hint(scenario: &Scenario) -> String {
     format!(
-        "REDSIM_SIM_SEED={} REDSIM_SIM_BREAK={} cargo test --test lock_sim replay -- --nocapture",
+        "REDSIM_SIM_SEED={} REDSIM_SIM_BREAK={}{} cargo test --test lock_sim replay -- --nocapture",
         scenario.seed,
-        scenario.breakage.name()
+        scenario.breakage.name(),
+        if scenario.fencing {
+            ""
+        } else {
+            " REDSIM_SIM_PLAIN=1"
+        }
     )
 }
 
+/// The fenced path or the plain one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Fenced,
+    Plain,
+}
+
+impl Path {
+    fn scenario(self, seed: u64, breakage: Breakage) -> Scenario {
+        match self {
+            Path::Fenced => Scenario::new(seed, breakage),
+            Path::Plain => Scenario::plain(seed, breakage),
+        }
+    }
+}
+
+/// What one lock kind did in a group of seeds.
+#[derive(Debug, Default, Clone, Copy)]
+struct KindTally {
+    seeds: u64,
+    overlap_seeds: u64,
+    fencing_seeds: u64,
+    holds: u64,
+    contended: u64,
+    faults: u64,
+}
+
+/// The lock kinds, by server count (1, 3, 5).
+const KINDS: [&str; 3] = [
+    "Lock (1 server)",
+    "Redlock (3 servers)",
+    "Redlock (5 servers)",
+];
+
 /// What a group of seeds did.
-#[derive(Default)]
 struct Tally {
+    path: Path,
     seeds: u64,
     overlap_seeds: Vec<u64>,
     fencing_seeds: Vec<u64>,
     stats: sim::check::Stats,
-    /// Per server count (1, 3, 5): seeds, seeds with an overlap, seeds
-    /// where fencing failed.
-    by_servers: [(u64, u64, u64); 3],
+    /// Per lock kind (see [`KINDS`]).
+    by_kind: [KindTally; 3],
     elapsed: Duration,
     /// Seeds with a violation, with their first violation.
     failures: Vec<(Scenario, String)>,
 }
 
 impl Tally {
-    fn run(breakage: Breakage, seeds: Range<u64>) -> Tally {
+    fn run(path: Path, breakage: Breakage, seeds: Range<u64>) -> Tally {
         let started = Instant::now();
-        let mut tally = Tally::default();
+        let mut tally = Tally {
+            path,
+            seeds: 0,
+            overlap_seeds: Vec::new(),
+            fencing_seeds: Vec::new(),
+            stats: sim::check::Stats::default(),
+            by_kind: [KindTally::default(); 3],
+            elapsed: Duration::ZERO,
+            failures: Vec::new(),
+        };
         for seed in seeds {
-            let scenario = Scenario::new(seed, breakage);
+            let scenario = path.scenario(seed, breakage);
             let (_, report) = sim::run_and_check(&scenario);
             tally.add(&scenario, &report);
         }
@@ -68,10 +122,13 @@ impl Tally {
 
     fn add(&mut self, scenario: &Scenario, report: &Report) {
         self.seeds += 1;
-        let by = &mut self.by_servers[scenario.servers / 2];
-        by.0 += 1;
-        by.1 += u64::from(!report.mutual_exclusion_held());
-        by.2 += u64::from(!report.fencing_held());
+        let by = &mut self.by_kind[scenario.servers / 2];
+        by.seeds += 1;
+        by.overlap_seeds += u64::from(!report.mutual_exclusion_held());
+        by.fencing_seeds += u64::from(!report.fencing_held());
+        by.holds += report.stats.holds as u64;
+        by.contended += report.stats.contended as u64;
+        by.faults += report.stats.faults as u64;
         if !report.mutual_exclusion_held() {
             self.overlap_seeds.push(scenario.seed);
         }
@@ -84,6 +141,7 @@ impl Tally {
         let s = &mut self.stats;
         let r = &report.stats;
         s.holds += r.holds;
+        s.contended += r.contended;
         s.acquire_failures += r.acquire_failures;
         s.accepted += r.accepted;
         s.rejected += r.rejected;
@@ -100,45 +158,95 @@ impl Tally {
             Some(seed) => format!(" (first: seed {seed})"),
             None => String::new(),
         };
+        let fencing = match self.path {
+            Path::Fenced => format!(
+                "fencing held in {}/{} seeds{} [",
+                self.seeds - self.fencing_seeds.len() as u64,
+                self.seeds,
+                first(&self.fencing_seeds),
+            ),
+            Path::Plain => "no fencing tokens, no writes (plain path) [".to_string(),
+        };
+        let writes = match self.path {
+            Path::Fenced => format!(
+                "; writes: {} accepted, {} rejected; late writes (holder past its validity): \
+                 {} rejected, {} accepted before any newer holder wrote; valid holders refused: \
+                 {}; token regressions: {}",
+                s.accepted,
+                s.rejected,
+                s.late_rejected,
+                s.late_accepted,
+                s.valid_rejected,
+                s.token_regressions,
+            ),
+            Path::Plain => String::new(),
+        };
         format!(
-            "{}: {}/{} seeds violate mutual exclusion{}; fencing held in {}/{} seeds{} \
-             [{} acquisitions, {} faults; writes: {} accepted, {} rejected; late writes \
-             (holder past its validity): {} rejected, {} accepted before any newer holder wrote; \
-             valid holders refused: {}; token regressions: {}; {:.1?}]\n  by lock: {}",
+            "{}: {}/{} seeds violate mutual exclusion{}; {fencing}{} acquisitions ({} contended), \
+             {} faults{writes}; {:.1?}]\n  by lock: {}",
             breakage.describe(),
             self.overlap_seeds.len(),
             self.seeds,
             first(&self.overlap_seeds),
-            self.seeds - self.fencing_seeds.len() as u64,
-            self.seeds,
-            first(&self.fencing_seeds),
             s.holds,
+            s.contended,
             s.faults,
-            s.accepted,
-            s.rejected,
-            s.late_rejected,
-            s.late_accepted,
-            s.valid_rejected,
-            s.token_regressions,
             self.elapsed,
             self.by_lock()
         )
     }
 
-    /// `Lock (1 server): 3/20 overlap, 2/20 fencing; Redlock (3 servers): …`
+    /// `Lock (1 server): 3/20 overlap, 2/20 fencing broken (410
+    /// acquisitions, 96 contended, 150 faults); Redlock (3 servers): …`
     fn by_lock(&self) -> String {
         let mut parts = Vec::new();
-        for (i, (seeds, overlap, fencing)) in self.by_servers.iter().enumerate() {
-            let kind = if i == 0 {
-                "Lock (1 server)".to_string()
-            } else {
-                format!("Redlock ({} servers)", 2 * i + 1)
-            };
+        for (kind, k) in KINDS.iter().zip(&self.by_kind) {
             parts.push(format!(
-                "{kind}: {overlap}/{seeds} overlap, {fencing}/{seeds} fencing broken"
+                "{kind}: {}/{} overlap, {}/{} fencing broken ({} acquisitions, {} contended, {} faults)",
+                k.overlap_seeds,
+                k.seeds,
+                k.fencing_seeds,
+                k.seeds,
+                k.holds,
+                k.contended,
+                k.faults
             ));
         }
         parts.join("; ")
+    }
+
+    /// Panics unless every lock kind was exercised: a share of the seeds,
+    /// and per seed of it, on average, at least `holds` acquisitions,
+    /// `contended` of them waiting for another holder, and `faults`
+    /// injected faults. (A run in which nothing happened is clean.)
+    fn assert_exercised(&self, group: &str, holds: f64, contended: f64, faults: f64) {
+        for (kind, k) in KINDS.iter().zip(&self.by_kind) {
+            let at_least = |per_seed: f64| (per_seed * k.seeds as f64) as u64;
+            assert!(
+                k.seeds >= self.seeds / 6,
+                "{group}: {kind} ran in {} of {} seeds",
+                k.seeds,
+                self.seeds
+            );
+            assert!(
+                k.holds >= at_least(holds).max(1),
+                "{group}: {kind}: {} acquisitions in {} seeds",
+                k.holds,
+                k.seeds
+            );
+            assert!(
+                k.contended >= at_least(contended).max(1),
+                "{group}: {kind}: {} contended acquisitions in {} seeds",
+                k.contended,
+                k.seeds
+            );
+            assert!(
+                k.faults >= at_least(faults).max(1),
+                "{group}: {kind}: {} faults in {} seeds",
+                k.faults,
+                k.seeds
+            );
+        }
     }
 
     /// Panics listing the failing seeds and how to replay them.
@@ -162,35 +270,84 @@ impl Tally {
     }
 }
 
-fn within_the_assumptions(seeds: Range<u64>) {
-    let tally = Tally::run(Breakage::None, seeds.clone());
-    println!("seeds {seeds:?}: {}", tally.summary(Breakage::None));
-    tally.assert_clean();
-    // The runs did exercise what fencing is for.
-    assert!(
-        tally.stats.late_rejected > 0,
-        "no late write was ever refused"
+/// The minimum exercise per seed of each lock kind, on average, that
+/// every group must show: acquisitions, contended ones, injected faults.
+/// (Measured over the default seeds: about 23, 17 and 9 per seed within
+/// the assumptions, on both paths; the broken groups are alike, the
+/// fewest 8.7 faults per seed of Redlock on three servers with drift.)
+const HOLDS: f64 = 12.0;
+const CONTENDED: f64 = 8.0;
+const FAULTS: f64 = 5.0;
+
+fn within_the_assumptions(path: Path, seeds: Range<u64>) {
+    let tally = Tally::run(path, Breakage::None, seeds.clone());
+    println!(
+        "{path:?} path, seeds {seeds:?}: {}",
+        tally.summary(Breakage::None)
     );
-    assert_eq!(tally.stats.token_regressions, 0);
+    tally.assert_clean();
+    tally.assert_exercised(
+        &format!("{path:?}, within the assumptions"),
+        HOLDS,
+        CONTENDED,
+        FAULTS,
+    );
+    match path {
+        Path::Fenced => {
+            // The runs did exercise what fencing is for.
+            assert!(
+                tally.stats.late_rejected > 0,
+                "no late write was ever refused"
+            );
+            assert_eq!(tally.stats.token_regressions, 0);
+        }
+        Path::Plain => {
+            assert_eq!(tally.stats.accepted + tally.stats.rejected, 0);
+        }
+    }
 }
 
 // Two halves, so that the test harness runs them on both cores.
 #[test]
 fn within_the_assumptions_no_seed_violates_anything_first_half() {
     let n = seed_count(300);
-    within_the_assumptions(0..n / 2);
+    within_the_assumptions(Path::Fenced, 0..n / 2);
 }
 
 #[test]
 fn within_the_assumptions_no_seed_violates_anything_second_half() {
     let n = seed_count(300);
-    within_the_assumptions(n / 2..n);
+    within_the_assumptions(Path::Fenced, n / 2..n);
+}
+
+#[test]
+fn within_the_assumptions_no_seed_of_the_plain_path_violates_mutual_exclusion() {
+    within_the_assumptions(Path::Plain, 0..seed_count(100));
+}
+
+fn broken_on(path: Path, breakage: Breakage) -> Tally {
+    let tally = Tally::run(path, breakage, 0..seed_count(40));
+    println!("{path:?} path: {}", tally.summary(breakage));
+    tally.assert_exercised(
+        &format!("{path:?}, {}", breakage.describe()),
+        HOLDS,
+        CONTENDED,
+        FAULTS,
+    );
+    tally
 }
 
 fn broken(breakage: Breakage) -> Tally {
-    let tally = Tally::run(breakage, 0..seed_count(40));
-    println!("{}", tally.summary(breakage));
-    tally
+    broken_on(Path::Fenced, breakage)
+}
+
+#[test]
+fn restarting_without_delay_breaks_mutual_exclusion_on_the_plain_path_too() {
+    let tally = broken_on(Path::Plain, Breakage::RestartWithoutDelay);
+    assert!(
+        !tally.overlap_seeds.is_empty(),
+        "the breakage was not reproduced"
+    );
 }
 
 #[test]
@@ -238,10 +395,14 @@ fn delayed_restarts_without_persistence_keep_mutual_exclusion_but_break_fencing(
 
 #[test]
 fn the_same_seed_gives_the_same_history_twice() {
-    for breakage in [Breakage::None, Breakage::RestartWithoutDelay] {
+    for (path, breakage) in [
+        (Path::Fenced, Breakage::None),
+        (Path::Fenced, Breakage::RestartWithoutDelay),
+        (Path::Plain, Breakage::None),
+    ] {
         for seed in [3, 17, 99] {
-            let scenario = Scenario::new(seed, breakage);
-            assert_eq!(scenario, Scenario::new(seed, breakage));
+            let scenario = path.scenario(seed, breakage);
+            assert_eq!(scenario, path.scenario(seed, breakage));
             let first = sim::run(&scenario);
             let second = sim::run(&scenario);
             assert!(first.events.len() > 20, "{first}");
@@ -250,8 +411,9 @@ fn the_same_seed_gives_the_same_history_twice() {
     }
 }
 
-/// Runs `REDSIM_SIM_SEED` (with `REDSIM_SIM_BREAK`), prints its history
-/// and report, and writes its timeline to `REDSIM_SIM_SVG` if set.
+/// Runs `REDSIM_SIM_SEED` (with `REDSIM_SIM_BREAK`, on the plain path
+/// with `REDSIM_SIM_PLAIN=1`), prints its history and report, and writes
+/// its timeline to `REDSIM_SIM_SVG` if set.
 #[test]
 fn replay() {
     let Some(seed) = sim::seed_from_env() else {
@@ -266,7 +428,11 @@ fn replay() {
         }),
         Err(_) => Breakage::None,
     };
-    let scenario = Scenario::new(seed, breakage);
+    let path = match std::env::var("REDSIM_SIM_PLAIN").as_deref() {
+        Ok("1") => Path::Plain,
+        _ => Path::Fenced,
+    };
+    let scenario = path.scenario(seed, breakage);
     let (history, report) = sim::run_and_check(&scenario);
     println!(
         "{}\n{scenario:?}\n\n{history}\n{report}",

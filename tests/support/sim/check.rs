@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use super::history::{EventKind, History, Hold, Ms};
+use super::history::{EventKind, Fault, History, Hold, Ms};
 
 /// What a broken promise is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -74,6 +74,10 @@ impl fmt::Display for Violation {
 pub struct Stats {
     /// Successful acquisitions.
     pub holds: usize,
+    /// Acquisitions that had to wait for another client: another
+    /// client's claim was in force at some point between the acquire
+    /// call and its success.
+    pub contended: usize,
     /// Failed acquire calls.
     pub acquire_failures: usize,
     /// Writes the resource accepted.
@@ -91,7 +95,9 @@ pub struct Stats {
     pub valid_rejected: usize,
     /// Acquisitions whose token was not above every earlier one's.
     pub token_regressions: usize,
-    /// Faults injected (pauses included).
+    /// Faults injected during the run (pauses included; the servers'
+    /// starting clock rates, recorded as drift events, are the scenario's
+    /// setting, not injections).
     pub faults: usize,
 }
 
@@ -230,6 +236,17 @@ pub fn check(history: &History) -> Report {
         }
     }
 
+    // Contended acquisitions: another client held a claim while this one
+    // was being acquired.
+    for e in &history.events {
+        if let EventKind::Acquired { hold, started, .. } = &e.kind {
+            let waited = claims
+                .iter()
+                .any(|c| c.hold.client != hold.client && c.from < e.at && c.until > *started);
+            report.stats.contended += usize::from(waited);
+        }
+    }
+
     // Tokens in acquisition order (a statistic: the resource decides).
     let mut highest_issued: Option<u64> = None;
     for c in &claims {
@@ -316,6 +333,7 @@ pub fn check(history: &History) -> Report {
             }
             EventKind::Acquired { .. } => report.stats.holds += 1,
             EventKind::AcquireFailed { .. } => report.stats.acquire_failures += 1,
+            EventKind::Fault(Fault::Drift { .. }) => {}
             EventKind::Fault(_) => report.stats.faults += 1,
             _ => {}
         }

@@ -1,5 +1,5 @@
 //! One simulated client: acquire, work, check, perhaps pause, write with
-//! the fencing token, release — recording each step.
+//! the fencing token (on the fenced path), release — recording each step.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,12 +79,12 @@ pub(super) async fn client_loop(mut cx: ClientCtx) {
             nth,
         };
         nth += 1;
-        let fence = guard.fencing_token().expect("fencing is on");
+        let fence = guard.fencing_token();
         let mut seen_until = guard.valid_until();
         rec.now(EventKind::Acquired {
             hold,
             started: rec.since(started),
-            fence: Some(fence),
+            fence,
             valid_until: rec.since(seen_until),
         });
         let lost = guard.lost();
@@ -121,14 +121,18 @@ pub(super) async fn client_loop(mut cx: ClientCtx) {
                 sleep(length).await;
                 observe(&guard, &mut seen_until);
             }
-            let valid = guard.is_valid();
-            let accepted = cx.gate.admit(fence).is_ok();
-            rec.now(EventKind::Write {
-                hold,
-                fence,
-                accepted,
-                valid,
-            });
+            // Without a token (the plain path) there is nothing to fence
+            // the resource with: no write, only the claim is checked.
+            if let Some(fence) = fence {
+                let valid = guard.is_valid();
+                let accepted = cx.gate.admit(fence).is_ok();
+                rec.now(EventKind::Write {
+                    hold,
+                    fence,
+                    accepted,
+                    valid,
+                });
+            }
         } else {
             rec.now(EventKind::NoticedInvalid { hold });
         }

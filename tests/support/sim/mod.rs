@@ -5,14 +5,18 @@
 //!
 //! A [`Scenario`] — drawn entirely from one `u64` seed — has K clients
 //! (2–5) and N servers (1, 3 or 5). With one server the clients use a
-//! [`Lock`]; with more, a [`Redlock`] over all of them. Every lock asks for
-//! a fencing token, and the protected resource is a [`FenceGate`]: it
-//! accepts a write only with a token at least the highest it has accepted.
+//! [`Lock`]; with more, a [`Redlock`] over all of them. On the fenced path
+//! ([`Scenario::new`]) every lock asks for a fencing token, and the
+//! protected resource is a [`FenceGate`]: it accepts a write only with a
+//! token at least the highest it has accepted. The plain path
+//! ([`Scenario::plain`]: the same draws, no tokens — `SET NX PX`, and an
+//! EXTEND after a lost reply) has nothing to fence with: its clients skip
+//! the write and only mutual exclusion is checked.
 //!
 //! Each client loops: `acquire` → work for a random time → check
 //! `is_valid()` (skip the write if not) → perhaps stop for a while (a GC
 //! pause: the task just sleeps, holding the guard) → write to the resource
-//! with its token → `release` → think. Beside the clients, a fault
+//! with its token (fenced path) → `release` → think. Beside the clients, a fault
 //! schedule injects, at random times: partitions of one client from some
 //! servers, server restarts, lost replies (the command runs, the reply is
 //! dropped) and delayed replies to one client, and clock steps backwards.

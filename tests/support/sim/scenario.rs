@@ -100,6 +100,12 @@ pub struct Scenario {
     pub drift_factor: f64,
     /// Whether guards renew themselves.
     pub auto_renew: bool,
+    /// Whether the locks issue fencing tokens (the fenced path: a script
+    /// acquires and counts) or not (the plain path: `SET NX PX`, and an
+    /// EXTEND after a lost reply). Without tokens there is nothing to
+    /// fence the resource with: the clients skip the write, and only
+    /// mutual exclusion is checked.
+    pub fencing: bool,
     /// Each server's clock: offset from the base in ms (positive: ahead)
     /// and rate.
     pub clocks: Vec<(i64, f64)>,
@@ -112,8 +118,18 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// The scenario of `seed` with `breakage`.
+    /// The scenario of `seed` with `breakage`, on the fenced path.
     pub fn new(seed: u64, breakage: Breakage) -> Scenario {
+        Scenario::drawn(seed, breakage, true)
+    }
+
+    /// The same scenario on the plain (unfenced) path: the same draws,
+    /// locks without fencing tokens.
+    pub fn plain(seed: u64, breakage: Breakage) -> Scenario {
+        Scenario::drawn(seed, breakage, false)
+    }
+
+    fn drawn(seed: u64, breakage: Breakage, fencing: bool) -> Scenario {
         let mut rng = Rng::with_seed(seed);
         let clients = rng.usize(2..=5);
         let servers = [1, 3, 5][rng.usize(0..3)];
@@ -164,6 +180,7 @@ impl Scenario {
             ttl,
             drift_factor,
             auto_renew,
+            fencing,
             clocks,
             faults,
             fault_gap,
@@ -176,7 +193,7 @@ impl Scenario {
         let options = LockOptions::new()
             .ttl(self.ttl)
             .drift_factor(self.drift_factor)
-            .fencing(true)
+            .fencing(self.fencing)
             .op_timeout(self.ttl / 20)
             .release_timeout(self.ttl / 10)
             .acquire_timeout(self.ttl * 2)
@@ -198,8 +215,9 @@ pub fn label(scenario: &Scenario) -> String {
     } else {
         format!("Redlock on {} servers", scenario.servers)
     };
+    let path = if scenario.fencing { "fenced" } else { "plain" };
     format!(
-        "seed {} ({}; {} clients, {lock}, ttl {:?}, drift factor {}, auto-renew {})",
+        "seed {} ({}; {} clients, {lock} ({path}), ttl {:?}, drift factor {}, auto-renew {})",
         scenario.seed,
         scenario.breakage.describe(),
         scenario.clients,
