@@ -55,6 +55,8 @@ pub(crate) fn channel(name: &str) -> String {
 /// connection that buffers its pushes instead of waking anyone, such as
 /// redsim's in-process `LocalConnection` ([`Wakeups::polling`]).
 ///
+/// Open it on the server the locks use (messages published on one server
+/// reach only its subscribers; a cluster broadcasts them to every node).
 /// Without one, locks poll with their [`RetryPolicy`](crate::RetryPolicy),
 /// as they also do for the rest of an acquire whose subscription failed.
 ///
