@@ -339,3 +339,426 @@ fn empty_streams_stay_and_report_their_counters() {
         "XREVRANGE s + -",
     ]);
 }
+
+/// `reply` with what two servers' clocks make differ masked: integers of
+/// 13 digits or more (Unix-ms times: delivery and seen times) become `:T`,
+/// XINFO CONSUMERS's idle becomes `:I`, and the idle field of XPENDING's
+/// rows (`[id, consumer, idle, count]`) becomes `:I`.
+fn masked(reply: &[u8], resp3: bool) -> Vec<u8> {
+    if let Some((header, items)) = support::split_aggregate(reply, resp3) {
+        let is_int = |i: &Vec<u8>| i.first() == Some(&b':');
+        let is_bulk = |i: &Vec<u8>| i.first() == Some(&b'$');
+        let pending_row = items.len() == 4
+            && is_bulk(&items[0])
+            && is_bulk(&items[1])
+            && is_int(&items[2])
+            && is_int(&items[3]);
+        let mut out = header;
+        let mut after_idle = false;
+        for (n, item) in items.iter().enumerate() {
+            if (pending_row && n == 2) || after_idle {
+                out.extend_from_slice(b":I\r\n");
+            } else {
+                out.extend_from_slice(&masked(item, resp3));
+            }
+            after_idle = item.as_slice() == b"$4\r\nidle\r\n";
+        }
+        return out;
+    }
+    if reply.first() == Some(&b':')
+        && reply.len() >= 16
+        && reply[1..reply.len() - 2].iter().all(u8::is_ascii_digit)
+    {
+        return b":T\r\n".to_vec();
+    }
+    reply.to_vec()
+}
+
+/// Sends `line` to both and compares the [`masked`] replies.
+#[track_caller]
+fn run_masked(p: &mut Parity, line: &str) {
+    let (sim, real) = p.both(line);
+    let resp3 = true;
+    assert!(
+        masked(&sim, resp3) == masked(&real, resp3),
+        "replies differ (times masked)\n  command: {line}\n  redsim:  {}\n  redis:   {}\n",
+        show(&sim),
+        show(&real)
+    );
+}
+
+#[test]
+fn xgroup_subcommands_create_set_and_destroy_groups() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XGROUP CREATE s g $",
+        "XGROUP CREATE s g $ MKSTREAM",
+        "XGROUP CREATE s g $",
+        "XGROUP CREATE s g2 0 MKSTREAM",
+        "XGROUP CREATE s g3 5-5 ENTRIESREAD 3",
+        "XGROUP CREATE s g4 1 ENTRIESREAD -1",
+        "XGROUP CREATE s g5 1 ENTRIESREAD -2",
+        "XGROUP CREATE s g5 1 ENTRIESREAD x",
+        "XGROUP CREATE s g5 1 ENTRIESREAD",
+        "XGROUP CREATE s g5 1 FOO",
+        "XGROUP CREATE s g5 1 MKSTREAM MKSTREAM MKSTREAM MKSTREAM",
+        "XGROUP CREATE s g6 x",
+        "XGROUP CREATE s g6 +",
+        "XGROUP CREATE s g6 -",
+        "XGROUP CREATE nosuch g $",
+        "XGROUP CREATE nosuch g x",
+        "XGROUP CREATE nosuch g x MKSTREAM",
+        "EXISTS nosuch",
+        "XINFO GROUPS s",
+        "XADD s 1-0 a 1",
+        "XADD s 2-0 b 2",
+        "XGROUP CREATE s g7 $",
+        "XINFO GROUPS s",
+        "XGROUP SETID s g 1-0",
+        "XGROUP SETID s g $",
+        "XGROUP SETID s g - ",
+        "XGROUP SETID s g +",
+        "XGROUP SETID s g 1 ENTRIESREAD 1",
+        "XGROUP SETID s g 1 ENTRIESREAD -3",
+        "XGROUP SETID s g 1 FOO 1",
+        "XGROUP SETID s g 1 ENTRIESREAD",
+        "XGROUP SETID s g x",
+        "XGROUP SETID s nosuch 1",
+        "XGROUP SETID nosuch g 1",
+        "XINFO GROUPS s",
+        "XGROUP CREATECONSUMER s g alice",
+        "XGROUP CREATECONSUMER s g alice",
+        "XGROUP CREATECONSUMER s nosuch alice",
+        "XGROUP CREATECONSUMER nosuch g alice",
+        "XGROUP DELCONSUMER s g bob",
+        "XGROUP DELCONSUMER s g alice",
+        "XGROUP DELCONSUMER s nosuch alice",
+        "XGROUP DESTROY s g7",
+        "XGROUP DESTROY s g7",
+        "XGROUP DESTROY nosuch g",
+        "XGROUP DESTROY s",
+        "XGROUP DESTROY s g a",
+        "XGROUP CREATE s",
+        "XGROUP CREATE s g",
+        "XGROUP CREATE s g $ MKSTREAM ENTRIESREAD 1 MKSTREAM",
+        "XGROUP CREATECONSUMER s g",
+        "XGROUP FOO s g",
+        "XGROUP",
+        "XGROUP HELP",
+        "XGROUP HELP x",
+        "XGROUP help",
+        "SET str x",
+        "XGROUP CREATE str g $",
+        "XGROUP CREATE str g $ MKSTREAM",
+        "XGROUP DESTROY str g",
+        "XINFO GROUPS s",
+    ]);
+}
+
+#[test]
+fn xreadgroup_delivers_new_entries_then_history_and_xack_clears_it() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XADD s 1-0 a 1",
+        "XADD s 2-0 b 2",
+        "XADD s 3-0 c 3",
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g alice COUNT 1 STREAMS s >",
+        "XREADGROUP GROUP g bob STREAMS s >",
+        "XREADGROUP GROUP g bob STREAMS s >",
+        "XREADGROUP GROUP g alice STREAMS s 0",
+        "XREADGROUP GROUP g bob STREAMS s 0",
+        "XREADGROUP GROUP g bob COUNT 1 STREAMS s 2-0",
+        "XREADGROUP GROUP g carol STREAMS s 0",
+        "XPENDING s g",
+        "XACK s g 1-0 9-0 2-0",
+        "XACK s g 1-0",
+        "XACK s g x",
+        "XACK s g 3-0 x",
+        "XACK s nosuch 3-0",
+        "XACK nosuch g x",
+        "XPENDING s g",
+        "XDEL s 3-0",
+        "XREADGROUP GROUP g bob STREAMS s 0",
+        "XADD s 4-0 d 4",
+        "XREADGROUP GROUP g alice NOACK STREAMS s >",
+        "XPENDING s g",
+        "XGROUP SETID s g 0",
+        "XREADGROUP GROUP g alice STREAMS s >",
+        "XPENDING s g",
+        "XINFO GROUPS s",
+        "XGROUP DELCONSUMER s g bob",
+        "XPENDING s g",
+        "XINFO GROUPS s",
+    ]);
+    run_masked(&mut p, "XINFO CONSUMERS s g");
+    run_masked(&mut p, "XINFO STREAM s FULL");
+}
+
+#[test]
+fn xread_and_xreadgroup_reject_bad_arguments_in_redis_order() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XADD s 1-0 a 1",
+        "XGROUP CREATE s g 0",
+        "SET str x",
+        "XREAD STREAMS s",
+        "XREAD STREAMS s s2 0",
+        "XREAD COUNT x STREAMS s 0",
+        "XREAD COUNT -5 STREAMS s 0",
+        "XREAD BLOCK x STREAMS s 0",
+        "XREAD BLOCK -1 STREAMS s 0",
+        "XREAD BLOCK 1.5 STREAMS s 0",
+        "XREAD FOO STREAMS s 0",
+        "XREAD COUNT 1",
+        "XREAD GROUP g c STREAMS s 0",
+        "XREAD NOACK STREAMS s 0",
+        "XREAD STREAMS s >",
+        "XREAD STREAMS s +",
+        "XREAD STREAMS s -",
+        "XREAD STREAMS s x",
+        "XREAD STREAMS str 0",
+        "XREAD STREAMS s str 0 0",
+        "XREAD STREAMS nosuch s 0 0",
+        "XREAD STREAMS nosuch $",
+        "XREAD STREAMS s $",
+        "XREAD STREAMS s 0-0 s 0",
+        "XREAD COUNT 1 COUNT 5 STREAMS s 0",
+        "XREADGROUP STREAMS s >",
+        "XREADGROUP COUNT 1 STREAMS s >",
+        "XREADGROUP GROUP g c STREAMS s",
+        "XREADGROUP GROUP g c STREAMS s s >",
+        "XREADGROUP GROUP g c STREAMS s $",
+        "XREADGROUP GROUP nosuch c STREAMS s >",
+        "XREADGROUP GROUP g c STREAMS nosuch >",
+        "XREADGROUP GROUP g c STREAMS str >",
+        "XREADGROUP GROUP g c STREAMS s x",
+        "XREADGROUP GROUP g c STREAMS s +",
+        "XREADGROUP GROUP g c NOACK NOACK STREAMS s >",
+        "XREADGROUP GROUP g",
+        "XREADGROUP GROUP g c FOO STREAMS s >",
+        "XREADGROUP GROUP g c BLOCK -1 STREAMS s >",
+        "XREADGROUP GROUP g c STREAMS s nosuch > >",
+        "XREADGROUP GROUP g c STREAMS nosuch s > >",
+        "XREAD STREAMS s s 0 0",
+        "XREAD STREAMS s nosuch 0 0",
+    ]);
+    p.pair.resp3();
+    p.run_all(&[
+        "XREAD STREAMS s nosuch 0 0",
+        "XREAD STREAMS s s 0 0",
+        "XREAD STREAMS s $",
+        "XREADGROUP GROUP g d STREAMS s >",
+        "XREADGROUP GROUP g d STREAMS s >",
+        "XREADGROUP GROUP g d STREAMS s 0",
+    ]);
+}
+
+#[test]
+fn xpending_summarises_and_lists_pending_entries() {
+    let mut p = parity!();
+    fill(&mut p, "s", 6, "v");
+    p.run_all(&[
+        "XGROUP CREATE s g 0",
+        "XPENDING s g",
+        "XPENDING s g - + 10",
+        "XREADGROUP GROUP g alice COUNT 2 STREAMS s >",
+        "XREADGROUP GROUP g bob COUNT 3 STREAMS s >",
+        "XGROUP CREATECONSUMER s g zed",
+        "XPENDING s g",
+        "XPENDING nosuch g",
+        "XPENDING s nosuch",
+        "XPENDING s g - +",
+        "XPENDING s g - + 10 alice bob",
+        "XPENDING s g - + x",
+        "XPENDING s g x + 10",
+        "XPENDING s g - x 10",
+        "XPENDING s g IDLE x - + 10",
+        "XPENDING s g IDLE 10 - +",
+        "XPENDING s g (18446744073709551615-18446744073709551615 + 10",
+        "XPENDING s g - (0-0 10",
+        "XPENDING nosuch g - + 10",
+        "XPENDING nosuch g - + x",
+        "XPENDING s g - + 0",
+        "XPENDING s g - + -3",
+        "XPENDING s g 4 2 10",
+        "XPENDING s g - + 10 nobody",
+        "XPENDING s g IDLE 99999999999 - + 10",
+        "SET str x",
+        "XPENDING str g",
+        "XPENDING str g - + x",
+    ]);
+    for line in [
+        "XPENDING s g - + 10",
+        "XPENDING s g - + 2",
+        "XPENDING s g (1-0 (5-0 10",
+        "XPENDING s g - + 10 bob",
+        "XPENDING s g 2 + 2 bob",
+        "XPENDING s g IDLE 0 - + 10",
+    ] {
+        run_masked(&mut p, line);
+    }
+    p.pair.resp3();
+    p.run_all(&[
+        "XPENDING s g",
+        "XPENDING s g2",
+        "XPENDING s g - + 10 nobody",
+    ]);
+    p.run_all(&["XGROUP CREATE s g2 $", "XPENDING s g2"]);
+}
+
+#[test]
+fn xclaim_moves_entries_with_every_option() {
+    let mut p = parity!();
+    fill(&mut p, "s", 6, "v");
+    p.run_all(&[
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g alice STREAMS s >",
+        "XCLAIM s g bob 0 1-0",
+        "XCLAIM s g bob 0 1-0 JUSTID",
+        "XCLAIM s g bob 0 2-0 RETRYCOUNT 7",
+        "XCLAIM s g bob 0 3-0 RETRYCOUNT 7 JUSTID",
+        "XCLAIM s g bob 0 9-0 FORCE",
+        "XCLAIM s g bob 99999999 4-0",
+        "XCLAIM s g bob -5 4-0 TIME 1",
+        "XCLAIM s g carol 1000 4-0",
+        "XCLAIM s g carol 0 5-0 IDLE 99999999999",
+        "XCLAIM s g dave 1000 5-0",
+        "XCLAIM s g bob 0 1-0 2-0 x",
+        "XCLAIM s g bob 0 1-0 IDLE",
+        "XCLAIM s g bob 0 1-0 IDLE x",
+        "XCLAIM s g bob 0 1-0 TIME x",
+        "XCLAIM s g bob 0 1-0 RETRYCOUNT x",
+        "XCLAIM s g bob 0 1-0 LASTID x",
+        "XCLAIM s g bob x 1-0",
+        "XCLAIM s g bob 0 x",
+        "XCLAIM s nosuch bob 0 1-0",
+        "XCLAIM nosuch g bob 0 1-0",
+        "XCLAIM nosuch g bob x 1-0",
+        "XCLAIM s g bob 0 1-0 LASTID 50-0 JUSTID",
+        "XINFO GROUPS s",
+        "XDEL s 6-0",
+        "XCLAIM s g bob 0 6-0",
+        "XPENDING s g",
+        "XGROUP SETID s g 0",
+        "XREADGROUP GROUP g erin COUNT 1 STREAMS s >",
+        "XCLAIM s g frank 0 1-0 FORCE JUSTID",
+        "XACK s g 2-0",
+        "XCLAIM s g frank 0 2-0 FORCE",
+        "XCLAIM s g frank 0 2-0 FORCE JUSTID",
+        "XCLAIM s g frank 0 3-0 FORCE RETRYCOUNT 0 JUSTID",
+        "XPENDING s g",
+        "SET str x",
+        "XCLAIM str g bob 0 1-0",
+    ]);
+    for line in [
+        "XPENDING s g - + 10",
+        "XINFO STREAM s FULL",
+        "XINFO CONSUMERS s g",
+    ] {
+        run_masked(&mut p, line);
+    }
+}
+
+#[test]
+fn xautoclaim_scans_with_a_cursor_and_reports_deleted_entries() {
+    let mut p = parity!();
+    fill(&mut p, "s", 10, "v");
+    p.run_all(&[
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g alice STREAMS s >",
+        "XDEL s 3-0 7-0",
+        "XAUTOCLAIM s g bob 0 0 COUNT 2",
+        "XAUTOCLAIM s g bob 0 3-0 COUNT 2",
+        "XAUTOCLAIM s g bob 0 (4-0 COUNT 3 JUSTID",
+        "XAUTOCLAIM s g bob 0 0",
+        "XAUTOCLAIM s g carol 99999999 0",
+        "XAUTOCLAIM s g carol 0 9-0 JUSTID",
+        "XAUTOCLAIM s g carol 0 0 COUNT 0",
+        "XAUTOCLAIM s g carol 0 0 COUNT -1",
+        "XAUTOCLAIM s g carol 0 0 COUNT x",
+        "XAUTOCLAIM s g carol 0 0 COUNT 9223372036854775807",
+        "XAUTOCLAIM s g carol 0 0 FOO",
+        "XAUTOCLAIM s g carol x 0",
+        "XAUTOCLAIM s g carol 0 x",
+        "XAUTOCLAIM s g carol 0 (18446744073709551615-18446744073709551615",
+        "XAUTOCLAIM s nosuch carol 0 0",
+        "XAUTOCLAIM nosuch g carol 0 0",
+        "XAUTOCLAIM nosuch g carol 0 x",
+        "XPENDING s g",
+        "SET str x",
+        "XAUTOCLAIM str g c 0 0",
+        "XAUTOCLAIM s g bob 0 0 COUNT 1",
+    ]);
+    run_masked(&mut p, "XINFO CONSUMERS s g");
+}
+
+#[test]
+fn xinfo_reports_lag_and_entries_read_as_redis_estimates_them() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XGROUP CREATE s g0 0 MKSTREAM",
+        "XINFO GROUPS s",
+        "XINFO STREAM s",
+    ]);
+    fill(&mut p, "s", 8, "v");
+    p.run_all(&[
+        "XGROUP CREATE s g1 0",
+        "XGROUP CREATE s g2 $",
+        "XGROUP CREATE s g3 4-0",
+        "XGROUP CREATE s g4 0 ENTRIESREAD 3",
+        "XGROUP CREATE s g5 99-0",
+        "XINFO GROUPS s",
+        "XREADGROUP GROUP g1 c COUNT 3 STREAMS s >",
+        "XREADGROUP GROUP g3 c COUNT 1 STREAMS s >",
+        "XINFO GROUPS s",
+        "XDEL s 6-0",
+        "XINFO GROUPS s",
+        "XREADGROUP GROUP g1 c COUNT 4 STREAMS s >",
+        "XINFO GROUPS s",
+        "XDEL s 1-0",
+        "XINFO GROUPS s",
+        "XTRIM s MAXLEN 3",
+        "XINFO GROUPS s",
+        "XADD s 9-0 f v",
+        "XREADGROUP GROUP g0 c STREAMS s >",
+        "XINFO GROUPS s",
+        "XGROUP SETID s g2 0 ENTRIESREAD 2",
+        "XGROUP SETID s g3 $",
+        "XINFO GROUPS s",
+        "XSETID s 20 ENTRIESADDED 30",
+        "XINFO GROUPS s",
+        "XINFO STREAM s",
+        "XINFO STREAM s FULL COUNT x",
+        "XINFO STREAM s FULL COUNT",
+        "XINFO STREAM s FULL FOO 1",
+        "XINFO STREAM s FOO",
+        "XINFO STREAM nosuch",
+        "XINFO GROUPS nosuch",
+        "XINFO CONSUMERS nosuch g",
+        "XINFO CONSUMERS s nosuch",
+        "XINFO CONSUMERS s",
+        "XINFO GROUPS s x",
+        "XINFO HELP",
+        "XINFO HELP x",
+        "XINFO FOO s",
+        "XINFO",
+        "SET str x",
+        "XINFO STREAM str",
+        "XINFO GROUPS str",
+    ]);
+    for line in [
+        "XINFO STREAM s FULL",
+        "XINFO STREAM s FULL COUNT 1",
+        "XINFO STREAM s FULL COUNT 0",
+        "XINFO STREAM s FULL COUNT -1",
+    ] {
+        run_masked(&mut p, line);
+    }
+    p.run("XDEL s 7-0 8-0 9-0");
+    p.run_all(&["XINFO GROUPS s", "XINFO STREAM s"]);
+    p.pair.resp3();
+    p.run_all(&["XINFO GROUPS s", "XINFO STREAM s"]);
+    run_masked(&mut p, "XINFO STREAM s FULL");
+    run_masked(&mut p, "XINFO CONSUMERS s g1");
+}

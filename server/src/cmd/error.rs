@@ -290,6 +290,9 @@ fixed_errors! {
     GROUP_IN_XREAD = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
     /// XREAD … NOACK.
     NOACK_IN_XREAD = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+    /// STREAMS with an odd number of arguments after it (Redis 7.0 names
+    /// XREAD and `$` for XREADGROUP too).
+    UNBALANCED_STREAMS = "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.";
     /// XREADGROUP without GROUP.
     XREADGROUP_NEEDS_GROUP = "ERR Missing GROUP option for XREADGROUP";
     /// XREADGROUP … `$`.
@@ -314,13 +317,6 @@ fixed_errors! {
     XAUTOCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
     /// XAUTOCLAIM … COUNT out of range.
     XAUTOCLAIM_COUNT = "ERR COUNT must be > 0";
-}
-
-/// `ERR Unbalanced '<cmd>' list of streams: …` (XREAD's `$`, XREADGROUP's `>`).
-pub fn unbalanced_streams(cmd: &str, symbol: char) -> CmdError {
-    CmdError::owned(format!(
-        "ERR Unbalanced '{cmd}' list of streams: for each stream key an ID or '{symbol}' must be specified."
-    ))
 }
 
 /// `NOGROUP No such key '<key>' or consumer group '<group>'<tail>`, the

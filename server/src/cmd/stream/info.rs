@@ -42,12 +42,12 @@ pub(super) fn stream_info(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut count = 10usize;
     if !rest.is_empty() {
         if !is(&rest[0], "full") {
-            return Err(error::SYNTAX);
+            return Err(error::subcommand_syntax(&args[1], "xinfo"));
         }
         full = true;
         if rest.len() > 1 {
             if rest.len() != 3 || !is(&rest[1], "count") {
-                return Err(error::SYNTAX);
+                return Err(error::subcommand_syntax(&args[1], "xinfo"));
             }
             count = usize::try_from(int_arg(&rest[2])?).unwrap_or(0);
         }

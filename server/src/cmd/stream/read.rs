@@ -90,12 +90,7 @@ fn parse(ctx: &Ctx<'_>, xreadgroup: bool) -> Result<ReadArgs, CmdError> {
             parsed.streams_at = i + 1;
             let rest = args.len() - parsed.streams_at;
             if rest % 2 != 0 {
-                let (name, symbol) = if xreadgroup {
-                    ("xreadgroup", '>')
-                } else {
-                    ("xread", '$')
-                };
-                return Err(error::unbalanced_streams(name, symbol));
+                return Err(error::UNBALANCED_STREAMS);
             }
             parsed.n = rest / 2;
             break;
