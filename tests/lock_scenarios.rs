@@ -31,7 +31,7 @@ use redis::{Cmd, Pipeline, RedisFuture, Value};
 use redsim::{Injected, Release, Rule, Server, SkewedClock, TokioClock, errors};
 use redsim_lock::{
     Guard, Lock, LockError, LockOptions, LostReason, MultiLock, Redlock, ReentrantLock,
-    RetryPolicy, SkewAction,
+    RetryPolicy, SkewAction, Wakeups,
 };
 use support::sim::SimConn;
 use support::{server_on, value};
@@ -138,6 +138,50 @@ async fn waiters_give_up_at_their_own_deadline_when_the_server_clock_is_slow_or_
             );
             assert!(pttl(&server, "slow").await > 5_000);
         }
+    }
+}
+
+/// The same for a waiter that waits by pub/sub, whose fallback timer is
+/// the holder's PTTL — which a half-speed server doubles and a server
+/// stepped back an hour inflates by that hour: it still gives up at its
+/// own deadline.
+#[tokio::test(start_paused = true)]
+async fn pub_sub_waiters_give_up_at_their_own_deadline_when_the_server_clock_is_slow_or_stepped_back()
+ {
+    for stepped_back in [false, true] {
+        let base = TokioClock::new();
+        let clock = SkewedClock::new(&base);
+        let clock = if stepped_back {
+            clock
+        } else {
+            clock.drifting(0.5)
+        };
+        let server = server_on(&clock);
+        let subscriber = server.connection();
+        let wakeups = Wakeups::polling(subscriber.clone(), move || subscriber.pushes(), ms(1));
+        let options = LockOptions::new()
+            .ttl(secs(10))
+            .acquire_timeout(secs(3))
+            .retry(RetryPolicy::backoff(ms(10), ms(200)).seed(7));
+        let lock =
+            ReentrantLock::with_options(server.connection(), "slow", options).wake_on(&wakeups);
+        let holder = lock.owner().acquire().await.unwrap();
+        if stepped_back {
+            clock.jump_back(Duration::from_secs(3600));
+        }
+        let start = Instant::now();
+        let err = lock.owner().acquire().await.unwrap_err();
+        let waited = start.elapsed();
+        assert!(
+            matches!(err, LockError::Timeout { .. }) && err.is_contention(),
+            "{err}"
+        );
+        assert!(
+            waited <= secs(3) && waited >= secs(3) - ms(200),
+            "gave up after {waited:?} (stepped back: {stepped_back})"
+        );
+        assert!(pttl(&server, "slow").await > 5_000);
+        holder.release().await.unwrap();
     }
 }
 
