@@ -282,3 +282,29 @@ fn client_reply_withholds_replies_as_redis_does() {
     assert_eq!(support::show(&sim), support::show(&real));
     p.run("LLEN list");
 }
+
+/// A client with subscriptions is of type pubsub, any other normal:
+/// CLIENT LIST TYPE and CLIENT KILL TYPE select them so.
+#[test]
+fn client_types_follow_subscriptions() {
+    let mut p = parity!();
+    let mut subscriber = p.new_pair();
+    let (sim, real) = subscriber.both("SUBSCRIBE news");
+    assert_eq!(sim, real);
+    let _bystander = p.new_pair();
+    p.run_all(&[
+        "CLIENT KILL TYPE master",
+        "CLIENT KILL TYPE replica",
+        "CLIENT KILL TYPE pubsub",
+        "CLIENT KILL TYPE pubsub",
+        "CLIENT KILL TYPE normal SKIPME yes",
+        "CLIENT KILL TYPE normal SKIPME yes",
+        "CLIENT KILL TYPE bogus",
+    ]);
+    let (sim, real) = p.both("CLIENT LIST TYPE pubsub");
+    assert_eq!(
+        (sim, real),
+        (b"$0\r\n\r\n".to_vec(), b"$0\r\n\r\n".to_vec()),
+        "no subscriber is left"
+    );
+}

@@ -131,6 +131,7 @@ pub(super) fn client_line(
 /// `CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [client-id ...]]`
 pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut ids: Option<Vec<u64>> = None;
+    let mut kind: Option<Vec<u8>> = None;
     let mut i = 2;
     while i < ctx.argc() {
         if is(ctx.arg(i), "type") && i + 1 < ctx.argc() {
@@ -141,10 +142,7 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
             {
                 return Err(error::unknown_client_type(t));
             }
-            // Every client here is a normal one.
-            if !is(t, "normal") {
-                ids = Some(Vec::new());
-            }
+            kind = Some(t.to_ascii_lowercase());
             i += 2;
         } else if is(ctx.arg(i), "id") && i + 1 < ctx.argc() {
             let mut list = Vec::new();
@@ -166,6 +164,9 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut text = String::new();
     for c in ctx.state.clients.values() {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        if kind.as_deref().is_some_and(|k| !is_of_type(c, k)) {
             continue;
         }
         let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.host.is_paused(c.id);
@@ -245,8 +246,8 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
             {
                 return Err(error::unknown_client_type(val));
             }
-            let normal = is(val, "normal");
-            filters.push(Box::new(move |_| normal));
+            let kind = val.to_ascii_lowercase();
+            filters.push(Box::new(move |c| is_of_type(c, &kind)));
         } else if is(opt, "skipme") {
             if is(val, "yes") {
                 skipme = true;
@@ -276,6 +277,19 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     ctx.out.int(victims.len() as i64);
     Ok(())
+}
+
+/// Whether `c` is of the client type `kind` (lowercase), as Redis's
+/// `getClientType` classes it: a client with subscriptions is `pubsub`,
+/// any other is `normal`; there are no masters or replicas (yet).
+fn is_of_type(c: &ClientInfo, kind: &[u8]) -> bool {
+    let subscribed =
+        !c.channels.is_empty() || !c.patterns.is_empty() || !c.shard_channels.is_empty();
+    match kind {
+        b"pubsub" => subscribed,
+        b"normal" => !subscribed,
+        _ => false,
+    }
 }
 
 /// One condition of CLIENT KILL's filter form.
