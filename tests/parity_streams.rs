@@ -762,3 +762,179 @@ fn xinfo_reports_lag_and_entries_read_as_redis_estimates_them() {
     run_masked(&mut p, "XINFO STREAM s FULL");
     run_masked(&mut p, "XINFO CONSUMERS s g1");
 }
+
+/// Waits until `n` clients are blocked on both servers (INFO clients).
+fn wait_blocked(p: &mut support::Pair, n: usize) {
+    let want = format!("blocked_clients:{n}\r\n");
+    let has = |reply: &[u8]| String::from_utf8_lossy(reply).contains(&want);
+    let started = std::time::Instant::now();
+    loop {
+        let (sim, real) = p.both("INFO clients");
+        if has(&sim) && has(&real) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "clients never blocked"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// Sends `line` on both clients of `pair` without reading the reply.
+fn send(pair: &mut support::Pair, line: &str) {
+    let args = support::split_command(line);
+    let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+    let req = support::RawClient::encode(&args);
+    pair.sim.send_raw(&req);
+    pair.real.send_raw(&req);
+}
+
+/// Reads the next reply on both clients of `pair` and compares them.
+#[track_caller]
+fn expect_same(pair: &mut support::Pair, what: &str) -> Vec<u8> {
+    let (sim, real) = (pair.sim.read_reply(), pair.real.read_reply());
+    assert!(
+        sim == real,
+        "{what}\n  redsim: {}\n  redis:  {}",
+        show(&sim),
+        show(&real)
+    );
+    sim
+}
+
+#[test]
+fn blocked_xread_is_served_by_xadd_on_any_of_its_keys() {
+    let mut p = parity!();
+    let mut a = p.new_pair();
+    let mut b = p.new_pair();
+    let mut c = p.new_pair();
+    p.run("XADD s1 5-0 old 1");
+    send(&mut a, "XREAD BLOCK 0 STREAMS s1 s2 $ $");
+    wait_blocked(&mut p.pair, 1);
+    send(&mut b, "XREAD BLOCK 0 COUNT 1 STREAMS s2 0");
+    wait_blocked(&mut p.pair, 2);
+    send(&mut c, "XREAD BLOCK 0 STREAMS s1 7-0");
+    wait_blocked(&mut p.pair, 3);
+    p.run("XADD s2 1-0 a 1");
+    expect_same(&mut a, "XREAD served from s2");
+    expect_same(&mut b, "XREAD with COUNT served from s2");
+    p.run("XADD s1 6-0 b 2");
+    wait_blocked(&mut p.pair, 1);
+    p.run_all(&["MULTI", "XADD s1 8-0 c 3", "XADD s1 9-0 d 4", "EXEC"]);
+    expect_same(&mut c, "XREAD served both entries after one EXEC");
+    // A stream whose new entries were trimmed away still serves, empty.
+    send(&mut a, "XREAD BLOCK 0 STREAMS s1 $");
+    wait_blocked(&mut p.pair, 1);
+    p.run_all(&["MULTI", "XADD s1 10-0 e 5", "XTRIM s1 MAXLEN 0", "EXEC"]);
+    expect_same(&mut a, "XREAD served with nothing");
+    a.resp3();
+    send(&mut a, "XREAD BLOCK 0 STREAMS s1 $");
+    wait_blocked(&mut p.pair, 1);
+    p.run("XADD s1 11-0 f 6");
+    expect_same(&mut a, "XREAD served in RESP3");
+}
+
+#[test]
+fn blocked_xread_without_count_is_served_a_thousand_entries() {
+    let mut p = parity!();
+    let mut a = p.new_pair();
+    send(&mut a, "XREAD BLOCK 0 STREAMS s 0");
+    wait_blocked(&mut p.pair, 1);
+    p.run("MULTI");
+    for i in 1..=1200 {
+        let (sim, _) = p.both(&format!("XADD s {i}-0 f {i}"));
+        assert_eq!(sim, b"+QUEUED\r\n");
+    }
+    let (sim, real) = p.both("EXEC");
+    assert_eq!(sim, real);
+    let served = expect_same(&mut a, "XREAD served at most 1000");
+    assert!(String::from_utf8_lossy(&served).starts_with("*1\r\n*2\r\n$1\r\ns\r\n*1000\r\n"));
+    p.run("XREAD STREAMS s 0");
+}
+
+#[test]
+fn blocked_xreadgroup_consumers_share_new_entries_in_blocking_order() {
+    let mut p = parity!();
+    let mut a = p.new_pair();
+    let mut b = p.new_pair();
+    p.run("XGROUP CREATE s g $ MKSTREAM");
+    send(&mut a, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >");
+    wait_blocked(&mut p.pair, 1);
+    send(&mut b, "XREADGROUP GROUP g bob BLOCK 0 NOACK STREAMS s >");
+    wait_blocked(&mut p.pair, 2);
+    p.run("XINFO GROUPS s");
+    p.run("XADD s 1-0 a 1");
+    expect_same(&mut a, "first blocked consumer served");
+    wait_blocked(&mut p.pair, 1);
+    p.run("XADD s 2-0 b 2");
+    expect_same(&mut b, "second consumer served, without acknowledgement");
+    p.run_all(&["XPENDING s g", "XINFO GROUPS s"]);
+    // The group goes away: the waiter is told so.
+    send(
+        &mut a,
+        "XREADGROUP GROUP g alice BLOCK 0 COUNT 5 STREAMS s >",
+    );
+    wait_blocked(&mut p.pair, 1);
+    p.run("XGROUP DESTROY s g");
+    expect_same(&mut a, "group destroyed under a blocked consumer");
+    // The key goes away or changes type: a group reader is told so, a
+    // plain reader waits on.
+    for (setup, gone) in [
+        ("XGROUP CREATE s g $ MKSTREAM", "DEL s"),
+        ("XGROUP CREATE s g $ MKSTREAM", "SET s x"),
+        ("XGROUP CREATE s g $ MKSTREAM", "FLUSHDB"),
+        ("XGROUP CREATE s g $ MKSTREAM", "RENAME s t"),
+        ("XGROUP CREATE s g $ MKSTREAM", "SWAPDB 0 1"),
+    ] {
+        p.run_all(&["FLUSHALL", setup]);
+        send(&mut a, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >");
+        send(&mut b, "XREAD BLOCK 0 STREAMS s $");
+        wait_blocked(&mut p.pair, 2);
+        p.run(gone);
+        expect_same(&mut a, gone);
+        wait_blocked(&mut p.pair, 1);
+        p.run_all(&["FLUSHALL", "XADD s 1-0 a 1"]);
+        expect_same(&mut b, "the plain reader served after all");
+    }
+    // A write that fails (WRONGTYPE) changes nothing: still waiting.
+    p.run_all(&["FLUSHALL", "XGROUP CREATE s g $ MKSTREAM"]);
+    send(&mut a, "XREADGROUP GROUP g alice BLOCK 0 STREAMS s >");
+    wait_blocked(&mut p.pair, 1);
+    p.run("LPUSH s x");
+    wait_blocked(&mut p.pair, 1);
+    p.run("XADD s 1-0 a 1");
+    expect_same(&mut a, "served after the failed write");
+}
+
+#[test]
+fn blocking_reads_time_out_and_do_not_block_in_multi_or_scripts() {
+    let mut p = parity!();
+    let mut a = p.new_pair();
+    p.run("XGROUP CREATE s g $ MKSTREAM");
+    send(&mut a, "XREAD BLOCK 20 STREAMS s $");
+    expect_same(&mut a, "XREAD timed out");
+    send(&mut a, "XREADGROUP GROUP g c BLOCK 20 STREAMS s >");
+    expect_same(&mut a, "XREADGROUP timed out");
+    a.resp3();
+    send(&mut a, "XREAD BLOCK 20 STREAMS s $");
+    expect_same(&mut a, "XREAD timed out in RESP3");
+    p.run_all(&[
+        "XINFO CONSUMERS s g",
+        "MULTI",
+        "XREAD BLOCK 0 STREAMS s $",
+        "XREADGROUP GROUP g c BLOCK 0 STREAMS s >",
+        "XREAD BLOCK 0 STREAMS nosuch 0",
+        "EXEC",
+        "EVAL \"return redis.call('XREAD', 'BLOCK', 0, 'STREAMS', 's', '$')\" 0",
+        "EVAL \"return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', 0, 'STREAMS', 's', '>')\" 0",
+        "EVAL \"return redis.call('XREAD', 'STREAMS', 's', '0')\" 0",
+        "XADD s 1-0 a 1",
+        "EVAL \"return redis.call('XREAD', 'STREAMS', 's', '0')\" 0",
+        "EVAL \"return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', '>')\" 0",
+        "MULTI",
+        "XREAD BLOCK 0 STREAMS s 0",
+        "EXEC",
+        "XREAD BLOCK 10 STREAMS s 0",
+    ]);
+}

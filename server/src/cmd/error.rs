@@ -299,6 +299,8 @@ fixed_errors! {
     DOLLAR_IN_XREADGROUP = "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.";
     /// XREAD … `>`.
     GT_IN_XREAD = "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.";
+    /// A blocked XREADGROUP whose stream was deleted or replaced.
+    STREAM_KEY_GONE = "UNBLOCKED the stream key no longer exists";
     /// A blocked XREADGROUP whose group went away.
     NOGROUP_BLOCKED = "NOGROUP the consumer group this client was blocked on no longer exists";
     /// A millisecond timeout that is not an integer.

@@ -210,8 +210,10 @@ impl State {
     /// A database is emptied or swapped (FLUSHDB, FLUSHALL, SWAPDB): every
     /// watched key of `db` that exists in it — or in `other`, the database
     /// that takes its place — counts as changed, as Redis's
-    /// `touchAllWatchedKeysInDb` decides.
+    /// `touchAllWatchedKeysInDb` decides. The clients blocked on keys of
+    /// `db` are tried again (an XREADGROUP whose stream went is told so).
     pub fn touch_watched_db(&mut self, db: usize, other: Option<usize>, now: i64) {
+        self.blocking.signal_db(db);
         if self.watched_keys.is_empty() {
             return;
         }
@@ -268,6 +270,7 @@ impl State {
         let mut expired = 0u64;
         let mut touched = Vec::new();
         let track = !self.watched_keys.is_empty()
+            || self.blocking.len() > 0
             || self.config.notify_keyspace_events() & crate::config::notify::EXPIRED != 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
             if db.expires_len() == 0 {
@@ -284,6 +287,7 @@ impl State {
         for (db, key) in touched {
             self.notify_keyspace_event(db, crate::config::notify::EXPIRED, "expired", &key);
             self.touch_watched(db, &key);
+            self.blocking.signal(db, &key);
         }
     }
 

@@ -10,8 +10,9 @@
 //! and serves that key only, as Redis's `serveClientsBlockedOnStreamKey`:
 //! if the stream's last ID is past the one waited for (the group's last
 //! delivered ID for XREADGROUP), at most COUNT entries (1000 without
-//! COUNT) are delivered; a group that went away answers NOGROUP; anything
-//! else keeps the client waiting.
+//! COUNT) are delivered; a group that went away answers NOGROUP, a stream
+//! that went away (deleted, replaced, flushed, expired) answers a group
+//! reader UNBLOCKED; anything else keeps the client waiting.
 
 use bytes::Bytes;
 
@@ -385,6 +386,11 @@ fn serve_blocked(
     };
     let (db, now) = (ctx.client.db, ctx.now);
     let Some(s) = stream_of(&mut ctx.state.dbs[db], ready, now) else {
+        // Redis 7.0 tells a group reader its stream went (deleted, or
+        // replaced by another type); a plain reader waits on.
+        if parsed.group.is_some() {
+            return Err(error::STREAM_KEY_GONE);
+        }
         ctx.block(&key_refs, None);
         return Ok(());
     };
