@@ -15,7 +15,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionLike, ConnectionManager};
 use redsim::{Injected, Rule, Server, TokioClock};
 use redsim_lock::{
-    DistributedLock, ExpirableSemaphore, FairLock, LockError, LockOptions, LostReason,
+    DistributedLock, ExpirableSemaphore, FairLock, Lock, LockError, LockOptions, LostReason,
     ReadWriteLock, ReentrantLock, RetryPolicy, Wakeups,
 };
 use support::{RealRedis, server_on};
@@ -569,6 +569,17 @@ async fn contended(kind: &str, wake: bool) -> Cost {
         }};
     }
     match kind {
+        "single" => {
+            let lock = with_wake!(Lock::with_options(conn, "m", measured_options()));
+            let holder = lock.acquire().await.unwrap();
+            reset_stats(&server);
+            for _ in 0..4 {
+                let lock = lock.clone();
+                tasks.spawn(async move { work_then_release(lock.acquire().await.unwrap()).await });
+            }
+            sleep(Duration::from_secs(2)).await;
+            holder.release().await.unwrap();
+        }
         "reentrant" => {
             let lock = with_wake!(ReentrantLock::with_options(conn, "m", measured_options()));
             let holder = lock.owner().acquire().await.unwrap();
@@ -647,7 +658,7 @@ async fn contended(kind: &str, wake: bool) -> Cost {
 #[tokio::test(start_paused = true)]
 async fn waiting_by_pubsub_takes_fewer_round_trips_than_polling() {
     let mut table = String::from("| kind | polling | pub/sub |\n|---|---|---|\n");
-    for kind in ["reentrant", "read-write", "semaphore", "fair"] {
+    for kind in ["single", "reentrant", "read-write", "semaphore", "fair"] {
         let polling = contended(kind, false).await;
         let pubsub = contended(kind, true).await;
         table += &format!("| {kind} | {polling} | {pubsub} |\n");

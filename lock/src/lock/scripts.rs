@@ -29,15 +29,40 @@ return {1, redis.call('INCR', KEYS[2])}
     )
 });
 
-/// Compare-and-delete. KEYS: lock. ARGV: token. 1 if deleted, 0 if the
-/// key holds another token or none.
+/// Compare-and-delete. KEYS: lock. ARGV: token, and optionally the
+/// lock's release channel. 1 if deleted (and `1` published on the channel
+/// when given: one waiter per process tries again), 0 if the key holds
+/// another token or none.
 pub static RELEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1])
+  if ARGV[2] then
+    redis.call('PUBLISH', ARGV[2], '1')
+  end
+  return 1
 end
 return 0
+",
+    )
+});
+
+/// Acquire, or say how long the holder has. KEYS: lock. ARGV: token, ttl
+/// ms. Returns -3 when acquired (or found already ours: a retry after a
+/// lost reply, whose TTL it refreshes), else the holder's PTTL — what a
+/// waiter that sleeps until a release message needs as its fallback.
+pub static ACQUIRE_OR_PTTL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return -3
+end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return -3
+end
+return redis.call('PTTL', KEYS[1])
 ",
     )
 });

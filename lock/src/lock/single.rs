@@ -8,8 +8,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use redis::aio::ConnectionLike;
 use tokio::time::Instant;
 
-use super::acquire::{Attempt, Pending, Taken, acquire_loop};
+use super::acquire::{Attempt, Pending, Taken, Waiting, acquire_loop_waiting};
 use super::guard::{BoxFut, Guard, Ops};
+use super::wait::{self, Wakeups};
 use super::{DistributedLock, scripts};
 use crate::SkewAction;
 use crate::{LockError, LockOptions, cluster};
@@ -60,7 +61,10 @@ struct SingleOps<C> {
     conn: C,
     name: String,
     fence_key: String,
+    /// Where releases are published (see [`Lock::wake_on`]).
+    channel: String,
     options: LockOptions,
+    wakeups: Option<Wakeups>,
 }
 
 impl<C> Lock<C>
@@ -79,10 +83,46 @@ where
             ops: Arc::new(SingleOps {
                 conn,
                 fence_key: cluster::sibling(&name, ":fence"),
+                channel: wait::channel(&name),
                 name,
                 options,
+                wakeups: None,
             }),
         }
+    }
+
+    /// Waits for the lock by pub/sub through `wakeups` (see [`Wakeups`]):
+    /// an acquire that finds it held sleeps until a release is published
+    /// (every release of this lock publishes, whichever way its owner
+    /// waits) or the holder's PTTL passes, instead of polling with the
+    /// retry policy.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use redsim_lock::{Lock, Wakeups};
+    ///
+    /// let server = redsim::Server::start()?;
+    /// let wakeups = Wakeups::connect(&server.client()).await?;
+    /// let lock = Lock::new(server.connection(), "report").wake_on(&wakeups);
+    /// lock.acquire().await?.release().await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn wake_on(self, wakeups: &Wakeups) -> Self {
+        let mut ops = match Arc::try_unwrap(self.ops) {
+            Ok(ops) => ops,
+            Err(shared) => SingleOps {
+                conn: shared.conn.clone(),
+                name: shared.name.clone(),
+                fence_key: shared.fence_key.clone(),
+                channel: shared.channel.clone(),
+                options: shared.options.clone(),
+                wakeups: shared.wakeups.clone(),
+            },
+        };
+        ops.wakeups = Some(wakeups.clone());
+        Lock { ops: Arc::new(ops) }
     }
 
     /// The lock's key.
@@ -128,11 +168,16 @@ where
         let mut pending = Pending::new(Arc::clone(&dyn_ops), Arc::clone(&token));
         let ops = &self.ops;
         let limit = ops.options.op_timeout;
-        let Taken { fence, sent } = acquire_loop(&mut pending, once, limit, |possibly_held| {
-            let token = Arc::clone(&token);
-            async move { ops.attempt(&token, possibly_held).await }
-        })
-        .await?;
+        let waiting = Waiting {
+            wake: ops.wakeups.as_ref().map(|w| (w, ops.channel.clone(), None)),
+            ..Waiting::default()
+        };
+        let Taken { fence, sent } =
+            acquire_loop_waiting(&mut pending, once, limit, waiting, |possibly_held| {
+                let token = Arc::clone(&token);
+                async move { ops.attempt(&token, possibly_held).await }
+            })
+            .await?;
         let mut valid_until = ops.options.valid_until(sent);
         if let Some(guard) = ops.options.skew_guard {
             let skew = match ops.server_skew().await {
@@ -192,6 +237,24 @@ where
             } else {
                 Attempt::Held {
                     retry_after: pttl(value),
+                }
+            });
+        }
+        if self.wakeups.is_some() {
+            // A waiter that sleeps until a release needs the holder's PTTL
+            // as its fallback timer.
+            let got: i64 = scripts::ACQUIRE_OR_PTTL
+                .key(&self.name)
+                .arg(token)
+                .arg(ttl)
+                .invoke_async(&mut conn)
+                .await
+                .map_err(|e| LockError::redis(&self.name, e))?;
+            return Ok(if got == -3 {
+                Attempt::Acquired { fence: None }
+            } else {
+                Attempt::Held {
+                    retry_after: pttl(got),
                 }
             });
         }
@@ -283,6 +346,7 @@ where
             let n: i64 = scripts::RELEASE
                 .key(&self.name)
                 .arg(token)
+                .arg(&self.channel)
                 .invoke_async(&mut conn)
                 .await
                 .map_err(|e| LockError::redis(&self.name, e))?;
