@@ -178,6 +178,15 @@ fn approximate_trims_remove_whole_nodes_as_redis_does() {
     p.run_all(&["XINFO STREAM d", "XTRIM d MAXLEN ~ 10", "XLEN d"]);
     p.run("XDEL d 61-0 62-0");
     p.run_all(&["XINFO STREAM d", "XRANGE d - + COUNT 2"]);
+    // Deleted entries of the tail node count toward its fullness.
+    fill(&mut p, "t2", 90, "v");
+    for i in 31..=50 {
+        p.run(&format!("XDEL t2 {i}-0"));
+    }
+    for i in 91..=120 {
+        p.run(&format!("XADD t2 {i}-0 f v"));
+    }
+    p.run_all(&["XINFO STREAM t2", "XTRIM t2 MAXLEN ~ 20", "XLEN t2"]);
 }
 
 #[test]

@@ -290,12 +290,23 @@ impl Shared {
     /// clock at `now` ms): clients that arrived meanwhile are registered, a
     /// CLIENT PAUSE that ended lets expiry go on, keys and blocked clients
     /// that came due are purged and timed out (as before every command),
+    /// the clients blocked on keys that expired are served (a group reader
+    /// whose stream expired is told so, as Redis's `beforeSleep` does),
     /// idle clients are closed.
     fn time_passed(&self, state: &mut State, now: i64) {
         self.sync_arrivals(state);
         state.now_ms = now;
         self.release_expiry_after_pause(state, now);
         state.housekeep(now);
+        if state.blocking.has_ready() {
+            let mut world = crate::cmd::exec::World {
+                state: &mut *state,
+                host: self,
+                now,
+                now_us: now.saturating_mul(1000),
+            };
+            crate::cmd::exec::serve_ready(&mut world);
+        }
         state.close_idle_clients(now);
     }
 
