@@ -1166,3 +1166,176 @@ fn random_sequence(p: &mut Parity, seed: u64) -> usize {
     assert!(errors < n / 2, "seed {seed}: {errors} errors");
     n + 5
 }
+
+#[test]
+fn streams_work_with_the_generic_key_commands() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XADD s 1-0 a 1",
+        "XADD s 2-0 b 2",
+        "XGROUP CREATE s g 0",
+        "XREADGROUP GROUP g c COUNT 1 STREAMS s >",
+        "TYPE s",
+        "OBJECT ENCODING s",
+        "EXISTS s",
+        "COPY s c",
+        "XRANGE c - +",
+        "XINFO GROUPS c",
+        "XPENDING c g",
+        "XREADGROUP GROUP g d STREAMS c >",
+        "XINFO GROUPS s",
+        "XINFO STREAM c",
+        "COPY s c",
+        "COPY s c REPLACE",
+        "XINFO GROUPS c",
+        "RENAME c r",
+        "XLEN r",
+        "XINFO STREAM r",
+        "DEL r",
+        "EXISTS r",
+        "SCAN 0 TYPE stream",
+        "SCAN 0 TYPE STREAM",
+        "SET str x",
+        "SCAN 0 TYPE string",
+        "MOVE s 1",
+        "SELECT 1",
+        "XLEN s",
+        "XINFO GROUPS s",
+        "SELECT 0",
+        "DBSIZE",
+        "RENAME str s",
+        "TYPE s",
+    ]);
+    let (sim, real) = p.both("INFO keyspace");
+    assert_eq!(sim, real, "{}", show(&sim));
+}
+
+#[test]
+fn stream_writes_publish_keyspace_events() {
+    let mut p = parity!();
+    let mut sub = p.new_pair();
+    p.run("CONFIG SET notify-keyspace-events KEA");
+    sub.run("PSUBSCRIBE __keyevent@0__:*");
+    let lines = [
+        "XADD s 1-0 a 1",
+        "XADD s MAXLEN 1 2-0 a 1",
+        "XADD s MAXLEN 5 3-0 a 1",
+        "XADD s MAXLEN ~ 0 4-0 a 1",
+        "XTRIM s MAXLEN 1",
+        "XTRIM s MAXLEN 1",
+        "XADD s 5-0 a 1",
+        "XDEL s 5-0 9-0",
+        "XDEL s 9-0",
+        "XSETID s 10-0",
+        "XGROUP CREATE s g $",
+        "XGROUP CREATE t g $ MKSTREAM",
+        "XGROUP SETID s g 0",
+        "XGROUP CREATECONSUMER s g c",
+        "XGROUP CREATECONSUMER s g c",
+        "XREADGROUP GROUP g d STREAMS s >",
+        "XREADGROUP GROUP g d STREAMS s 0",
+        "XCLAIM s g e 0 4-0",
+        "XCLAIM s g e 0 4-0",
+        "XAUTOCLAIM s g f 0 0",
+        "XACK s g 4-0",
+        "XGROUP DELCONSUMER s g c",
+        "XGROUP DELCONSUMER s g zz",
+        "XGROUP DESTROY s g",
+        "XGROUP DESTROY s g",
+        "XADD s NOMKSTREAM 11-0 a 1",
+        "XADD nosuch NOMKSTREAM 1-0 a 1",
+        "DEL s t",
+    ];
+    for line in lines {
+        p.run(line);
+        // Every event up to a marker, on each server.
+        p.run("PUBLISH __keyevent@0__:mark x");
+        let mut read = |c: &mut support::RawClient| {
+            let mut got = Vec::new();
+            loop {
+                let r = c.read_reply();
+                if String::from_utf8_lossy(&r).contains("__keyevent@0__:mark") {
+                    return got;
+                }
+                got.push(show(&r));
+            }
+        };
+        let sim = read(&mut sub.sim);
+        let real = read(&mut sub.real);
+        assert_eq!(sim, real, "events of {line}");
+    }
+}
+
+#[test]
+fn stream_writes_signal_watchers_and_reads_do_not() {
+    let mut p = parity!();
+    let mut other = p.new_pair();
+    p.run_all(&["XADD s 1-0 a 1", "XADD s 2-0 b 2", "XGROUP CREATE s g 0"]);
+    for line in [
+        "XLEN s",
+        "XRANGE s - +",
+        "XINFO STREAM s",
+        "XPENDING s g",
+        "XADD s 3-0 c 3",
+        "XDEL s 9-0",
+        "XDEL s 3-0",
+        "XTRIM s MAXLEN 5",
+        "XTRIM s MAXLEN 1",
+        "XSETID s 20",
+        "XGROUP CREATE s g2 0",
+        "XGROUP SETID s g 0",
+        "XGROUP CREATECONSUMER s g c",
+        "XGROUP DELCONSUMER s g c",
+        "XGROUP DESTROY s g2",
+        "XREADGROUP GROUP g c STREAMS s >",
+        "XACK s g 2-0",
+        "XCLAIM s g d 0 2-0",
+        "XAUTOCLAIM s g d 0 0",
+    ] {
+        p.run_all(&["WATCH s", "MULTI", "PING"]);
+        other.run(line);
+        let (sim, real) = p.both("EXEC");
+        assert_eq!(show(&sim), show(&real), "EXEC after {line}");
+    }
+}
+
+#[test]
+fn scripts_get_stream_replies_converted() {
+    let mut p = parity!();
+    p.run_all(&[
+        "XADD s 1-0 a 1 b 2",
+        "XGROUP CREATE s g 0",
+        "EVAL \"return redis.call('XRANGE', KEYS[1], '-', '+')\" 1 s",
+        "EVAL \"return redis.call('XREAD', 'STREAMS', KEYS[1], '0')\" 1 s",
+        "EVAL \"return redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', KEYS[1], '>')\" 1 s",
+        "EVAL \"return redis.call('XPENDING', KEYS[1], 'g')\" 1 s",
+        "EVAL \"return redis.call('XINFO', 'GROUPS', KEYS[1])\" 1 s",
+        "EVAL \"return redis.call('XADD', KEYS[1], '1-0', 'a', 1)\" 1 s",
+        "EVAL \"return redis.pcall('XADD', KEYS[1], '1-0', 'a', 1)\" 1 s",
+        "EVAL \"return redis.call('XADD', KEYS[1], '2-0', 'a', 1)\" 1 s",
+        "EVAL \"redis.setresp(3); return redis.call('XREAD', 'STREAMS', KEYS[1], '0')\" 1 s",
+        "EVAL \"redis.setresp(3); return redis.call('XINFO', 'STREAM', KEYS[1])\" 1 s",
+    ]);
+    p.pair.resp3();
+    p.run_all(&[
+        "EVAL \"redis.setresp(3); return redis.call('XREAD', 'STREAMS', KEYS[1], '0')\" 1 s",
+        "EVAL \"redis.setresp(3); return redis.call('XINFO', 'GROUPS', KEYS[1])\" 1 s",
+    ]);
+}
+
+#[test]
+fn memory_usage_of_small_streams_is_redis_s() {
+    let mut p = parity!();
+    let (sim, _) = p.both("MEMORY HELP");
+    if sim.first() == Some(&b'-') {
+        return; // MEMORY is not there yet.
+    }
+    p.run_all(&["XADD s 1-0 a 1", "MEMORY USAGE s"]);
+    fill(&mut p, "big", 300, "value");
+    p.run_all(&["MEMORY USAGE big", "MEMORY USAGE big SAMPLES 0"]);
+    p.run_all(&[
+        "XGROUP CREATE big g 0",
+        "XREADGROUP GROUP g c COUNT 10 STREAMS big >",
+    ]);
+    p.run("MEMORY USAGE big");
+}

@@ -276,7 +276,8 @@ pub(super) fn xsetid(ctx: &mut Ctx<'_>) -> CmdResult {
         s.max_deleted = max_deleted;
     }
     ctx.out.ok();
-    ctx.key_modified(key);
+    // Redis 7.0 does not signal the key (WATCH) here.
+    ctx.state.dirty += 1;
     ctx.notify(notify::STREAM, "xsetid", key);
     Ok(())
 }
