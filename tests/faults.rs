@@ -540,3 +540,101 @@ fn the_journal_tells_which_fault_hit_which_command() {
     );
     assert_eq!(journal[1].reply, None);
 }
+
+/// In process as over TCP, a command held by a fault still runs when its
+/// caller stops waiting for it (the caller's future is dropped): the
+/// server does not know the client gave up. The connection's next request
+/// queues behind it, and a blocking command whose caller gave up still
+/// consumes what it waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_command_still_runs_after_its_in_process_caller_gives_up() {
+    let server = Server::start().unwrap();
+    let mut con = server.connection();
+    let gate = Release::new();
+    let held = server.fault(Rule::command("SET").times(1).hang_until(&gate));
+    let mut giving_up = con.clone();
+    let abandoned = tokio::time::timeout(Duration::from_millis(50), async move {
+        redis::cmd("SET")
+            .arg("k")
+            .arg("v")
+            .exec_async(&mut giving_up)
+            .await
+    })
+    .await;
+    assert!(
+        abandoned.is_err(),
+        "the caller gave up while the SET was held"
+    );
+    assert_eq!(held.held(), 1);
+    gate.release();
+    // Queued behind the SET on the same connection.
+    let v: Option<String> = redis::cmd("GET")
+        .arg("k")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(v.as_deref(), Some("v"));
+
+    // A BLPOP whose caller gave up pops what arrives, as over TCP.
+    let mut waiter = server.connection();
+    let mut gone = waiter.clone();
+    let abandoned = tokio::time::timeout(Duration::from_millis(50), async move {
+        redis::cmd("BLPOP")
+            .arg("q")
+            .arg(0)
+            .query_async::<Value>(&mut gone)
+            .await
+    })
+    .await;
+    assert!(abandoned.is_err());
+    let pushed: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("x")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(pushed, 1);
+    let len: i64 = redis::cmd("LLEN")
+        .arg("q")
+        .query_async(&mut waiter)
+        .await
+        .unwrap();
+    assert_eq!(len, 0, "the abandoned BLPOP took the element");
+
+    // Dropping every handle of a connection ends its wait, as a closed
+    // socket does: nothing is popped for it any more.
+    let mut last = server.connection();
+    let abandoned = tokio::time::timeout(Duration::from_millis(50), async move {
+        redis::cmd("BLPOP")
+            .arg("r")
+            .arg(0)
+            .query_async::<Value>(&mut last)
+            .await
+    })
+    .await;
+    assert!(abandoned.is_err());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let blocked = support::info_of(&mut con, "clients", "blocked_clients");
+        if blocked.as_deref() == Some("0") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the dropped connection still waits"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("r")
+        .arg("y")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let len: i64 = redis::cmd("LLEN")
+        .arg("r")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert_eq!(len, 1);
+}

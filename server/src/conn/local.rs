@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use redis::{Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Value};
+use tokio::runtime::Handle;
 
 use crate::conn::{Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
@@ -52,9 +53,22 @@ pub struct LocalConnection {
     inner: Arc<Inner>,
 }
 
+/// One client, shared by a connection's clones.
 struct Inner {
+    link: Arc<Link>,
+    session: Arc<tokio::sync::Mutex<Session>>,
+    /// CLIENT ID, readable without the session lock.
+    id: u64,
+    /// Messages for this client, readable without the session lock (a
+    /// request may hold it while it waits).
+    outbox: Arc<crate::state::Outbox>,
+    kill: Arc<crate::state::KillSwitch>,
+}
+
+/// What a request that waits in the background needs of its connection
+/// (not the connection itself: its last handle going away closes it).
+struct Link {
     shared: Arc<Shared>,
-    session: tokio::sync::Mutex<Session>,
     /// The selected database, readable without the session lock (`get_db`).
     db: AtomicI64,
     /// Set after QUIT, CLIENT KILL, a dropped connection or server shutdown.
@@ -63,24 +77,38 @@ struct Inner {
     refused: bool,
 }
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone, as a socket the client closed: a
+        // request still waiting in the background ends, and the session
+        // with it.
+        self.kill.kill();
+    }
+}
+
 impl LocalConnection {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
         let session = Session::open(&shared, Peer::Local);
         let refused = shared.faults.is_off();
         LocalConnection {
             inner: Arc::new(Inner {
-                shared,
-                session: tokio::sync::Mutex::new(session),
-                db: AtomicI64::new(0),
-                closed: AtomicBool::new(refused),
-                refused,
+                id: session.client.id,
+                outbox: Arc::clone(&session.outbox),
+                kill: Arc::clone(&session.kill),
+                session: Arc::new(tokio::sync::Mutex::new(session)),
+                link: Arc::new(Link {
+                    shared,
+                    db: AtomicI64::new(0),
+                    closed: AtomicBool::new(refused),
+                    refused,
+                }),
             }),
         }
     }
 
     /// The CLIENT ID of this connection.
     pub fn client_id(&self) -> u64 {
-        pollster::block_on(self.inner.session.lock()).client.id
+        self.inner.id
     }
 
     /// Takes the pub/sub messages and keyspace notifications delivered to
@@ -103,7 +131,7 @@ impl LocalConnection {
     /// assert_eq!(msg.get_payload::<String>().unwrap(), "hello");
     /// ```
     pub fn pushes(&self) -> Vec<Value> {
-        let bytes = pollster::block_on(self.inner.session.lock()).outbox.take();
+        let bytes = self.inner.outbox.take();
         let mut values = Vec::new();
         let mut rest = &bytes[..];
         while let Some(n) = crate::protocol::reply::frame_len(rest) {
@@ -116,85 +144,166 @@ impl LocalConnection {
     }
 
     /// Runs requests in order and returns each reply's RESP encoding.
-    async fn run(&self, requests: Vec<Vec<Bytes>>) -> RedisResult<Vec<Vec<u8>>> {
-        let mut session = self.inner.session.lock().await;
-        let mut replies = Vec::with_capacity(requests.len());
-        for args in requests {
-            if self.inner.refused {
-                return Err(refused());
-            }
-            if self.is_dropped(&session) {
-                return Err(dropped());
-            }
-            let mut out = Out::new(session.client.resp);
-            let mut step = session.execute(args, &mut out);
-            loop {
-                self.inner
-                    .db
-                    .store(session.client.db as i64, Ordering::Relaxed);
-                match step {
-                    Step::Continue => replies.push(out.take()),
-                    Step::Close => {
-                        replies.push(out.take());
-                        self.inner.closed.store(true, Ordering::SeqCst);
-                    }
-                    // As a socket closed by the server: this and every later
-                    // request fail.
-                    Step::Drop => {
-                        self.inner.closed.store(true, Ordering::SeqCst);
-                        return Err(dropped());
-                    }
-                    Step::Blocked(rx) => {
-                        let reply = self.wait(&session, rx).await.and_then(Result::ok);
-                        match reply.map(|bytes| session.unblocked(bytes)) {
-                            Some(Some(bytes)) => replies.push(bytes),
-                            Some(None) => {
-                                self.inner.closed.store(true, Ordering::SeqCst);
-                                return Err(dropped());
-                            }
-                            None => return Err(dropped()),
-                        }
-                    }
-                    Step::Wait(Wait { mut until, resume }) => {
-                        if self.wait(&session, until.done()).await != Some(true) {
-                            return Err(dropped());
-                        }
-                        step = session.resume(resume, &mut out);
-                        continue;
-                    }
-                }
-                break;
+    ///
+    /// As far as nothing waits, in the caller's task. A request that must
+    /// wait (a fault's delay or hang, a pause, a blocking command) goes on
+    /// in a task of the server's own, as it would on a server whose client
+    /// stopped listening: if the caller gives up (its future is dropped),
+    /// the command still runs, and the connection's next requests queue
+    /// behind it, as over TCP.
+    async fn run(
+        &self,
+        requests: Vec<Vec<Bytes>>,
+        caller: Option<Handle>,
+    ) -> RedisResult<Vec<Vec<u8>>> {
+        let session = Arc::clone(&self.inner.session).lock_owned().await;
+        let mut batch = Batch {
+            link: Arc::clone(&self.inner.link),
+            session,
+            requests: requests.into_iter(),
+            replies: Vec::new(),
+        };
+        match batch.advance(None) {
+            Advance::Done(result) => result,
+            Advance::Waits(waiting) => {
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                // On an async caller's runtime: under paused time, its
+                // clock then waits for the request as it waited for the
+                // caller. A synchronous caller blocks its thread (perhaps a
+                // runtime's only one): the server's.
+                let runtime = caller.unwrap_or_else(|| batch.link.shared.runtime.clone());
+                runtime.spawn(async move {
+                    let _ = tx.send(batch.finish(waiting).await);
+                });
+                rx.await.unwrap_or_else(|_| Err(dropped()))
             }
         }
-        Ok(replies)
+    }
+}
+
+/// The requests of one call, run in order under the connection's session.
+struct Batch {
+    link: Arc<Link>,
+    session: tokio::sync::OwnedMutexGuard<Session>,
+    requests: std::vec::IntoIter<Vec<Bytes>>,
+    replies: Vec<Vec<u8>>,
+}
+
+/// What a request waits for, with the buffer its reply goes into.
+enum Waiting {
+    /// A blocked command's reply.
+    Reply(tokio::sync::oneshot::Receiver<Vec<u8>>),
+    /// The end of a hold, after which the command runs again.
+    Hold(Wait, Out),
+}
+
+/// How far [`Batch::advance`] got.
+enum Advance {
+    /// Every request answered (or the connection dropped).
+    Done(RedisResult<Vec<Vec<u8>>>),
+    /// A request waits.
+    Waits(Waiting),
+}
+
+impl Batch {
+    /// Runs requests until they are done or one must wait; `step` is the
+    /// step of a request resumed after a wait, with its buffer.
+    fn advance(&mut self, mut step: Option<(Step, Out)>) -> Advance {
+        loop {
+            let (current, mut out) = match step.take() {
+                Some(resumed) => resumed,
+                None => {
+                    let Some(args) = self.requests.next() else {
+                        return Advance::Done(Ok(std::mem::take(&mut self.replies)));
+                    };
+                    if self.link.refused {
+                        return Advance::Done(Err(refused()));
+                    }
+                    if self.is_dropped() {
+                        return Advance::Done(Err(dropped()));
+                    }
+                    let mut out = Out::new(self.session.client.resp);
+                    (self.session.execute(args, &mut out), out)
+                }
+            };
+            self.link
+                .db
+                .store(self.session.client.db as i64, Ordering::Relaxed);
+            match current {
+                Step::Continue => self.replies.push(out.take()),
+                Step::Close => {
+                    self.replies.push(out.take());
+                    self.link.closed.store(true, Ordering::SeqCst);
+                }
+                // As a socket closed by the server: this and every later
+                // request fail.
+                Step::Drop => {
+                    self.link.closed.store(true, Ordering::SeqCst);
+                    return Advance::Done(Err(dropped()));
+                }
+                Step::Blocked(rx) => return Advance::Waits(Waiting::Reply(rx)),
+                Step::Wait(wait) => return Advance::Waits(Waiting::Hold(wait, out)),
+            }
+        }
     }
 
-    /// Waits for `until` unless the connection is killed or the server
-    /// shuts down meanwhile (`None`).
-    async fn wait<F: Future>(&self, session: &Session, until: F) -> Option<F::Output> {
-        let kill = Arc::clone(&session.kill);
+    /// Waits for what a request waits for, then runs the rest.
+    async fn finish(mut self, mut waiting: Waiting) -> RedisResult<Vec<Vec<u8>>> {
+        loop {
+            let step = match waiting {
+                Waiting::Reply(rx) => {
+                    let reply = self.wait(rx).await.and_then(Result::ok);
+                    match reply.map(|bytes| self.session.unblocked(bytes)) {
+                        Some(Some(bytes)) => self.replies.push(bytes),
+                        Some(None) => {
+                            self.link.closed.store(true, Ordering::SeqCst);
+                            return Err(dropped());
+                        }
+                        None => return Err(dropped()),
+                    }
+                    None
+                }
+                Waiting::Hold(Wait { mut until, resume }, mut out) => {
+                    if self.wait(until.done()).await != Some(true) {
+                        return Err(dropped());
+                    }
+                    let step = self.session.resume(resume, &mut out);
+                    Some((step, out))
+                }
+            };
+            match self.advance(step) {
+                Advance::Done(result) => return result,
+                Advance::Waits(next) => waiting = next,
+            }
+        }
+    }
+
+    /// Waits for `until` unless the connection is killed (or its last
+    /// handle dropped) or the server shuts down meanwhile (`None`).
+    async fn wait<F: Future>(&self, until: F) -> Option<F::Output> {
+        let kill = Arc::clone(&self.session.kill);
         // Fixed polling order (replies first): a simulation on paused
         // time replays the same way.
         tokio::select! {
             biased;
             done = until => Some(done),
             () = kill.killed() => None,
-            () = self.inner.shared.closed() => None,
+            () = self.link.shared.closed() => None,
         }
     }
 
-    fn is_dropped(&self, session: &Session) -> bool {
-        self.inner.closed.load(Ordering::SeqCst)
-            || session.is_killed()
-            || self.inner.shared.is_closed()
+    fn is_dropped(&self) -> bool {
+        self.link.closed.load(Ordering::SeqCst)
+            || self.session.is_killed()
+            || self.link.shared.is_closed()
     }
 }
 
 impl std::fmt::Debug for LocalConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalConnection")
-            .field("db", &self.inner.db.load(Ordering::Relaxed))
-            .field("closed", &self.inner.closed.load(Ordering::Relaxed))
+            .field("db", &self.inner.link.db.load(Ordering::Relaxed))
+            .field("closed", &self.inner.link.closed.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -388,7 +497,7 @@ impl redis::aio::ConnectionLike for LocalConnection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         Box::pin(async move {
             let args = cmd_args(cmd)?;
-            let mut replies = self.run(vec![args]).await?;
+            let mut replies = self.run(vec![args], Handle::try_current().ok()).await?;
             parse(&replies.pop().unwrap_or_default())
         })
     }
@@ -401,20 +510,20 @@ impl redis::aio::ConnectionLike for LocalConnection {
     ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move {
             let requests = pipeline_requests(pipeline)?;
-            let replies = self.run(requests).await?;
+            let replies = self.run(requests, Handle::try_current().ok()).await?;
             select(replies, offset, count, pipeline.is_transaction())
         })
     }
 
     fn get_db(&self) -> i64 {
-        self.inner.db.load(Ordering::Relaxed)
+        self.inner.link.db.load(Ordering::Relaxed)
     }
 }
 
 impl redis::ConnectionLike for LocalConnection {
     fn req_packed_command(&mut self, cmd: &[u8]) -> RedisResult<Value> {
         let args = decode_packed(cmd)?;
-        let mut replies = pollster::block_on(self.run(vec![args]))?;
+        let mut replies = pollster::block_on(self.run(vec![args], None))?;
         parse(&replies.pop().unwrap_or_default())
     }
 
@@ -428,12 +537,12 @@ impl redis::ConnectionLike for LocalConnection {
         let transaction = requests
             .first()
             .is_some_and(|r| r.first().is_some_and(|n| n.eq_ignore_ascii_case(b"multi")));
-        let replies = pollster::block_on(self.run(requests))?;
+        let replies = pollster::block_on(self.run(requests, None))?;
         select(replies, offset, count, transaction && offset > 0)
     }
 
     fn get_db(&self) -> i64 {
-        self.inner.db.load(Ordering::Relaxed)
+        self.inner.link.db.load(Ordering::Relaxed)
     }
 
     fn check_connection(&mut self) -> bool {
@@ -441,7 +550,7 @@ impl redis::ConnectionLike for LocalConnection {
     }
 
     fn is_open(&self) -> bool {
-        !self.inner.closed.load(Ordering::SeqCst) && !self.inner.shared.is_closed()
+        !self.inner.link.closed.load(Ordering::SeqCst) && !self.inner.link.shared.is_closed()
     }
 }
 
