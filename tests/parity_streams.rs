@@ -1250,7 +1250,7 @@ fn stream_writes_publish_keyspace_events() {
         p.run(line);
         // Every event up to a marker, on each server.
         p.run("PUBLISH __keyevent@0__:mark x");
-        let mut read = |c: &mut support::RawClient| {
+        let read = |c: &mut support::RawClient| {
             let mut got = Vec::new();
             loop {
                 let r = c.read_reply();
@@ -1338,4 +1338,22 @@ fn memory_usage_of_small_streams_is_redis_s() {
         "XREADGROUP GROUP g c COUNT 10 STREAMS big >",
     ]);
     p.run("MEMORY USAGE big");
+}
+
+#[test]
+fn command_getkeys_finds_the_keys_of_stream_reads() {
+    let mut p = parity!();
+    p.run_all(&[
+        "COMMAND GETKEYS XREAD STREAMS a b 0 0",
+        "COMMAND GETKEYS XREAD COUNT 1 BLOCK 0 STREAMS a 0",
+        "COMMAND GETKEYS XREAD STREAMS a b c",
+        "COMMAND GETKEYS XREAD COUNT 1 STREAMS a",
+        "COMMAND GETKEYS XREAD COUNT 1 BLOCK 1 x 0",
+        "COMMAND GETKEYS XREADGROUP GROUP streams c STREAMS a b > >",
+        "COMMAND GETKEYS XREADGROUP GROUP g c NOACK STREAMS a >",
+        "COMMAND GETKEYS XADD s * a 1",
+        "COMMAND GETKEYS XGROUP CREATE s g $",
+        "COMMAND GETKEYS XINFO STREAM s",
+        "COMMAND GETKEYS XAUTOCLAIM s g c 0 0",
+    ]);
 }

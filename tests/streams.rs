@@ -275,3 +275,146 @@ fn group_flow<C: redis::ConnectionLike>(con: &mut C, clock: &ManualClock, via: &
         assert!(none.is_none_or(|r| r.keys.is_empty()), "{via}");
     }
 }
+
+#[test]
+fn direct_seeding_reads_and_pending_assertions() {
+    use redis::Commands;
+    use redsim::direct::{StreamEntry, StreamId};
+    let (server, clock) = server();
+    let db = server.db(0);
+    db.xgroup_create("jobs", "workers", "$").unwrap();
+    db.xadd("jobs", "1-0", [("n", "1")]).unwrap();
+    db.xadd("jobs", "2-0", [("n", "2")]).unwrap();
+    let id = db.xadd("jobs", "*", [("n", "3")]).unwrap();
+    assert_eq!(id, StreamId::new(1_700_000_000_000, 0));
+    assert!(db.xadd("jobs", "1-5", [("n", "x")]).is_err());
+    db.set("str", "x");
+    assert!(matches!(
+        db.xadd("str", "*", [("a", "b")]),
+        Err(redsim::direct::DirectError::WrongType { .. })
+    ));
+    assert!(matches!(
+        db.xgroup_create("str", "g", "0"),
+        Err(redsim::direct::DirectError::WrongType { .. })
+    ));
+    assert!(db.stream("str").is_err());
+    assert!(db.stream("nothing").unwrap().is_empty());
+
+    // The code under test sees what was seeded.
+    let mut con = server.connection();
+    let opts = StreamReadOptions::default()
+        .group("workers", "alice")
+        .count(2);
+    let read: Option<StreamReadReply> = con.xread_options(&["jobs"], &[">"], &opts).unwrap();
+    assert_eq!(read.unwrap().keys[0].ids.len(), 2);
+    db.assert_pending("jobs", "workers", [("1-0", "alice"), ("2-0", "alice")]);
+
+    // A direct delivery is XREADGROUP's.
+    clock.advance(Duration::from_secs(3));
+    let got = db.xreadgroup("jobs", "workers", "bob", None).unwrap();
+    assert_eq!(got, [StreamEntry::new(id, [("n", "3")])]);
+    let pending = db.pending("jobs", "workers").unwrap();
+    assert_eq!(pending[2].consumer, "bob");
+    assert_eq!(
+        pending[2].delivered_at,
+        UNIX_EPOCH + Duration::from_millis(1_700_000_003_000)
+    );
+    let groups = db.stream_groups("jobs").unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].last_delivered, id);
+    assert_eq!((groups[0].entries_read, groups[0].lag), (Some(3), Some(0)));
+    assert_eq!(groups[0].consumers, ["alice", "bob"]);
+    let _: i64 = con.xack("jobs", "workers", &["1-0"]).unwrap();
+    db.assert_pending(
+        "jobs",
+        "workers",
+        [("2-0", "alice"), ("1700000000000-0", "bob")],
+    );
+
+    // A failed assertion says what is pending.
+    let message = support::panic_message(|| {
+        db.assert_pending("jobs", "workers", [("2-0", "carol")]);
+    });
+    assert_eq!(
+        message,
+        "redsim: db 0, key \"jobs\", group \"workers\": expected pending [2-0 \"carol\"], \
+         found [2-0 \"alice\", 1700000000000-0 \"bob\"]"
+    );
+    db.assert_stream(
+        "jobs",
+        [
+            StreamEntry::new(StreamId::new(1, 0), [("n", "1")]),
+            StreamEntry::new(StreamId::new(2, 0), [("n", "2")]),
+            StreamEntry::new(id, [("n", "3")]),
+        ],
+    );
+    let message = support::panic_message(|| db.assert_stream("jobs", []));
+    assert!(
+        message.starts_with(
+            "redsim: db 0, key \"jobs\": expected stream [], found stream [1-0: {\"n\": \"1\"}"
+        ),
+        "{message}"
+    );
+    db.assert_type("jobs", redsim::direct::KeyType::Stream);
+}
+
+#[test]
+fn a_direct_xadd_wakes_a_blocked_group_reader() {
+    let (server, _clock) = server();
+    let db = server.db(0);
+    db.xgroup_create("jobs", "workers", "$").unwrap();
+    let mut admin = server.connection();
+    let waiter = spawn_blocked(
+        &server,
+        &mut admin,
+        1,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "workers",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            "jobs",
+            ">",
+        ],
+    );
+    db.xadd("jobs", "7-0", [("a", "1")]).unwrap();
+    wait_blocked(&mut admin, 0);
+    let entry = Value::Array(vec![bulk("7-0"), Value::Array(vec![bulk("a"), bulk("1")])]);
+    assert_eq!(
+        reply(waiter),
+        Value::Array(vec![Value::Array(vec![
+            bulk("jobs"),
+            Value::Array(vec![entry])
+        ])])
+    );
+    db.assert_pending("jobs", "workers", [("7-0", "c")]);
+}
+
+#[test]
+fn fault_rules_match_the_keys_of_stream_reads() {
+    use redsim::Rule;
+    let (server, _clock) = server();
+    let mut con = server.connection();
+    xadd(&mut con, "jobs", "1-0");
+    let _guard = server.fault(
+        Rule::command("XREADGROUP")
+            .key("jobs")
+            .error("ERR injected"),
+    );
+    let _: () = redis::cmd("XGROUP")
+        .arg(&["CREATE", "jobs", "g", "0"])
+        .query(&mut con)
+        .unwrap();
+    let err = redis::cmd("XREADGROUP")
+        .arg(&["GROUP", "g", "c", "STREAMS", "other", "jobs", ">", ">"])
+        .query::<Value>(&mut con)
+        .unwrap_err();
+    assert_eq!(err.detail(), Some("injected"), "{err}");
+    let ok = redis::cmd("XREAD")
+        .arg(&["STREAMS", "jobs", "0"])
+        .query::<Value>(&mut con);
+    assert!(ok.is_ok());
+}

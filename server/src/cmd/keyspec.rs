@@ -13,6 +13,11 @@ use super::CommandSpec;
 impl CommandSpec {
     /// The arguments of `args` (command name first) that are keys.
     pub fn key_args<'a>(&self, args: &'a [Bytes]) -> Vec<&'a [u8]> {
+        match self.name {
+            "xread" => return streams_keys(args, 1),
+            "xreadgroup" => return streams_keys(args, 4),
+            _ => {}
+        }
         if let Some(nk) = self.numkeys {
             let count = args
                 .get(nk.at)
@@ -48,6 +53,21 @@ impl CommandSpec {
     }
 }
 
+/// XREAD's and XREADGROUP's keys: the first half of what follows the
+/// first STREAMS keyword from argument `from` on (Redis's keyword key
+/// specification: XREADGROUP's search starts past its group and consumer).
+fn streams_keys(args: &[Bytes], from: usize) -> Vec<&[u8]> {
+    let Some(at) = args
+        .iter()
+        .skip(from)
+        .position(|a| a.eq_ignore_ascii_case(b"streams"))
+    else {
+        return Vec::new();
+    };
+    let rest = &args[from + at + 1..];
+    rest[..rest.len() / 2].iter().map(|k| &k[..]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::resolve;
@@ -77,5 +97,9 @@ mod tests {
         assert_eq!(keys("EVAL body x k1"), Vec::<String>::new());
         assert_eq!(keys("ZUNIONSTORE d 2 a b"), ["d", "a", "b"]);
         assert_eq!(keys("OBJECT ENCODING k"), ["k"]);
+        assert_eq!(keys("XREAD COUNT 2 STREAMS a b 0 0"), ["a", "b"]);
+        assert_eq!(keys("XREADGROUP GROUP g c STREAMS a >"), ["a"]);
+        assert_eq!(keys("XREADGROUP GROUP streams c STREAMS a >"), ["a"]);
+        assert_eq!(keys("XREAD STREAMS a b c"), ["a"]);
     }
 }

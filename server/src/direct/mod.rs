@@ -2,7 +2,8 @@
 //! without a client and without the protocol.
 //!
 //! [`Server::db`] gives a [`Database`] handle on one numbered database.
-//! Through it a test seeds strings, hashes, lists, sets and sorted sets,
+//! Through it a test seeds strings, hashes, lists, sets, sorted sets and
+//! streams (with their consumer groups and pending entries),
 //! sets and clears TTLs, deletes and flushes; reads values back as typed
 //! Rust values ([`Value`]), TTLs as [`Ttl`], types as [`KeyType`] and whole
 //! databases as a [`Snapshot`]; and checks a key in one line with the
@@ -70,6 +71,7 @@ mod error;
 mod read;
 mod show;
 mod stream;
+mod stream_value;
 mod value;
 mod write;
 
@@ -78,7 +80,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 pub use error::DirectError;
-pub use stream::{StreamEntry, StreamId};
+pub use stream_value::{ParseStreamIdError, PendingEntry, StreamEntry, StreamGroup, StreamId};
 pub use value::{Entry, KeyType, Snapshot, Ttl, Value};
 
 use crate::cmd::Client;

@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::show::{self, Quoted};
-use super::stream::{StreamEntry, StreamId};
+use super::stream_value::{StreamEntry, StreamId};
 use crate::db;
 
 /// The type of a key, as `TYPE` names it.

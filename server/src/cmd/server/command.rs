@@ -220,6 +220,18 @@ pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
             error::GETKEYS_INVALID_ARITY
         }
     })?;
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        // Keys after the STREAMS keyword (Redis's keyword key spec).
+        let keys = spec.key_args(args);
+        if keys.is_empty() {
+            return Err(error::GETKEYS_INVALID_ARGUMENTS);
+        }
+        ctx.out.array(keys.len());
+        for k in keys {
+            ctx.out.bulk(k);
+        }
+        return Ok(());
+    }
     if let Some(nk) = spec.numkeys {
         let invalid = || error::GETKEYS_INVALID_ARGUMENTS;
         let count = crate::num::parse_i64(&args[nk.at])

@@ -79,6 +79,34 @@ impl StreamId {
     }
 }
 
+/// A text that is not `<ms>-<seq>` (or `<ms>`) in decimal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseStreamIdError;
+
+impl fmt::Display for ParseStreamIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a stream ID: expected <ms>-<seq>")
+    }
+}
+
+impl std::error::Error for ParseStreamIdError {}
+
+impl std::str::FromStr for StreamId {
+    type Err = ParseStreamIdError;
+
+    /// `<ms>-<seq>`, or `<ms>` (sequence 0), in plain decimal.
+    fn from_str(s: &str) -> Result<StreamId, ParseStreamIdError> {
+        let (ms, seq) = s.split_once('-').unwrap_or((s, "0"));
+        let part = |p: &str| {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ParseStreamIdError);
+            }
+            p.parse::<u64>().map_err(|_| ParseStreamIdError)
+        };
+        Ok(StreamId::new(part(ms)?, part(seq)?))
+    }
+}
+
 impl fmt::Display for StreamId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}", self.ms, self.seq)
