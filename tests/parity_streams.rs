@@ -1357,3 +1357,97 @@ fn command_getkeys_finds_the_keys_of_stream_reads() {
         "COMMAND GETKEYS XAUTOCLAIM s g c 0 0",
     ]);
 }
+
+#[test]
+fn radix_tree_counts_follow_nodes_removed_anywhere() {
+    let mut p = parity!();
+    p.run("CONFIG SET stream-node-max-entries 4");
+    fill(&mut p, "s", 40, "v");
+    p.run("XINFO STREAM s");
+    // Empty nodes in the middle, at the head and at the tail go.
+    for ids in [
+        "9-0 10-0 11-0 12-0",
+        "1-0 2-0 3-0 4-0",
+        "37-0 38-0 39-0 40-0",
+        "21-0 22-0 23-0",
+    ] {
+        p.run(&format!("XDEL s {ids}"));
+        p.run("XINFO STREAM s");
+    }
+    p.run_all(&[
+        "XADD s 41-0 f v",
+        "XINFO STREAM s",
+        "XTRIM s MINID ~ 30",
+        "XINFO STREAM s",
+    ]);
+    // IDs far apart: branches at every byte.
+    for id in [
+        "1000000-0",
+        "1000000-5",
+        "4294967296-0",
+        "18446744073709551615-3",
+    ] {
+        p.run(&format!("XADD s {id} f v"));
+        p.run("XINFO STREAM s");
+    }
+}
+
+#[test]
+fn stream_reads_count_keyspace_hits_and_misses_as_redis_does() {
+    let mut p = parity!();
+    p.run_all(&["XADD s 1-0 a 1", "XGROUP CREATE s g 0", "CONFIG RESETSTAT"]);
+    for line in [
+        "XREAD STREAMS s nosuch 0 0",
+        "XRANGE s - +",
+        "XRANGE nosuch - +",
+        "XLEN s",
+        "XREADGROUP GROUP g c STREAMS s >",
+        "XPENDING s g",
+        "XINFO STREAM s",
+        "XACK s g 1-0",
+    ] {
+        p.run(line);
+    }
+    let (sim, real) = p.both("INFO stats");
+    let pick = |r: &[u8]| {
+        String::from_utf8_lossy(r)
+            .lines()
+            .filter(|l| l.starts_with("keyspace_"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pick(&sim), pick(&real));
+}
+
+#[test]
+fn memory_usage_of_grown_streams_is_redis_s() {
+    let mut p = parity!();
+    let (sim, _) = p.both("MEMORY HELP");
+    if sim.first() == Some(&b'-') {
+        return;
+    }
+    let value = "x".repeat(100);
+    fill(&mut p, "s", 500, &value);
+    p.run_all(&[
+        "MEMORY USAGE s",
+        "MEMORY USAGE s SAMPLES 0",
+        "MEMORY USAGE s SAMPLES 3",
+    ]);
+    p.run_all(&[
+        "XGROUP CREATE s g1 0",
+        "XGROUP CREATE s g2 0",
+        "XREADGROUP GROUP g1 alice COUNT 100 STREAMS s >",
+        "XREADGROUP GROUP g1 bob COUNT 100 STREAMS s >",
+        "XREADGROUP GROUP g2 carol STREAMS s >",
+        "MEMORY USAGE s",
+        "XDEL s 5-0 6-0 7-0",
+        "XTRIM s MAXLEN ~ 200",
+        "MEMORY USAGE s",
+    ]);
+    fill(&mut p, "small", 3, "v");
+    p.run_all(&[
+        "MEMORY USAGE small",
+        "XTRIM small MAXLEN 0",
+        "MEMORY USAGE small",
+    ]);
+}
