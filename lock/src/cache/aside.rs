@@ -372,11 +372,10 @@ where
                 Outcome::Found(Arc::from(bytes))
             }
             None => {
-                if let Some(negative) = self.inner.options.negative_ttl {
-                    if let Err(e) = self.store(key, &[NOT_FOUND], negative).await {
+                if let Some(negative) = self.inner.options.negative_ttl
+                    && let Err(e) = self.store(key, &[NOT_FOUND], negative).await {
                         tracing::warn!(key, "could not cache not-found: {e}");
                     }
-                }
                 Outcome::NotFound
             }
         };

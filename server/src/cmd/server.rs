@@ -369,7 +369,7 @@ fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
 fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
     // Arity (at least one pair) is checked by the table; an unpaired
     // trailing argument is a syntax error, as in Redis.
-    if ctx.argc() % 2 != 0 {
+    if !ctx.argc().is_multiple_of(2) {
         return Err(error::SYNTAX);
     }
     let pairs: Vec<(&[u8], &[u8])> = ctx.args[2..]

@@ -64,11 +64,10 @@ impl Value {
     /// The value Redis would store for a `SET` of `bytes`: an integer when
     /// the bytes are one in canonical form, a string otherwise.
     pub fn string(bytes: &[u8]) -> Value {
-        if bytes.len() <= 20 {
-            if let Some(n) = crate::num::parse_i64(bytes) {
+        if bytes.len() <= 20
+            && let Some(n) = crate::num::parse_i64(bytes) {
                 return Value::Int(n);
             }
-        }
         Value::Str(Blob::new(bytes))
     }
 

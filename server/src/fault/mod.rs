@@ -201,8 +201,8 @@ impl Faults {
         if inner.partitioned(call.name) {
             return Decision::Drop(Some(Injected::Partition));
         }
-        if let Some(mode) = inner.pause.mode(now_us.div_euclid(1000)) {
-            if holds(mode) {
+        if let Some(mode) = inner.pause.mode(now_us.div_euclid(1000))
+            && holds(mode) {
                 let (slot, until) = Slot::new(call.client, vec![Arc::clone(&self.paused)]);
                 inner.pause.waiting.retain(|s| !s.is_done());
                 inner.pause.waiting.push(slot);
@@ -214,7 +214,6 @@ impl Faults {
                     timer: inner.pause.client.is_some(),
                 };
             }
-        }
         if rules_done {
             return Decision::Run(None);
         }

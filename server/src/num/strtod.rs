@@ -63,11 +63,10 @@ pub fn strtod(s: &[u8]) -> Strtod {
             let close = rest[4..]
                 .iter()
                 .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
-            if let Some(p) = close {
-                if rest[4 + p] == b')' {
+            if let Some(p) = close
+                && rest[4 + p] == b')' {
                     len = 4 + p + 1;
                 }
-            }
         }
         return Strtod {
             value: f64::NAN,

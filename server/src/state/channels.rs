@@ -193,8 +193,8 @@ impl State {
             self.current_pushes.extend_from_slice(bytes);
             return;
         }
-        if let Some(info) = self.clients.get(&client) {
-            if !info.outbox.push(bytes, limit, self.now_ms) {
+        if let Some(info) = self.clients.get(&client)
+            && !info.outbox.push(bytes, limit, self.now_ms) {
                 tracing::warn!(
                     client,
                     "closing client over the pub/sub output buffer limit"
@@ -203,7 +203,6 @@ impl State {
                 // Gone for publishers at once, not when its task notices.
                 self.unsubscribe_all(client);
             }
-        }
     }
 
     /// Fires a keyspace notification if `notify-keyspace-events` enables

@@ -90,7 +90,7 @@ fn parse(ctx: &Ctx<'_>, xreadgroup: bool) -> Result<ReadArgs, CmdError> {
         } else if option(args, i, "streams", 1) {
             parsed.streams_at = i + 1;
             let rest = args.len() - parsed.streams_at;
-            if rest % 2 != 0 {
+            if !rest.is_multiple_of(2) {
                 return Err(error::UNBALANCED_STREAMS);
             }
             parsed.n = rest / 2;
@@ -314,11 +314,10 @@ fn deliver_new(
         let Some(g) = s.groups.get_mut(group) else {
             continue;
         };
-        if let Some(old) = g.pel.get(&id).map(|n| n.consumer.clone()) {
-            if let Some(c) = g.consumers.get_mut(&old) {
+        if let Some(old) = g.pel.get(&id).map(|n| n.consumer.clone())
+            && let Some(c) = g.consumers.get_mut(&old) {
                 c.pel.remove(&id);
             }
-        }
         g.pel.insert(
             id,
             Nack {

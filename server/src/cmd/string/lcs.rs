@@ -97,11 +97,10 @@ fn longest_common(
                 emit = true;
             }
         }
-        if emit {
-            if let Some(m) = run.take() {
+        if emit
+            && let Some(m) = run.take() {
                 matches.push(m);
             }
-        }
     }
     Ok((total, result, matches))
 }

@@ -320,7 +320,7 @@ pub(super) fn mget(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// Redis's `msetGenericCommand`.
 fn mset_generic(ctx: &mut Ctx<'_>, nx: bool, name: &str) -> CmdResult {
-    if ctx.argc() % 2 == 0 {
+    if ctx.argc().is_multiple_of(2) {
         return Err(error::wrong_arity(name));
     }
     if nx {

@@ -98,7 +98,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, mut f: AddFlags) -> CmdResult {
         i += 1;
     }
     let elements = ctx.argc() - i;
-    if elements == 0 || elements % 2 != 0 {
+    if elements == 0 || !elements.is_multiple_of(2) {
         return Err(error::SYNTAX);
     }
     if f.nx && f.xx {

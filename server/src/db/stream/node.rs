@@ -212,13 +212,12 @@ impl Nodes {
         let Some((&master, node)) = self.tree.range_mut(..=id).next_back() else {
             return;
         };
-        if let Ok(i) = node.items.binary_search_by(|it| it.id.cmp(&id)) {
-            if !node.items[i].deleted {
+        if let Ok(i) = node.items.binary_search_by(|it| it.id.cmp(&id))
+            && !node.items[i].deleted {
                 node.items[i].deleted = true;
                 node.live -= 1;
                 node.deleted += 1;
             }
-        }
         if node.live == 0 {
             self.tree.remove(&master);
         }

@@ -367,11 +367,10 @@ pub(super) fn decode(args: &Args, cfg: &Config) -> mlua::Result<MultiValue> {
                 _ => 2,
             };
             v = cur.take().map_or(Value::Nil, Value::Table);
-            if !ctx.is_empty() {
-                if let Value::Table(outer) = saved.pop()? {
+            if !ctx.is_empty()
+                && let Value::Table(outer) = saved.pop()? {
                     cur = Some(outer);
                 }
-            }
         }
     };
     tok = lx.next();
