@@ -373,9 +373,10 @@ where
             }
             None => {
                 if let Some(negative) = self.inner.options.negative_ttl
-                    && let Err(e) = self.store(key, &[NOT_FOUND], negative).await {
-                        tracing::warn!(key, "could not cache not-found: {e}");
-                    }
+                    && let Err(e) = self.store(key, &[NOT_FOUND], negative).await
+                {
+                    tracing::warn!(key, "could not cache not-found: {e}");
+                }
                 Outcome::NotFound
             }
         };

@@ -460,10 +460,12 @@ fn select(
     for (i, reply) in replies.into_iter().enumerate() {
         let value = parse(&reply)?;
         if i < offset {
-            if transaction && queue_error.is_none()
-                && let Value::ServerError(e) = value {
-                    queue_error = Some(e);
-                }
+            if transaction
+                && queue_error.is_none()
+                && let Value::ServerError(e) = value
+            {
+                queue_error = Some(e);
+            }
         } else if i < offset + count {
             values.push(value);
         }

@@ -65,9 +65,10 @@ impl Value {
     /// the bytes are one in canonical form, a string otherwise.
     pub fn string(bytes: &[u8]) -> Value {
         if bytes.len() <= 20
-            && let Some(n) = crate::num::parse_i64(bytes) {
-                return Value::Int(n);
-            }
+            && let Some(n) = crate::num::parse_i64(bytes)
+        {
+            return Value::Int(n);
+        }
         Value::Str(Blob::new(bytes))
     }
 

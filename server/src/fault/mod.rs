@@ -202,18 +202,19 @@ impl Faults {
             return Decision::Drop(Some(Injected::Partition));
         }
         if let Some(mode) = inner.pause.mode(now_us.div_euclid(1000))
-            && holds(mode) {
-                let (slot, until) = Slot::new(call.client, vec![Arc::clone(&self.paused)]);
-                inner.pause.waiting.retain(|s| !s.is_done());
-                inner.pause.waiting.push(slot);
-                return Decision::Wait {
-                    until,
-                    fault: None,
-                    rules_done,
-                    // A CLIENT PAUSE ends on the server clock.
-                    timer: inner.pause.client.is_some(),
-                };
-            }
+            && holds(mode)
+        {
+            let (slot, until) = Slot::new(call.client, vec![Arc::clone(&self.paused)]);
+            inner.pause.waiting.retain(|s| !s.is_done());
+            inner.pause.waiting.push(slot);
+            return Decision::Wait {
+                until,
+                fault: None,
+                rules_done,
+                // A CLIENT PAUSE ends on the server clock.
+                timer: inner.pause.client.is_some(),
+            };
+        }
         if rules_done {
             return Decision::Run(None);
         }

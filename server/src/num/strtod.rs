@@ -64,9 +64,10 @@ pub fn strtod(s: &[u8]) -> Strtod {
                 .iter()
                 .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
             if let Some(p) = close
-                && rest[4 + p] == b')' {
-                    len = 4 + p + 1;
-                }
+                && rest[4 + p] == b')'
+            {
+                len = 4 + p + 1;
+            }
         }
         return Strtod {
             value: f64::NAN,

@@ -144,10 +144,10 @@ fn write_table(out: &mut Out, t: &Table, depth: usize, work: &mut Vec<(Value, us
     if let Ok(Value::Table(vs)) = t.raw_get::<Value>("verbatim_string")
         && let (Some(format), Some(text)) =
             (string_field(&vs, "format"), string_field(&vs, "string"))
-        {
-            out.verbatim(&format.to_string_lossy(), &text.as_bytes());
-            return;
-        }
+    {
+        out.verbatim(&format.to_string_lossy(), &text.as_bytes());
+        return;
+    }
     let mut items = Vec::new();
     for i in 1.. {
         match t.raw_get::<Value>(i) {

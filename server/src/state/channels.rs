@@ -194,15 +194,16 @@ impl State {
             return;
         }
         if let Some(info) = self.clients.get(&client)
-            && !info.outbox.push(bytes, limit, self.now_ms) {
-                tracing::warn!(
-                    client,
-                    "closing client over the pub/sub output buffer limit"
-                );
-                info.kill.kill();
-                // Gone for publishers at once, not when its task notices.
-                self.unsubscribe_all(client);
-            }
+            && !info.outbox.push(bytes, limit, self.now_ms)
+        {
+            tracing::warn!(
+                client,
+                "closing client over the pub/sub output buffer limit"
+            );
+            info.kill.kill();
+            // Gone for publishers at once, not when its task notices.
+            self.unsubscribe_all(client);
+        }
     }
 
     /// Fires a keyspace notification if `notify-keyspace-events` enables

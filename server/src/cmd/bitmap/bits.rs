@@ -192,10 +192,11 @@ pub fn set_unsigned(bytes: &mut [u8], offset: u64, bits: u32, value: u64) {
 fn read_window(bytes: &[u8], offset: u64) -> [u8; 16] {
     let mut window = [0u8; 16];
     if let Ok(first) = usize::try_from(offset / 8)
-        && let Some(src) = bytes.get(first..) {
-            let n = src.len().min(9);
-            window[..n].copy_from_slice(&src[..n]);
-        }
+        && let Some(src) = bytes.get(first..)
+    {
+        let n = src.len().min(9);
+        window[..n].copy_from_slice(&src[..n]);
+    }
     window
 }
 

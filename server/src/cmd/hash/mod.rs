@@ -195,9 +195,10 @@ pub(super) fn read<'c>(
     key: &[u8],
 ) -> Result<(Option<&'c Hash>, &'c mut Out, &'c mut fastrand::Rng), CmdError> {
     if let Some(entry) = ctx.lookup_read(key)
-        && !matches!(entry.value, Value::Hash(_)) {
-            return Err(error::WRONGTYPE);
-        }
+        && !matches!(entry.value, Value::Hash(_))
+    {
+        return Err(error::WRONGTYPE);
+    }
     let p = parts(ctx, key);
     let hash = match p.value {
         Some(Value::Hash(h)) if !h.is_empty() => Some(&**h),

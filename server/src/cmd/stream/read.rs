@@ -315,9 +315,10 @@ fn deliver_new(
             continue;
         };
         if let Some(old) = g.pel.get(&id).map(|n| n.consumer.clone())
-            && let Some(c) = g.consumers.get_mut(&old) {
-                c.pel.remove(&id);
-            }
+            && let Some(c) = g.consumers.get_mut(&old)
+        {
+            c.pel.remove(&id);
+        }
         g.pel.insert(
             id,
             Nack {

@@ -97,10 +97,9 @@ fn longest_common(
                 emit = true;
             }
         }
-        if emit
-            && let Some(m) = run.take() {
-                matches.push(m);
-            }
+        if emit && let Some(m) = run.take() {
+            matches.push(m);
+        }
     }
     Ok((total, result, matches))
 }

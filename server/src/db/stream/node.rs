@@ -213,11 +213,12 @@ impl Nodes {
             return;
         };
         if let Ok(i) = node.items.binary_search_by(|it| it.id.cmp(&id))
-            && !node.items[i].deleted {
-                node.items[i].deleted = true;
-                node.live -= 1;
-                node.deleted += 1;
-            }
+            && !node.items[i].deleted
+        {
+            node.items[i].deleted = true;
+            node.live -= 1;
+            node.deleted += 1;
+        }
         if node.live == 0 {
             self.tree.remove(&master);
         }

@@ -368,9 +368,10 @@ pub(super) fn decode(args: &Args, cfg: &Config) -> mlua::Result<MultiValue> {
             };
             v = cur.take().map_or(Value::Nil, Value::Table);
             if !ctx.is_empty()
-                && let Value::Table(outer) = saved.pop()? {
-                    cur = Some(outer);
-                }
+                && let Value::Table(outer) = saved.pop()?
+            {
+                cur = Some(outer);
+            }
         }
     };
     tok = lx.next();
