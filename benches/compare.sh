@@ -36,7 +36,7 @@ done
 # shellcheck source=benches/lib.sh
 . benches/lib.sh
 
-cargo build --release --quiet --bin redsim-server
+cargo build --release --quiet -p redsim --features cli --bin redsim-server
 REDSIM=target/release/redsim-server
 
 

@@ -7,7 +7,8 @@
 #
 # Build the old side from another checkout, for example:
 #   git worktree add /tmp/old <commit>
-#   (cd /tmp/old && CARGO_TARGET_DIR=/tmp/old-target cargo build --release --bin redsim-server)
+#   (cd /tmp/old && CARGO_TARGET_DIR=/tmp/old-target cargo build --release -p redsim --features cli --bin redsim-server)
+# (commits before the `cli` feature build the binary without `--features cli`).
 #   benches/compare_builds.sh /tmp/old-target/release/redsim-server target/release/redsim-server
 #
 # The three servers start together; each command runs against the three in

@@ -85,5 +85,6 @@ pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
 pub use handle::{DEFAULT_SEED, Server, ServerBuilder};
 
+#[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals;

@@ -34,7 +34,9 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 pub use bridge::ScriptClient;
-pub use call::{PANICS_CAUGHT, World, count_error, run};
+#[cfg(feature = "internals")]
+pub use call::PANICS_CAUGHT;
+pub use call::{World, count_error, run};
 pub use wake::serve_ready;
 
 use crate::cmd::error::{self, CmdError};
