@@ -18,13 +18,13 @@ use support::{manual_server as manual, panic_message, run_words as run, secs};
 
 /// Seeds one key of every type, then reads them with `con`.
 fn check_seeded_values_read_back(con: &mut impl ConnectionLike, db: &redsim::Database) {
-    db.set("name", "ann");
+    db.set("name", "ann").unwrap();
     db.hset("user:1", [("name", "ann"), ("age", "40")]).unwrap();
     db.rpush("queue", ["a", "b"]).unwrap();
     db.lpush("queue", ["z"]).unwrap();
     db.sadd("tags", ["x", "y", "x"]).unwrap();
     db.zadd("board", [("ann", 10.0), ("bob", 2.5)]).unwrap();
-    db.set(b"bin\xff", [0u8, 0xff, b'\n']);
+    db.set(b"bin\xff", [0u8, 0xff, b'\n']).unwrap();
 
     let name: String = con.get("name").unwrap();
     assert_eq!(name, "ann");
@@ -71,9 +71,9 @@ fn seeding_returns_what_the_command_answers() {
     assert_eq!(db.zadd("z", [("a", 1.0)]).unwrap(), 1);
     assert_eq!(db.zadd("z", [("a", 5.0), ("b", 2.0)]).unwrap(), 1);
     assert_eq!(db.zscore("z", "a").unwrap(), Some(5.0));
-    assert!(db.del("h"));
-    assert!(!db.del("h"));
-    assert!(!db.persist("l"), "no TTL to remove");
+    assert!(db.del("h").unwrap());
+    assert!(!db.del("h").unwrap());
+    assert!(!db.persist("l").unwrap(), "no TTL to remove");
     assert!(!db.expire("nothing", secs(5)).unwrap());
 }
 
@@ -105,7 +105,7 @@ fn scores_survive_the_trip_to_the_command_exactly() {
 #[test]
 fn databases_are_separate_as_select_makes_them() {
     let server = Server::start().unwrap();
-    server.db(3).set("k", "three");
+    server.db(3).set("k", "three").unwrap();
     let mut con = server.connection();
     let none: Option<String> = con.get("k").unwrap();
     assert_eq!(none, None);
@@ -114,12 +114,12 @@ fn databases_are_separate_as_select_makes_them() {
     assert_eq!(v, "three");
     assert!(!server.db(0).exists("k"));
 
-    server.db(0).set("k", "zero");
-    server.db(3).flush();
+    server.db(0).set("k", "zero").unwrap();
+    server.db(3).flush().unwrap();
     assert_eq!(server.db(3).dbsize(), 0);
     server.db(0).assert_string("k", "zero");
-    server.db(5).set("k", "five");
-    server.flush_all();
+    server.db(5).set("k", "five").unwrap();
+    server.flush_all().unwrap();
     assert_eq!(server.db(0).dbsize() + server.db(5).dbsize(), 0);
 }
 
@@ -137,7 +137,7 @@ fn the_database_count_follows_the_databases_parameter() {
         .config("databases", "2")
         .start()
         .unwrap();
-    server.db(1).set("k", "v");
+    server.db(1).set("k", "v").unwrap();
     let msg = panic_message(|| {
         server.db(2);
     });
@@ -151,7 +151,7 @@ fn the_database_count_follows_the_databases_parameter() {
 fn direct_access_needs_no_password() {
     let server = Server::builder().password("secret").start().unwrap();
     let db = server.db(0);
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     db.assert_string("k", "v");
     let mut tcp = server.client().get_connection().unwrap();
     let v: String = tcp.get("k").unwrap();
@@ -220,7 +220,7 @@ fn ttl_tells_missing_keys_keys_without_ttl_and_time_left_apart() {
     let db = server.db(0);
     let mut con = server.connection();
     assert_eq!(db.ttl("k"), Ttl::Missing);
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     assert_eq!(db.ttl("k"), Ttl::Persistent);
     assert_eq!(db.expire_at("k"), None);
     assert!(db.expire("k", Duration::from_millis(2500)).unwrap());
@@ -229,7 +229,7 @@ fn ttl_tells_missing_keys_keys_without_ttl_and_time_left_apart() {
     assert_eq!(pttl, 2500);
     clock.advance(Duration::from_millis(1000));
     assert_eq!(db.ttl("k"), Ttl::Remaining(Duration::from_millis(1500)));
-    assert!(db.persist("k"));
+    assert!(db.persist("k").unwrap());
     assert_eq!(db.ttl("k"), Ttl::Persistent);
     let ttl: i64 = con.ttl("k").unwrap();
     assert_eq!(ttl, -1);
@@ -285,7 +285,7 @@ fn a_direct_absolute_deadline_is_what_clients_see_and_a_past_one_deletes() {
     let (clock, server) = manual();
     let db = server.db(0);
     let mut tcp = server.client().get_connection().unwrap();
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     assert!(db.set_expire_at("k", clock.now() + secs(30)).unwrap());
     let ttl: i64 = tcp.ttl("k").unwrap();
     assert_eq!(ttl, 30);
@@ -305,7 +305,7 @@ fn a_direct_absolute_deadline_is_what_clients_see_and_a_past_one_deletes() {
 fn a_zero_ttl_deletes_as_pexpire_0_does() {
     let (_clock, server) = manual();
     let db = server.db(0);
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     assert!(db.expire("k", Duration::ZERO).unwrap());
     db.assert_missing("k");
 }

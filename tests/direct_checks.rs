@@ -16,7 +16,7 @@ use support::{manual_server as manual, panic_message, secs};
 fn the_wrong_type_is_a_typed_error_and_changes_nothing() {
     let server = Server::start().unwrap();
     let db = server.db(0);
-    db.set("name", "ann");
+    db.set("name", "ann").unwrap();
     db.rpush("queue", ["a"]).unwrap();
 
     let err = db.rpush("name", ["x"]).unwrap_err();
@@ -94,7 +94,7 @@ fn the_wrong_type_is_a_typed_error_and_changes_nothing() {
     db.assert_string("name", "ann");
     db.assert_list("queue", ["a"]);
     // SET takes any type, as it does from a client.
-    db.set("queue", "now a string");
+    db.set("queue", "now a string").unwrap();
     db.assert_string("queue", "now a string");
 }
 
@@ -126,7 +126,7 @@ fn arguments_redis_refuses_are_refused_with_its_error() {
             "ERR wrong number of arguments for 'rpush' command".into()
         ))
     );
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     assert_eq!(
         db.expire("k", Duration::MAX),
         Err(DirectError::Refused(
@@ -144,7 +144,7 @@ fn a_snapshot_compares_with_an_expected_one_and_prints_readably() {
     let (clock, server) = manual();
     let db = server.db(0);
     let mut tcp = server.client().get_connection().unwrap();
-    db.set("count", "3");
+    db.set("count", "3").unwrap();
     db.rpush("jobs", ["a", "b"]).unwrap();
     db.expire("jobs", secs(30)).unwrap();
     db.hset("user", [("name", "ann")]).unwrap();
@@ -191,7 +191,7 @@ fn a_snapshot_compares_with_an_expected_one_and_prints_readably() {
         db.snapshot().keys().collect::<Vec<_>>(),
         ["board", "count", "tags", "user"]
     );
-    db.flush();
+    db.flush().unwrap();
     assert_eq!(db.snapshot().to_string(), "(empty)\n");
 }
 
@@ -199,8 +199,8 @@ fn a_snapshot_compares_with_an_expected_one_and_prints_readably() {
 fn values_print_as_escaped_text_or_bytes_and_scores_short() {
     let server = Server::start().unwrap();
     let db = server.db(0);
-    db.set(b"k\xff", b"\x00\xfe");
-    db.set("tab", "a\tb\"c");
+    db.set(b"k\xff", b"\x00\xfe").unwrap();
+    db.set("tab", "a\tb\"c").unwrap();
     db.zadd(
         "z",
         [
@@ -266,7 +266,7 @@ fn failed_assertions_say_what_was_expected_and_what_is_there() {
     db.hset("h", [("a", "1"), ("b", "3")]).unwrap();
     db.zadd("z", [("a", 1.0), ("b", 2.5)]).unwrap();
     db.sadd("set", ["x"]).unwrap();
-    db.set("plain", "p");
+    db.set("plain", "p").unwrap();
 
     let cases: Vec<(String, Box<dyn FnOnce() + '_>)> = vec![
         (
@@ -330,7 +330,7 @@ fn failure_messages_cut_long_values() {
             shown.join(", ")
         )
     );
-    db.set("big", "é".repeat(200));
+    db.set("big", "é".repeat(200)).unwrap();
     let msg = panic_message(|| db.assert_missing("big"));
     assert_eq!(
         msg,

@@ -22,18 +22,18 @@ fn a_direct_write_to_a_watched_key_fails_the_clients_exec() {
     let server = Server::start().unwrap();
     let db = server.db(0);
     let mut con = server.connection();
-    db.set("balance", "10");
+    db.set("balance", "10").unwrap();
 
     // Control: a direct write to another key leaves the transaction alone.
     run(&mut con, &["WATCH", "balance"]);
-    db.set("other", "x");
+    db.set("other", "x").unwrap();
     run(&mut con, &["MULTI"]);
     run(&mut con, &["SET", "balance", "11"]);
     let done = run(&mut con, &["EXEC"]);
     assert_eq!(done, Reply::Array(vec![Reply::Okay]));
 
     run(&mut con, &["WATCH", "balance"]);
-    db.set("balance", "100");
+    db.set("balance", "100").unwrap();
     run(&mut con, &["MULTI"]);
     run(&mut con, &["SET", "balance", "12"]);
     assert_eq!(run(&mut con, &["EXEC"]), Reply::Nil);
@@ -54,16 +54,16 @@ fn direct_writes_of_every_kind_touch_watched_keys_over_tcp() {
             db.expire("k", secs(5)).unwrap();
         }),
         ("persist", &|| {
-            db.persist("k");
+            db.persist("k").unwrap();
         }),
         ("del", &|| {
-            db.del("k");
+            db.del("k").unwrap();
         }),
-        ("flush", &|| db.flush()),
-        ("flush_all", &|| server.flush_all()),
+        ("flush", &|| db.flush().unwrap()),
+        ("flush_all", &|| server.flush_all().unwrap()),
     ];
     for (name, write) in writes {
-        db.set("k", "v");
+        db.set("k", "v").unwrap();
         db.rpush("l", ["seed"]).unwrap();
         db.expire("k", secs(60)).unwrap();
         run(&mut tcp, &["WATCH", "k", "l"]);
@@ -151,11 +151,11 @@ fn direct_writes_fire_keyspace_notifications() {
     let listener = server.connection();
     let mut l = listener.clone();
     run(&mut l, &["PSUBSCRIBE", "__keyevent@0__:*"]);
-    db.set("a", "1");
+    db.set("a", "1").unwrap();
     db.rpush("l", ["x"]).unwrap();
     db.expire("a", secs(10)).unwrap();
-    db.del("l");
-    server.db(1).set("elsewhere", "1");
+    db.del("l").unwrap();
+    server.db(1).set("elsewhere", "1").unwrap();
     let events: Vec<(String, String)> = listener
         .pushes()
         .iter()
@@ -184,9 +184,9 @@ fn direct_writes_take_the_encodings_a_client_write_would() {
     let ints: Vec<String> = (0..10).map(|i| i.to_string()).collect();
     let long = "x".repeat(100);
 
-    db.set("int", "12345");
-    db.set("short", "hello");
-    db.set("long", &long);
+    db.set("int", "12345").unwrap();
+    db.set("short", "hello").unwrap();
+    db.set("long", &long).unwrap();
     db.hset("small-hash", [("f", "v")]).unwrap();
     db.hset("big-hash", many.iter().map(|m| (m, "v"))).unwrap();
     db.sadd("int-set", &ints).unwrap();
@@ -241,7 +241,7 @@ fn direct_operations_are_not_counted_as_client_commands() {
     let server = Server::start().unwrap();
     let db = server.db(0);
     let mut con = server.connection();
-    db.set("k", "v");
+    db.set("k", "v").unwrap();
     db.rpush("l", ["a"]).unwrap();
     let _ = db.rpush("k", ["wrong type"]).unwrap_err();
     db.get("k").unwrap();
@@ -312,6 +312,7 @@ fn a_database_handle_moves_into_another_thread() {
     let seeder = db.clone();
     thread::spawn(move || seeder.set("from-thread", "1"))
         .join()
+        .unwrap()
         .unwrap();
     db.assert_string("from-thread", "1");
 }

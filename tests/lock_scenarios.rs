@@ -1170,7 +1170,7 @@ async fn an_extend_never_re_creates_a_missing_key() {
             .acquire()
             .await
             .unwrap();
-        let _ = server.db(0).del("gone");
+        server.db(0).del("gone").unwrap();
         not_owner(g.extend().await.unwrap_err());
         assert_eq!(value(server, "gone").await, None);
     }
@@ -1180,7 +1180,7 @@ async fn an_extend_never_re_creates_a_missing_key() {
         .await
         .unwrap();
     advance(secs(2)).await;
-    let _ = server.db(0).del("{g}:b");
+    server.db(0).del("{g}:b").unwrap();
     let before = pttl(server, "{g}:a").await;
     not_owner(g.extend().await.unwrap_err());
     assert_eq!(value(server, "{g}:b").await, None);
@@ -1188,7 +1188,7 @@ async fn an_extend_never_re_creates_a_missing_key() {
     // Reentrant.
     let me = ReentrantLock::with_options(conn.clone(), "re:gone", options.clone()).owner();
     let g = me.acquire().await.unwrap();
-    let _ = server.db(0).del("re:gone");
+    server.db(0).del("re:gone").unwrap();
     not_owner(g.extend().await.unwrap_err());
     assert_eq!(me.holds().await.unwrap(), 0);
     // Redlock, gone from two of three nodes.
@@ -1198,7 +1198,7 @@ async fn an_extend_never_re_creates_a_missing_key() {
         .await
         .unwrap();
     for s in &servers[..2] {
-        let _ = s.db(0).del("red:gone");
+        s.db(0).del("red:gone").unwrap();
     }
     not_owner(g.extend().await.unwrap_err());
     for s in &servers[..2] {

@@ -91,7 +91,7 @@ async fn an_extend_answered_not_owner_fires_lost_and_cancels_the_work() {
     let lock = Lock::with_options(server.connection(), "ledger", options);
     let guard = lock.acquire().await.unwrap();
     // An operator deletes the key (or it was lost some other way).
-    let _ = server.db(0).del("ledger");
+    server.db(0).del("ledger").unwrap();
     let started = Instant::now();
     let err = guard.run(tokio::time::sleep(secs(3600))).await.unwrap_err();
     assert!(

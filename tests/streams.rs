@@ -288,7 +288,7 @@ fn direct_seeding_reads_and_pending_assertions() {
     let id = db.xadd("jobs", "*", [("n", "3")]).unwrap();
     assert_eq!(id, StreamId::new(1_700_000_000_000, 0));
     assert!(db.xadd("jobs", "1-5", [("n", "x")]).is_err());
-    db.set("str", "x");
+    db.set("str", "x").unwrap();
     assert!(matches!(
         db.xadd("str", "*", [("a", "b")]),
         Err(redsim::direct::DirectError::WrongType { .. })

@@ -85,6 +85,11 @@ pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
 pub use handle::{DEFAULT_SEED, Server, ServerBuilder};
 
+/// The `redis` crate redsim is built against. Its connection types are the
+/// ones [`LocalConnection`] implements, so a test that names this one (or
+/// the same version in its own `Cargo.toml`) can never mix two versions.
+pub use redis;
+
 #[cfg(feature = "internals")]
 #[doc(hidden)]
 pub mod internals;

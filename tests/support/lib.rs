@@ -15,6 +15,7 @@
 pub mod blocking;
 mod busy;
 mod commands;
+pub mod mask;
 mod raw;
 mod real;
 pub mod sim;

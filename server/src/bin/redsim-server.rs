@@ -5,7 +5,8 @@
 //! configuration parameter as `--name value…` (`--save ""`,
 //! `--maxclients 100`, `--client-output-buffer-limit pubsub 1mb 0 0`), so
 //! that a command line written for Redis works; a parameter redsim does not
-//! know is refused with Redis's message.
+//! know is refused with Redis's message. ACL users come as in redis.conf:
+//! `--user "alice on >pw ~app:* +@all"` (one per user) or `--aclfile path`.
 
 use std::net::IpAddr;
 

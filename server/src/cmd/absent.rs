@@ -12,20 +12,6 @@
 /// `(full name, arity, noscript)` of each command Redis 7.0 has and redsim
 /// lacks; subcommands as `container|sub`, sorted by name.
 pub const ABSENT: &[(&str, i32, bool)] = &[
-    ("acl", -2, false),
-    ("acl|cat", -2, true),
-    ("acl|deluser", -3, true),
-    ("acl|dryrun", -4, true),
-    ("acl|genpass", -2, true),
-    ("acl|getuser", 3, true),
-    ("acl|help", 2, false),
-    ("acl|list", 2, true),
-    ("acl|load", 2, true),
-    ("acl|log", -2, true),
-    ("acl|save", 2, true),
-    ("acl|setuser", -3, true),
-    ("acl|users", 2, true),
-    ("acl|whoami", 2, true),
     ("asking", 1, false),
     ("bgrewriteaof", 1, true),
     ("client|caching", 3, true),
@@ -59,7 +45,6 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("cluster|shards", 2, false),
     ("cluster|slaves", 3, false),
     ("cluster|slots", 2, false),
-    ("command|getkeysandflags", -4, false),
     ("dump", 2, false),
     ("failover", -1, true),
     ("geoadd", -5, false),

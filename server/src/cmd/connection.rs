@@ -6,6 +6,7 @@
 
 use super::error::{self, CmdResult};
 use super::flags::*;
+use super::acl::authenticate;
 use super::{CommandSpec, Ctx, ReplyMode, db_arg, int_arg, is};
 use crate::protocol::Resp;
 use crate::state::ClientInfo;
@@ -15,6 +16,7 @@ mod client;
 mod client_pause;
 
 use client::*;
+pub(crate) use client::client_info_line;
 
 const CONN: &str = "connection";
 
@@ -155,36 +157,26 @@ fn select(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Checks a username/password pair against `requirepass` (only the
-/// `default` user exists).
-fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
-    match ctx.state.config.requirepass() {
-        Some(p) if user == b"default" && p == password => {
-            ctx.client.authenticated = true;
-            Ok(())
-        }
-        None if user == b"default" => {
-            ctx.client.authenticated = true;
-            Ok(())
-        }
-        _ => Err(error::WRONGPASS),
-    }
-}
-
 /// # Format
-/// `AUTH [username] password`
+/// `AUTH [username] password` — without a username, as the `default`
+/// user (whose password `requirepass` sets).
 fn auth(ctx: &mut Ctx<'_>) -> CmdResult {
     match ctx.argc() {
         2 => {
-            if ctx.state.config.requirepass().is_none() {
+            if ctx
+                .state
+                .acl
+                .default_user()
+                .has(crate::state::acl::user_flags::NOPASS)
+            {
                 return Err(error::AUTH_NO_PASSWORD);
             }
             let password = ctx.arg(1);
-            check_password(ctx, b"default", password)?;
+            authenticate(ctx, b"default", password)?;
         }
         3 => {
             let (user, password) = (ctx.arg(1), ctx.arg(2));
-            check_password(ctx, user, password)?;
+            authenticate(ctx, user, password)?;
         }
         _ => return Err(error::SYNTAX),
     }
@@ -221,7 +213,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     }
     if let Some((user, password)) = credentials {
-        check_password(ctx, user, password)?;
+        authenticate(ctx, user, password)?;
     }
     if !ctx.client.authenticated {
         return Err(error::HELLO_NOAUTH);
@@ -263,7 +255,9 @@ fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.client.db = 0;
     ctx.client.resp = Resp::V2;
     ctx.out.set_resp(Resp::V2);
-    ctx.client.authenticated = ctx.state.config.requirepass().is_none();
+    let authed = ctx.state.acl.default_user().needs_no_auth();
+    let default = bytes::Bytes::from_static(b"default");
+    super::acl::set_client_user(ctx.state, ctx.client, default, authed);
     let id = ctx.client.id;
     ctx.state.unwatch_all(id);
     ctx.state.unsubscribe_all(id);

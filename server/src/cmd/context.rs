@@ -61,8 +61,15 @@ pub struct Client {
     pub db: usize,
     /// Protocol version of replies.
     pub resp: Resp,
-    /// Whether AUTH (or HELLO … AUTH) succeeded, or no password is needed.
+    /// Whether AUTH (or HELLO … AUTH) succeeded, or no password was
+    /// needed when it connected.
     pub authenticated: bool,
+    /// The ACL user it runs as (`default` until AUTH says otherwise).
+    pub user: Bytes,
+    /// The ACL generation at which its user was found to allow every
+    /// command, key and channel (0: not known): until the users change,
+    /// its commands need no ACL check.
+    pub acl_clear: u64,
     /// The open transaction, between MULTI and EXEC/DISCARD.
     pub multi: Option<Multi>,
     /// CLIENT REPLY: whether replies are sent.
@@ -85,6 +92,8 @@ impl Client {
             db,
             resp,
             authenticated,
+            user: Bytes::from_static(b"default"),
+            acl_clear: 0,
             multi: None,
             reply: ReplyMode::On,
             since: None,
@@ -195,6 +204,7 @@ impl<'a> Ctx<'a> {
             now: self.now,
             now_us: self.now_us,
             command: self.args,
+            user: self.client.user.clone(),
         }
     }
 

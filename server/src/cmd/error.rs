@@ -914,3 +914,6 @@ pub mod fault_texts {
     /// A multi-key command during the resharding of its slot.
     pub const TRYAGAIN: &str = "TRYAGAIN Multiple keys request during rehashing of slot";
 }
+
+mod acl;
+pub use acl::*;

@@ -35,6 +35,11 @@ pub trait Host: Send + Sync {
     /// without the lock follow it.
     fn config_changed(&self, config: &Config);
 
+    /// The users changed: whether new connections must authenticate (the
+    /// default user has a password or is off), which the transports read
+    /// without the lock.
+    fn auth_changed(&self, required: bool);
+
     /// CLIENT PAUSE until server-clock ms `end`, merged with a pause in
     /// force.
     fn pause_clients(&self, mode: PauseMode, end: i64, now: i64);

@@ -15,6 +15,7 @@
 //! Error texts live in [`error`].
 
 pub mod absent;
+pub mod acl;
 mod args;
 mod bitmap;
 mod collection;
@@ -28,6 +29,7 @@ mod host;
 mod keys;
 mod keyspec;
 mod list;
+pub mod meta;
 pub mod pubsub;
 mod registry;
 mod scripting;
@@ -40,6 +42,7 @@ mod transaction;
 mod zset;
 
 pub use args::*;
+pub(crate) use connection::client_info_line;
 pub use context::{After, Caller, Client, Ctx, Multi, ReplyMode};
 pub use error::CmdError;
 pub use functions::function_stats_reply;

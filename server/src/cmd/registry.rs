@@ -26,6 +26,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         set::COMMANDS,
         zset::COMMANDS,
         stream::COMMANDS,
+        acl::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -21,7 +21,8 @@ use super::{CommandSpec, Ctx, is, registry};
 use crate::version::REDIS_VERSION;
 pub(crate) use command::command_all;
 use command::{
-    command_count, command_docs, command_getkeys, command_help, command_info, command_list,
+    command_count, command_docs, command_getkeys, command_getkeysandflags, command_help,
+    command_info, command_list,
 };
 use info::info;
 
@@ -198,6 +199,14 @@ const COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(LOADING | STALE)
         .acl("slow connection")
         .doc(SERVER, "7.0.0", "Returns a list of command names."),
+    CommandSpec::new("command|getkeysandflags", -4, command_getkeysandflags)
+        .flags(LOADING | STALE)
+        .acl("slow connection")
+        .doc(
+            SERVER,
+            "7.0.0",
+            "Extract keys and access flags given a full Redis command",
+        ),
     CommandSpec::new("command|getkeys", -4, command_getkeys)
         .flags(LOADING | STALE)
         .acl("slow connection")
@@ -377,6 +386,11 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     ctx.state.config.set(&pairs)?;
+    if pairs.iter().any(|(name, _)| is(name, "requirepass")) {
+        // `requirepass` is the default user's password.
+        super::acl::apply_requirepass(ctx.state);
+        ctx.host.auth_changed(ctx.state.acl.auth_required());
+    }
     ctx.host.config_changed(&ctx.state.config);
     ctx.out.ok();
     Ok(())

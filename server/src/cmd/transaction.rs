@@ -7,10 +7,12 @@
 //! is just that command's reply. WATCH makes EXEC fail (a null reply) if a
 //! watched key changed since — written by anyone, expired, or flushed.
 
+use super::acl;
 use super::error::{self, CmdResult};
 use super::exec::{self, World};
 use super::flags::*;
 use super::{After, Caller, CommandSpec, Ctx, Multi};
+use crate::state::acl::LogContext;
 
 const TX: &str = "transactions";
 
@@ -68,14 +70,15 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
     let Some(multi) = ctx.client.multi.take() else {
         return Err(error::EXEC_WITHOUT_MULTI);
     };
-    set_multi_count(ctx, -1);
     let id = ctx.client.id;
     let watch_failed = ctx.state.clients.get(&id).is_some_and(|c| c.cas_dirty);
     ctx.state.unwatch_all(id);
     if multi.dirty {
+        set_multi_count(ctx, -1);
         return Err(error::EXECABORT);
     }
     if watch_failed {
+        set_multi_count(ctx, -1);
         ctx.out.null_array();
         return Ok(());
     }
@@ -87,6 +90,23 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         now_us: ctx.now_us,
     };
     for (spec, args) in &multi.queue {
+        // Permissions are checked again: they may have changed since the
+        // command was queued.
+        if let Err(refusal) = acl::check::check(world.state, ctx.client, spec, args) {
+            acl::check::log_refusal(
+                world.state,
+                ctx.client,
+                spec,
+                args,
+                refusal,
+                LogContext::Multi,
+                world.now,
+            );
+            let e = error::noperm_in_exec(refusal.reason);
+            exec::count_error(world.state, &e);
+            ctx.out.error_bytes(e.bytes());
+            continue;
+        }
         let ran = exec::run(
             &mut world,
             ctx.client,
@@ -100,6 +120,9 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
             ctx.after = After::Close;
         }
     }
+    // Until now CLIENT LIST (and ACL LOG) showed it inside MULTI, as
+    // Redis does while EXEC runs.
+    set_multi_count(ctx, -1);
     Ok(())
 }
 

@@ -49,6 +49,13 @@ pub(super) const DIR: usize = index_of("dir");
 pub(super) const HZ: usize = index_of("hz");
 pub(super) const REPL_BACKLOG_SIZE: usize = index_of("repl-backlog-size");
 pub(super) const OUTPUT_BUFFER_LIMIT: usize = index_of("client-output-buffer-limit");
+pub(super) const ACLLOG_MAX_LEN: usize = index_of("acllog-max-len");
+pub(super) const ACL_PUBSUB_DEFAULT: usize = index_of("acl-pubsub-default");
+pub(super) const ACLFILE: usize = index_of("aclfile");
+pub(super) const SLOWLOG_LOG_SLOWER_THAN: usize = index_of("slowlog-log-slower-than");
+pub(super) const SLOWLOG_MAX_LEN: usize = index_of("slowlog-max-len");
+pub(super) const LATENCY_MONITOR_THRESHOLD: usize = index_of("latency-monitor-threshold");
+pub(super) const TRACKING_TABLE_MAX_KEYS: usize = index_of("tracking-table-max-keys");
 
 impl Config {
     /// Sets `port` to the port the server actually listens on.
@@ -175,6 +182,45 @@ impl Config {
     /// `databases` (immutable).
     pub fn databases(&self) -> usize {
         usize::try_from(self.num(DATABASES)).unwrap_or(16)
+    }
+
+    /// `acllog-max-len`: ACL LOG entries kept.
+    pub fn acllog_max_len(&self) -> usize {
+        usize::try_from(self.num(ACLLOG_MAX_LEN)).unwrap_or(0)
+    }
+
+    /// Whether `acl-pubsub-default` is `allchannels` (new users may use
+    /// every channel).
+    pub fn acl_all_channels_by_default(&self) -> bool {
+        self.choice(ACL_PUBSUB_DEFAULT) == "allchannels"
+    }
+
+    /// `aclfile`, or `None` when no ACL file is configured.
+    pub fn aclfile(&self) -> Option<&[u8]> {
+        match &self.values[ACLFILE] {
+            Value::Text(path) if !path.is_empty() => Some(path),
+            _ => None,
+        }
+    }
+
+    /// `slowlog-log-slower-than`, in microseconds (negative: log nothing).
+    pub fn slowlog_log_slower_than(&self) -> i64 {
+        self.num(SLOWLOG_LOG_SLOWER_THAN)
+    }
+
+    /// `slowlog-max-len`: SLOWLOG entries kept.
+    pub fn slowlog_max_len(&self) -> usize {
+        usize::try_from(self.num(SLOWLOG_MAX_LEN)).unwrap_or(0)
+    }
+
+    /// `latency-monitor-threshold`, in milliseconds (0: monitor nothing).
+    pub fn latency_monitor_threshold(&self) -> i64 {
+        self.num(LATENCY_MONITOR_THRESHOLD)
+    }
+
+    /// `tracking-table-max-keys` (0: no limit).
+    pub fn tracking_table_max_keys(&self) -> usize {
+        usize::try_from(self.num(TRACKING_TABLE_MAX_KEYS)).unwrap_or(0)
     }
 }
 

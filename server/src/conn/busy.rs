@@ -93,12 +93,13 @@ impl Session {
         prior: Prior,
         draft: &mut Option<Draft>,
     ) -> Ran<'s> {
-        let stand_in = Client::new(
+        let mut stand_in = Client::new(
             self.client.id,
             self.client.db,
             self.client.resp,
             self.client.authenticated,
         );
+        stand_in.user = self.client.user.clone();
         let client = std::mem::replace(&mut self.client, stand_in);
         let call = BusyCall {
             out: Out::new(client.resp),
@@ -189,11 +190,11 @@ impl Session {
             session.refuse_busy(shared, Some(spec), e, out);
             Some(Busy::Answered(Step::Continue))
         };
-        let password_set = shared
+        let auth_required = shared
             .mirror
-            .password_set
+            .auth_required
             .load(std::sync::atomic::Ordering::Relaxed);
-        if password_set && !self.client.authenticated && !spec.has(flags::NO_AUTH) {
+        if auth_required && !self.client.authenticated && !spec.has(flags::NO_AUTH) {
             return refuse(self, error::NOAUTH, out);
         }
         let in_multi = self.client.multi.is_some();

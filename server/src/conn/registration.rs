@@ -31,6 +31,7 @@ impl Session {
             last_ms: now,
             db: 0,
             resp: Resp::V2,
+            user: bytes::Bytes::from_static(b"default"),
             last_cmd: "NULL",
             multi: -1,
             local,
@@ -44,7 +45,7 @@ impl Session {
         });
         let authenticated = !shared
             .mirror
-            .password_set
+            .auth_required
             .load(std::sync::atomic::Ordering::Relaxed);
         Session {
             client: Client::new(id, 0, Resp::V2, authenticated),

@@ -119,7 +119,7 @@ async fn serve(
             break;
         }
         let mirror = &shared.mirror;
-        let password_set = mirror.password_set.load(Ordering::Relaxed);
+        let auth_required = mirror.auth_required.load(Ordering::Relaxed);
         let query_limit = mirror.query_limit.load(Ordering::Relaxed);
         let mut limits = Limits {
             max_bulk_len: mirror.max_bulk_len.load(Ordering::Relaxed),
@@ -142,7 +142,7 @@ async fn serve(
                 &mut input,
                 &mut out,
                 &mut limits,
-                password_set,
+                auth_required,
                 multi_thread,
             ) {
                 Ready::Drained => break,
@@ -214,7 +214,7 @@ fn run_ready(
     input: &mut BytesMut,
     out: &mut Out,
     limits: &mut Limits,
-    password_set: bool,
+    auth_required: bool,
     multi_thread: bool,
 ) -> Ready {
     let mut held: Held<'_> = None;
@@ -222,7 +222,7 @@ fn run_ready(
     loop {
         // Recomputed per request: an AUTH earlier in the same batch
         // lifts the pre-authentication limits for the ones after it.
-        limits.auth_required = password_set && !session.client.authenticated;
+        limits.auth_required = auth_required && !session.client.authenticated;
         let args = match decoder.decode(input, limits) {
             Ok(Some(args)) => args,
             Ok(None) => return Ready::Drained,

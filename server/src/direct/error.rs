@@ -17,7 +17,7 @@ use super::value::KeyType;
 ///
 /// let server = redsim::Server::start().unwrap();
 /// let db = server.db(0);
-/// db.set("name", "ann");
+/// db.set("name", "ann").unwrap();
 /// let err = db.rpush("name", ["x"]).unwrap_err();
 /// assert!(matches!(
 ///     err,

@@ -46,9 +46,13 @@
 //!   keyspace notifications, and serving blocked clients (a direct `rpush`
 //!   wakes a `BLPOP`) before the method returns. A refusal is Redis's
 //!   (WRONGTYPE, an invalid expire time, a NaN score), as a
-//!   [`DirectError`]. They do not pass through fault rules, register no
-//!   client, and are not counted in `INFO commandstats` or
-//!   `total_commands_processed`: no client sent them.
+//!   [`DirectError`]. **Every write returns a `Result`**, also those
+//!   Redis never refuses today (a plain SET, DEL, FLUSHDB): one rule to
+//!   remember, and room for refusals to come (`OOM` once `maxmemory` is
+//!   enforced). In a test, `.unwrap()` shows the refusal. Writes do not
+//!   pass through fault rules, register no client, and are not counted
+//!   in `INFO commandstats` or `total_commands_processed`: no client sent
+//!   them.
 //! * **Reads change nothing.** Inspecting methods look at the data under
 //!   the state lock and at the server clock's current time: a key past its
 //!   deadline reads as missing, exactly as a command would see it. Unlike a
@@ -117,7 +121,7 @@ impl Server {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("greeting", "hello");
+    /// db.set("greeting", "hello").unwrap();
     /// assert_eq!(db.get("greeting").unwrap().as_deref(), Some(&b"hello"[..]));
     ///
     /// // Databases are separate, as SELECT makes them.
@@ -148,17 +152,22 @@ impl Server {
     ///
     /// ```
     /// let server = redsim::Server::start().unwrap();
-    /// server.db(0).set("a", "1");
-    /// server.db(3).set("b", "2");
-    /// server.flush_all();
+    /// server.db(0).set("a", "1").unwrap();
+    /// server.db(3).set("b", "2").unwrap();
+    /// server.flush_all().unwrap();
     /// assert_eq!(server.db(0).dbsize() + server.db(3).dbsize(), 0);
     /// ```
-    pub fn flush_all(&self) {
+    ///
+    /// # Errors
+    /// None that Redis gives for FLUSHALL today; a `Result` like every
+    /// direct write (see [the module](crate::direct)).
+    pub fn flush_all(&self) -> Result<(), DirectError> {
         let db = Database {
             shared: Arc::clone(self.shared()),
             index: 0,
         };
-        db.expect_ok(db.run(None, &[b"FLUSHALL"]));
+        db.run(None, &[b"FLUSHALL"])?;
+        Ok(())
     }
 }
 
@@ -220,16 +229,6 @@ impl Database {
                 String::from_utf8_lossy(args[0]),
                 String::from_utf8_lossy(&reply)
             ),
-        }
-    }
-
-    /// Unwraps the outcome of a write that cannot be refused (SET without
-    /// options, DEL, FLUSHDB…): an error there is a bug in redsim.
-    #[track_caller]
-    fn expect_ok<T>(&self, outcome: Result<T, DirectError>) -> T {
-        match outcome {
-            Ok(v) => v,
-            Err(e) => panic!("redsim bug: a direct write that cannot fail failed: {e}"),
         }
     }
 

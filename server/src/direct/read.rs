@@ -62,7 +62,7 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("k", "v");
+    /// db.set("k", "v").unwrap();
     /// assert_eq!(db.get("k").unwrap().unwrap(), "v");
     /// assert_eq!(db.get("nothing").unwrap(), None);
     /// ```
@@ -307,7 +307,7 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("k", "v");
+    /// db.set("k", "v").unwrap();
     /// assert!(db.exists("k"));
     /// assert!(!db.exists("j"));
     /// ```
@@ -320,8 +320,8 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("b", "1");
-    /// db.set("a", "2");
+    /// db.set("b", "1").unwrap();
+    /// db.set("a", "2").unwrap();
     /// assert_eq!(db.keys(), ["a", "b"]);
     /// ```
     pub fn keys(&self) -> Vec<Bytes> {
@@ -340,7 +340,7 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("a", "1");
+    /// db.set("a", "1").unwrap();
     /// db.sadd("s", ["x"]).unwrap();
     /// assert_eq!(db.dbsize(), 2);
     /// ```
@@ -354,7 +354,7 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("a", "1");
+    /// db.set("a", "1").unwrap();
     /// db.rpush("q", ["x"]).unwrap();
     /// let snap = db.snapshot();
     /// assert_eq!(snap.len(), 2);

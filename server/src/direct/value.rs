@@ -87,7 +87,7 @@ impl fmt::Display for KeyType {
 ///
 /// let server = redsim::Server::start().unwrap();
 /// let db = server.db(0);
-/// db.set("forever", "1");
+/// db.set("forever", "1").unwrap();
 /// assert_eq!(db.ttl("forever"), Ttl::Persistent);
 /// assert_eq!(db.ttl("nothing"), Ttl::Missing);
 /// db.expire("forever", Duration::from_secs(5)).unwrap();
@@ -312,7 +312,7 @@ impl fmt::Display for Entry {
 /// let clock = redsim::ManualClock::new();
 /// let server = redsim::Server::builder().clock(&clock).start().unwrap();
 /// let db = server.db(0);
-/// db.set("count", "3");
+/// db.set("count", "3").unwrap();
 /// db.rpush("jobs", ["a", "b"]).unwrap();
 /// db.expire("jobs", Duration::from_secs(30)).unwrap();
 ///

@@ -44,13 +44,18 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("n", "42");
-    /// db.set(b"raw", [0xffu8, 0x00]);
+    /// db.set("n", "42").unwrap();
+    /// db.set(b"raw", [0xffu8, 0x00]).unwrap();
     /// db.assert_string("n", "42");
     /// ```
-    pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
-        let outcome = self.run(None, &[b"SET", key.as_ref(), value.as_ref()]);
-        self.expect_ok(outcome);
+    ///
+    /// # Errors
+    /// None that Redis gives for a plain SET while redsim does not
+    /// enforce `maxmemory`; a `Result` like every direct write (see
+    /// [the module](crate::direct)).
+    pub fn set(&self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Result<(), DirectError> {
+        self.run(None, &[b"SET", key.as_ref(), value.as_ref()])?;
+        Ok(())
     }
 
     /// Sets `key` to the string `value` expiring after `ttl` on the server
@@ -229,7 +234,7 @@ impl Database {
     ///
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("k", "v");
+    /// db.set("k", "v").unwrap();
     /// assert!(db.expire("k", Duration::from_secs(60)).unwrap());
     /// assert!(!db.expire("nothing", Duration::from_secs(60)).unwrap());
     /// ```
@@ -253,7 +258,7 @@ impl Database {
     /// let clock = redsim::ManualClock::new();
     /// let server = redsim::Server::builder().clock(&clock).start().unwrap();
     /// let db = server.db(0);
-    /// db.set("k", "v");
+    /// db.set("k", "v").unwrap();
     /// let at = clock.now() + Duration::from_secs(30);
     /// assert!(db.set_expire_at("k", at).unwrap());
     /// db.assert_ttl("k", redsim::direct::Ttl::Remaining(Duration::from_secs(30)));
@@ -282,12 +287,15 @@ impl Database {
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
     /// db.set_ex("k", "v", Duration::from_secs(5)).unwrap();
-    /// assert!(db.persist("k"));
+    /// assert!(db.persist("k").unwrap());
     /// assert_eq!(db.ttl("k"), Ttl::Persistent);
     /// ```
-    pub fn persist(&self, key: impl AsRef<[u8]>) -> bool {
-        let outcome = self.run_count(None, &[b"PERSIST", key.as_ref()]);
-        self.expect_ok(outcome) == 1
+    ///
+    /// # Errors
+    /// None that Redis gives for PERSIST today; a `Result` like every
+    /// direct write (see [the module](crate::direct)).
+    pub fn persist(&self, key: impl AsRef<[u8]>) -> Result<bool, DirectError> {
+        Ok(self.run_count(None, &[b"PERSIST", key.as_ref()])? == 1)
     }
 
     /// Deletes `key`, whatever it holds (`DEL`). Returns whether it
@@ -296,13 +304,16 @@ impl Database {
     /// ```
     /// let server = redsim::Server::start().unwrap();
     /// let db = server.db(0);
-    /// db.set("k", "v");
-    /// assert!(db.del("k"));
-    /// assert!(!db.del("k"));
+    /// db.set("k", "v").unwrap();
+    /// assert!(db.del("k").unwrap());
+    /// assert!(!db.del("k").unwrap());
     /// ```
-    pub fn del(&self, key: impl AsRef<[u8]>) -> bool {
-        let outcome = self.run_count(None, &[b"DEL", key.as_ref()]);
-        self.expect_ok(outcome) == 1
+    ///
+    /// # Errors
+    /// None that Redis gives for DEL today; a `Result` like every direct
+    /// write (see [the module](crate::direct)).
+    pub fn del(&self, key: impl AsRef<[u8]>) -> Result<bool, DirectError> {
+        Ok(self.run_count(None, &[b"DEL", key.as_ref()])? == 1)
     }
 
     /// Empties this database (`FLUSHDB`); the others keep their keys. See
@@ -310,14 +321,18 @@ impl Database {
     ///
     /// ```
     /// let server = redsim::Server::start().unwrap();
-    /// server.db(0).set("a", "1");
-    /// server.db(1).set("b", "2");
-    /// server.db(0).flush();
+    /// server.db(0).set("a", "1").unwrap();
+    /// server.db(1).set("b", "2").unwrap();
+    /// server.db(0).flush().unwrap();
     /// assert_eq!(server.db(0).dbsize(), 0);
     /// assert_eq!(server.db(1).dbsize(), 1);
     /// ```
-    pub fn flush(&self) {
-        let outcome = self.run(None, &[b"FLUSHDB"]);
-        self.expect_ok(outcome);
+    ///
+    /// # Errors
+    /// None that Redis gives for FLUSHDB today; a `Result` like every
+    /// direct write (see [the module](crate::direct)).
+    pub fn flush(&self) -> Result<(), DirectError> {
+        self.run(None, &[b"FLUSHDB"])?;
+        Ok(())
     }
 }

@@ -43,6 +43,7 @@ pub struct ServerBuilder {
     config: Vec<(String, String)>,
     pub(crate) journal: Option<usize>,
     lua_memory_limit: usize,
+    users: Vec<String>,
 }
 
 impl Default for ServerBuilder {
@@ -58,6 +59,7 @@ impl Default for ServerBuilder {
             config: Vec::new(),
             journal: None,
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
+            users: Vec::new(),
         }
     }
 }
@@ -135,9 +137,44 @@ impl ServerBuilder {
     }
 
     /// Sets a configuration parameter at start, as `CONFIG SET` would.
+    /// `user` is the ACL directive of redis.conf: the same as
+    /// [`ServerBuilder::user`].
     pub fn config(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.config.push((name.into(), value.into()));
+        let name = name.into();
+        if name.eq_ignore_ascii_case("user") {
+            return self.user(value);
+        }
+        self.config.push((name, value.into()));
         self
+    }
+
+    /// Adds an ACL user, as a `user` line of redis.conf does: its name,
+    /// then its rules (`on`, `>password`, `~pattern`, `&channel`,
+    /// `+@category`, `-command`, `(selector)`…). `default` redefines the
+    /// default user. A server cannot have both these and an `aclfile`.
+    ///
+    /// ```
+    /// let server = redsim::Server::builder()
+    ///     .user("reader on >secret ~cache:* +@read")
+    ///     .start()
+    ///     .unwrap();
+    /// let mut con = server.connection();
+    /// redis::cmd("AUTH").arg("reader").arg("secret").exec(&mut con).unwrap();
+    /// let v: Option<String> = redis::cmd("GET").arg("cache:1").query(&mut con).unwrap();
+    /// assert_eq!(v, None);
+    /// let err = redis::cmd("SET").arg("cache:1").arg("x").exec(&mut con).unwrap_err();
+    /// assert_eq!(err.code(), Some("NOPERM"));
+    /// ```
+    pub fn user(mut self, line: impl Into<String>) -> Self {
+        self.users.push(line.into());
+        self
+    }
+
+    /// The ACL file the server loads its users from at start, and which
+    /// ACL LOAD and ACL SAVE read and write (`aclfile`).
+    pub fn aclfile(self, path: impl AsRef<std::path::Path>) -> Self {
+        let path = path.as_ref().display().to_string();
+        self.config("aclfile", path)
     }
 
     /// Starts the server.
@@ -182,7 +219,10 @@ impl ServerBuilder {
         state.executable = std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
+        crate::cmd::acl::file::load_at_startup(&mut state, &self.users)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let shared = Shared::new(state, self.clock.clone(), runtime.clone(), addr, faults);
+        *shared.startup_users.lock() = self.users;
         let mut stopped = None;
         if let Some(l) = listener {
             let _enter = runtime.enter();

@@ -72,6 +72,28 @@ impl Server {
         ServerBuilder::default().start()
     }
 
+    /// Starts a server with every default and opens an in-process
+    /// connection to it: the line most tests begin with.
+    ///
+    /// ```
+    /// use redis::Commands;
+    ///
+    /// let (server, mut con) = redsim::Server::start_with_connection().unwrap();
+    /// let _: () = con.set("greeting", "hello").unwrap();
+    /// server.db(0).assert_string("greeting", "hello");
+    /// ```
+    ///
+    /// Keep `server` alive for as long as the connection is used: dropping
+    /// it shuts the server down.
+    ///
+    /// # Errors
+    /// When no loopback port can be bound.
+    pub fn start_with_connection() -> io::Result<(Server, LocalConnection)> {
+        let server = Server::start()?;
+        let connection = server.connection();
+        Ok((server, connection))
+    }
+
     /// A new in-process connection: a client of its own (CLIENT ID, SELECT,
     /// MULTI state), reached without a socket. Its clones share it, as
     /// clones of a `redis` multiplexed connection share theirs.

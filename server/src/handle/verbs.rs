@@ -296,6 +296,15 @@ impl Server {
             fresh.dbs = std::mem::take(&mut state.dbs);
             fresh.hash_seed = state.hash_seed;
         }
+        // The users are those of the configuration again (they loaded at
+        // start; an ACL file changed since that no longer loads leaves the
+        // default user alone).
+        let users = shared.startup_users.lock().clone();
+        let _ = crate::cmd::acl::file::load_at_startup(&mut fresh, &users);
+        shared
+            .mirror
+            .auth_required
+            .store(fresh.acl.auth_required(), std::sync::atomic::Ordering::Relaxed);
         *state = fresh;
         drop(state);
         shared.mirror.refresh(&shared.faults.startup);

@@ -16,7 +16,7 @@ use crate::protocol::{Out, Resp};
 use crate::state::ClientId;
 
 /// Who runs a script, and when: what the script's own client starts as.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct RunStart<'a> {
     /// The calling client: the script's client shares its id.
     pub client: ClientId,
@@ -29,6 +29,9 @@ pub struct RunStart<'a> {
     pub now_us: i64,
     /// The calling command as sent (FUNCTION STATS shows it).
     pub command: &'a [Bytes],
+    /// The calling client's ACL user: the script's commands are checked
+    /// against it.
+    pub user: Bytes,
 }
 
 /// What a command run for a script was.

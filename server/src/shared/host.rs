@@ -18,6 +18,10 @@ impl Host for Shared {
         self.mirror.refresh(config);
     }
 
+    fn auth_changed(&self, required: bool) {
+        self.mirror.auth_required.store(required, Ordering::Relaxed);
+    }
+
     fn pause_clients(&self, mode: PauseMode, end: i64, now: i64) {
         self.faults.pause_clients(mode, end, now);
     }

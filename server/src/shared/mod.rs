@@ -36,8 +36,9 @@ pub use gate::{FaultGate, Prior};
 /// long script holds it, and Redis still accepts and reads clients then).
 #[derive(Debug)]
 pub struct Mirror {
-    /// Whether `requirepass` is set.
-    pub password_set: AtomicBool,
+    /// Whether new connections must authenticate (the default user has a
+    /// password, or is off): ACL changes keep it current.
+    pub auth_required: AtomicBool,
     /// `proto-max-bulk-len`.
     pub max_bulk_len: AtomicI64,
     /// `client-query-buffer-limit`.
@@ -51,7 +52,7 @@ pub struct Mirror {
 impl Mirror {
     fn of(config: &Config) -> Mirror {
         let m = Mirror {
-            password_set: AtomicBool::new(false),
+            auth_required: AtomicBool::new(false),
             max_bulk_len: AtomicI64::new(0),
             query_limit: AtomicI64::new(0),
             maxclients: AtomicU64::new(0),
@@ -63,8 +64,6 @@ impl Mirror {
 
     /// Copies the current values from `config`.
     pub fn refresh(&self, config: &Config) {
-        self.password_set
-            .store(config.requirepass().is_some(), Ordering::Relaxed);
         self.max_bulk_len
             .store(config.proto_max_bulk_len(), Ordering::Relaxed);
         self.query_limit
@@ -131,6 +130,8 @@ pub struct Shared {
     /// Commands waiting to run while a script is busy, and replies given
     /// without the lock, to count.
     busy: busy::BusyQueue,
+    /// The `user` lines the server started with (set again by a restart).
+    pub startup_users: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -146,6 +147,9 @@ impl Shared {
     ) -> Arc<Shared> {
         let faults = Arc::new(faults);
         let mirror = Mirror::of(&state.config);
+        mirror
+            .auth_required
+            .store(state.acl.auth_required(), Ordering::Relaxed);
         let shared = Arc::new_cyclic(|me| Shared {
             state: Mutex::new(state),
             wake_hints: clock.wants_wake_hints(),
@@ -169,6 +173,7 @@ impl Shared {
             me: me.clone(),
             faults,
             busy: busy::BusyQueue::default(),
+            startup_users: Mutex::new(Vec::new()),
         });
         let listener: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         clock.subscribe(listener);

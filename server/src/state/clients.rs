@@ -44,6 +44,8 @@ pub struct ClientInfo {
     pub db: usize,
     /// Protocol version.
     pub resp: Resp,
+    /// The ACL user it is authenticated as (CLIENT LIST's `user=`).
+    pub user: bytes::Bytes,
     /// Full name of the last command (`client|list`).
     pub last_cmd: &'static str,
     /// Queued commands, or -1 outside MULTI.

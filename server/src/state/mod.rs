@@ -16,6 +16,7 @@
 //! listens to what) and [`waiters`] (who is blocked on which keys). The Lua
 //! engine lives here too, but is the `script` module's.
 
+pub mod acl;
 pub mod channels;
 pub mod clients;
 pub mod waiters;
@@ -113,6 +114,8 @@ pub struct State {
     /// Server-clock ms when the running command started (for what has no
     /// command context at hand, as pub/sub's soft output limit).
     pub now_ms: i64,
+    /// The ACL users and log.
+    pub acl: acl::Acl,
 }
 
 impl State {
@@ -121,6 +124,7 @@ impl State {
         let mut rng = fastrand::Rng::with_seed(seed);
         let hash_seed = rng.u64(..);
         let run_id = random_hex(&mut rng, 40);
+        let acl = acl::Acl::new(config.requirepass());
         State {
             dbs: (0..config.databases())
                 .map(|i| Db::new(hash_seed ^ i as u64))
@@ -146,6 +150,7 @@ impl State {
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
             expiry_held: false,
             now_ms: start_ms,
+            acl,
         }
     }
 

@@ -72,20 +72,17 @@ pub(super) fn client_setinfo(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// One CLIENT LIST line, fields in Redis 7.0's order (buffer figures are
-/// those of an idle connection), plus 7.2's lib-name and lib-ver.
-pub(super) fn client_line(
+/// those of an idle connection). `current` is the database and queued
+/// count of the client whose command is running, which its registry
+/// entry learns only after the command.
+pub(crate) fn client_line(
     c: &ClientInfo,
     now: i64,
-    current: u64,
-    current_db: usize,
-    current_multi: i64,
+    current: Option<(usize, i64)>,
     blocked: bool,
 ) -> String {
-    let (db, multi, cmd) = if c.id == current {
-        (current_db, current_multi, c.last_cmd)
-    } else {
-        (c.db, c.multi, c.last_cmd)
-    };
+    let (db, multi) = current.unwrap_or((c.db, c.multi));
+    let cmd = c.last_cmd;
     let text = |v: &Option<Vec<u8>>| {
         v.as_deref()
             .map(|b| String::from_utf8_lossy(b).into_owned())
@@ -106,7 +103,7 @@ pub(super) fn client_line(
         flags.push('N');
     }
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -121,10 +118,24 @@ pub(super) fn client_line(
         c.shard_channels.len(),
         multi,
         cmd,
+        String::from_utf8_lossy(&c.user),
         c.resp.number(),
-        text(&c.lib_name),
-        text(&c.lib_ver),
     )
+}
+
+/// The CLIENT LIST line of `client` while its command runs (ACL LOG's
+/// `client-info`); a script's client is described as the client that
+/// called the script (whose id it shares).
+pub(crate) fn client_info_line(
+    state: &crate::state::State,
+    client: &crate::cmd::Client,
+    now: i64,
+) -> String {
+    state
+        .clients
+        .get(&client.id)
+        .map(|c| client_line(c, now, None, false))
+        .unwrap_or_default()
 }
 
 /// # Format
@@ -170,7 +181,8 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
             continue;
         }
         let blocked = ctx.state.blocking.is_blocked(c.id) || ctx.host.is_paused(c.id);
-        text.push_str(&client_line(c, ctx.now, current, db, multi, blocked));
+        let mine = (c.id == current).then_some((db, multi));
+        text.push_str(&client_line(c, ctx.now, mine, blocked));
         text.push('\n');
     }
     ctx.out.verbatim("txt", text.as_bytes());
@@ -190,7 +202,7 @@ pub(super) fn client_info(ctx: &mut Ctx<'_>) -> CmdResult {
     let current = ctx.client.id;
     let (db, multi) = (ctx.client.db, current_multi(ctx));
     let line = match ctx.state.clients.get(&current) {
-        Some(c) => client_line(c, ctx.now, current, db, multi, false),
+        Some(c) => client_line(c, ctx.now, Some((db, multi)), false),
         None => String::new(),
     };
     ctx.out.verbatim("txt", format!("{line}\n").as_bytes());
@@ -236,9 +248,10 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
             filters.push(Box::new(move |c| c.laddr.as_bytes() == v));
         } else if is(opt, "user") {
             let v = val.to_vec();
-            if v != b"default" {
+            if !ctx.state.acl.users.contains_key(&v) {
                 return Err(error::no_such_user(&v));
             }
+            filters.push(Box::new(move |c| c.user.as_ref() == v.as_slice()));
         } else if is(opt, "type") {
             if !["normal", "master", "replica", "slave", "pubsub"]
                 .iter()

@@ -53,6 +53,7 @@ fn arity_fits(arity: i32, argc: usize) -> bool {
 impl Bridge<State> for ScriptClient {
     fn begin(&mut self, start: &RunStart<'_>) {
         self.client = Client::new(start.client, start.db, Resp::V2, true);
+        self.client.user = start.user.clone();
         self.now = start.now;
         self.now_us = start.now_us;
         self.host = self.server.upgrade();
@@ -81,6 +82,18 @@ impl Bridge<State> for ScriptClient {
         })?;
         if spec.has(flags::NOSCRIPT) {
             return Err(error::CALL_NOT_ALLOWED.text().into());
+        }
+        if let Err(refusal) = crate::cmd::acl::check::check(state, &mut self.client, spec, args) {
+            crate::cmd::acl::check::log_refusal(
+                state,
+                &self.client,
+                spec,
+                args,
+                refusal,
+                crate::state::acl::LogContext::Lua,
+                self.now,
+            );
+            return Err(error::noperm_in_script(refusal.reason).into_text());
         }
         let write = spec.has(flags::WRITE);
         if write && read_only {

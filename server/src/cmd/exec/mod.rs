@@ -7,7 +7,8 @@
 //! first, in Redis's order, each a stage of [`execute`]:
 //!
 //! 1. **admit**: the unknown-command and arity errors found before the
-//!    lock, authentication, the RESP2 subscribed context;
+//!    lock, authentication, the user's ACL permissions, the RESP2
+//!    subscribed context;
 //! 2. **gate**: the fault layer's verdict ([`Gate`]), when any fault may
 //!    apply;
 //! 3. **queue**: inside MULTI, the command is queued instead of run;
@@ -39,6 +40,7 @@ pub use call::PANICS_CAUGHT;
 pub use call::{World, count_error, run};
 pub use wake::serve_ready;
 
+use crate::cmd::acl;
 use crate::cmd::error::{self, CmdError};
 use crate::cmd::{After, Caller, Client, CommandSpec, Host, flags};
 use crate::protocol::{Out, Resp};
@@ -130,10 +132,23 @@ pub fn execute<G: Gate>(
         outcome,
         reply_at: Some(mark),
     };
-    let spec = match admit(state, client, resolved, &args) {
+    let spec = match admit(state, client, resolved, &args, now_us) {
         Ok(spec) => spec,
         Err((spec, e)) => {
-            reject(state, client, out, spec, &e);
+            if crate::cmd::is(&args[0], "exec") {
+                // Redis's `execCommandAbort`: EXEC refused before it runs
+                // ends the transaction, and says why.
+                let e = error::exec_abort_because(&e);
+                if client.multi.take().is_some() {
+                    state.unwatch_all(client.id);
+                    if let Some(c) = state.clients.get_mut(&client.id) {
+                        c.multi = -1;
+                    }
+                }
+                reject(state, client, out, spec, &e);
+            } else {
+                reject(state, client, out, spec, &e);
+            }
             return replied(Outcome::Replied);
         }
     };
@@ -217,28 +232,37 @@ pub fn execute<G: Gate>(
 /// (if it resolved) and the error.
 #[inline]
 fn admit(
-    state: &State,
+    state: &mut State,
     client: &mut Client,
     resolved: Result<&'static CommandSpec, CmdError>,
     args: &[Bytes],
+    now_us: i64,
 ) -> Result<&'static CommandSpec, (Option<&'static CommandSpec>, CmdError)> {
     let spec = resolved.map_err(|e| (None, e))?;
-    // CLIENT SETINFO is Redis 7.2's; redsim accepts it because clients
-    // send it on connect, but before authentication it must answer as
-    // Redis 7.0 does (unknown subcommand, which clients ignore) rather
-    // than NOAUTH (which redis-py turns into a failed connection).
-    if !client.authenticated
-        && spec.name == "client|setinfo"
-        && state.config.requirepass().is_some()
-    {
-        return Err((None, error::unknown_subcommand(&args[1], "client")));
-    }
-    if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        if state.config.requirepass().is_none() {
-            client.authenticated = true;
-        } else {
+    if !client.authenticated && state.acl.auth_required() {
+        // CLIENT SETINFO is Redis 7.2's; redsim accepts it because
+        // clients send it on connect, but before authentication it must
+        // answer as Redis 7.0 does (unknown subcommand, which clients
+        // ignore) rather than NOAUTH (which redis-py turns into a failed
+        // connection).
+        if spec.name == "client|setinfo" {
+            return Err((None, error::unknown_subcommand(&args[1], "client")));
+        }
+        if !spec.has(flags::NO_AUTH) {
             return Err((Some(spec), error::NOAUTH));
         }
+    }
+    // Inside MULTI a command refused there is refused for that first.
+    let refused_in_multi = client.multi.is_some() && spec.has(flags::NO_MULTI);
+    if !refused_in_multi && let Err(refusal) = acl::check::check(state, client, spec, args) {
+        let context = acl::log_context(crate::cmd::Caller::Client, client.multi.is_some());
+        let now = now_us.div_euclid(1000);
+        if let Some(c) = state.clients.get_mut(&client.id) {
+            // ACL LOG's client-info names the command refused.
+            c.last_cmd = spec.name;
+        }
+        acl::check::log_refusal(state, client, spec, args, refusal, context, now);
+        return Err((Some(spec), error::noperm(refusal.reason, spec.name)));
     }
     if client.resp == Resp::V2
         && !crate::cmd::pubsub::allowed_when_subscribed(spec.name)

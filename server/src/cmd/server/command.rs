@@ -1,6 +1,7 @@
 //! COMMAND and its subcommands: what the server says about its commands.
 
 use super::*;
+use crate::cmd::meta::{Value, key_flags, keys, meta};
 
 /// # Format
 /// `COMMAND [COUNT | INFO … | DOCS … | LIST … | GETKEYS …]` — plain
@@ -77,8 +78,24 @@ fn write_command_info(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
     for c in cats {
         out.simple(&format!("@{c}"));
     }
-    out.set(0);
-    // Key specifications, derived from the legacy triple.
+    if let Some(m) = crate::cmd::meta::meta().get(spec.name) {
+        // Redis's own tips and key specifications.
+        m.tips.write(out);
+        m.key_specs_reply.write(out);
+    } else {
+        out.set(0);
+        write_legacy_key_specs(out, spec);
+    }
+    let subs = spec.subcommands;
+    out.array(subs.len());
+    for s in subs {
+        write_command_info(ctx, s);
+    }
+}
+
+/// Key specifications derived from the legacy first/last/step triple, for
+/// a command Redis 7.0 does not have (CLIENT SETINFO).
+fn write_legacy_key_specs(out: &mut crate::protocol::Out, spec: &CommandSpec) {
     if spec.keys.0 > 0 {
         out.array(1);
         out.map(3);
@@ -120,11 +137,6 @@ fn write_command_info(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
     } else {
         out.array(0);
     }
-    let subs = spec.subcommands;
-    out.array(subs.len());
-    for s in subs {
-        write_command_info(ctx, s);
-    }
 }
 
 /// # Format
@@ -149,6 +161,10 @@ pub(super) fn command_docs(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 fn write_docs(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
+    if let Some(doc) = crate::cmd::meta::meta().docs(spec.name) {
+        write_redis_docs(ctx, spec, doc);
+        return;
+    }
     let has_subs = !spec.subcommands.is_empty();
     ctx.out.map(3 + usize::from(has_subs));
     ctx.out.bulk(b"summary");
@@ -163,6 +179,27 @@ fn write_docs(ctx: &mut Ctx<'_>, spec: &'static CommandSpec) {
         for s in spec.subcommands {
             ctx.out.bulk(s.name.as_bytes());
             write_docs(ctx, s);
+        }
+    }
+}
+
+/// Redis's docs of a command, its subcommands limited to those redsim has.
+fn write_redis_docs(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, doc: &Value) {
+    let Value::Map(fields) = doc else {
+        doc.write(ctx.out);
+        return;
+    };
+    ctx.out.map(fields.len());
+    for (k, v) in fields {
+        k.write(ctx.out);
+        if k.as_str() == Some("subcommands") {
+            ctx.out.map(spec.subcommands.len());
+            for s in spec.subcommands {
+                ctx.out.bulk(s.name.as_bytes());
+                write_docs(ctx, s);
+            }
+        } else {
+            v.write(ctx.out);
         }
     }
 }
@@ -212,58 +249,52 @@ pub(super) fn command_list(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `COMMAND GETKEYS command [arg ...]`
 pub(super) fn command_getkeys(ctx: &mut Ctx<'_>) -> CmdResult {
+    getkeys(ctx, false)
+}
+
+/// # Format
+/// `COMMAND GETKEYSANDFLAGS command [arg ...]`
+pub(super) fn command_getkeysandflags(ctx: &mut Ctx<'_>) -> CmdResult {
+    getkeys(ctx, true)
+}
+
+/// The keys of a full command, found as Redis finds them (its key
+/// specifications), with their flags if asked.
+fn getkeys(ctx: &mut Ctx<'_>, with_flags: bool) -> CmdResult {
     let args = &ctx.args[2..];
-    let spec = crate::cmd::resolve(args).map_err(|e| {
-        if e.text().starts_with(error::UNKNOWN_COMMAND_PREFIX) {
-            error::GETKEYS_INVALID_COMMAND
-        } else {
-            error::GETKEYS_INVALID_ARITY
-        }
-    })?;
-    if matches!(spec.name, "xread" | "xreadgroup") {
-        // Keys after the STREAMS keyword (Redis's keyword key spec).
-        let keys = spec.key_args(args);
-        if keys.is_empty() {
-            return Err(error::GETKEYS_INVALID_ARGUMENTS);
-        }
-        ctx.out.array(keys.len());
-        for k in keys {
-            ctx.out.bulk(k);
-        }
-        return Ok(());
-    }
-    if let Some(nk) = spec.numkeys {
-        let invalid = || error::GETKEYS_INVALID_ARGUMENTS;
-        let count = crate::num::parse_i64(&args[nk.at])
-            .and_then(|n| usize::try_from(n).ok())
-            .filter(|&n| n > 0 && nk.at + n < args.len())
-            .ok_or_else(invalid)?;
-        let mut keys: Vec<&[u8]> = Vec::with_capacity(count + 1);
-        if nk.dest_first {
-            keys.push(&args[1]);
-        }
-        keys.extend(args[nk.at + 1..=nk.at + count].iter().map(|k| &k[..]));
-        ctx.out.array(keys.len());
-        for k in keys {
-            ctx.out.bulk(k);
-        }
-        return Ok(());
-    }
-    let (first, last, step) = spec.keys;
-    if first <= 0 {
+    let cmd = meta().lookup(args).ok_or(error::GETKEYS_INVALID_COMMAND)?;
+    if !keys::has_keys(cmd) {
         return Err(error::GETKEYS_NO_KEYS);
     }
     let argc = args.len() as i32;
-    let last = if last < 0 { argc + last } else { last };
-    let mut keys = Vec::new();
-    let mut i = first;
-    while i <= last && i < argc {
-        keys.push(args[i as usize].clone());
-        i += step.max(1);
+    if (cmd.arity > 0 && cmd.arity != argc) || argc < -cmd.arity {
+        return Err(error::GETKEYS_INVALID_ARITY);
     }
-    ctx.out.array(keys.len());
-    for k in keys {
-        ctx.out.bulk(&k);
+    let found = keys::keys(cmd, args);
+    if found.is_empty() {
+        if cmd.has(NO_MANDATORY_KEYS) {
+            ctx.out.array(0);
+            return Ok(());
+        }
+        return Err(error::GETKEYS_INVALID_ARGUMENTS);
+    }
+    ctx.out.array(found.len());
+    for k in found {
+        if with_flags {
+            ctx.out.array(2);
+            ctx.out.bulk(&args[k.pos]);
+            let names: Vec<&str> = key_flags::NAMES
+                .iter()
+                .filter(|(bit, _)| k.flags & bit != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            ctx.out.set(names.len());
+            for n in names {
+                ctx.out.simple(n);
+            }
+        } else {
+            ctx.out.bulk(&args[k.pos]);
+        }
     }
     Ok(())
 }
@@ -282,6 +313,8 @@ pub(super) fn command_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Return documentation details about commands.",
             "GETKEYS <full-command>",
             "    Return the keys from a full command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full command.",
             "INFO [<command-name> ...]",
             "    Return details about commands.",
             "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
