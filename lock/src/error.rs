@@ -1,6 +1,7 @@
 //! The errors of every lock kind, told apart so that callers can act on
 //! them: someone else holds it (wait or give up), time ran out, you were not
-//! (or are no longer) the owner, Redis failed, clocks disagree, no quorum.
+//! (or are no longer) the owner, Redis (or another lock service) failed,
+//! clocks disagree, no quorum.
 //!
 //! A Redis error reply (READONLY, MISCONF, OOM, BUSY…) always reaches the
 //! caller as itself — in [`LockError::Redis`], as the last error of a
@@ -25,6 +26,15 @@ pub enum LostReason {
     /// Renewals failed as many times in a row as the options allow
     /// ([`LockOptions::renew_give_up_after`](crate::LockOptions::renew_give_up_after)).
     RenewalsFailed,
+    /// The service ended the lease or session that held the lock: an etcd
+    /// lease revoked or expired on the server, a ZooKeeper session expired
+    /// or closed. The service deleted the lock with it.
+    SessionExpired,
+    /// The connection the lock lives on closed: a MySQL/MariaDB or
+    /// PostgreSQL session killed (`KILL`, `pg_terminate_backend`), the
+    /// server restarted, or the network broke it. The server releases the
+    /// lock with the session.
+    ConnectionLost,
 }
 
 impl std::fmt::Display for LostReason {
@@ -33,6 +43,8 @@ impl std::fmt::Display for LostReason {
             LostReason::NotOwner => "the lock is held by another owner or by nobody",
             LostReason::Expired => "the validity deadline passed without a renewal",
             LostReason::RenewalsFailed => "renewals failed too many times in a row",
+            LostReason::SessionExpired => "the lease or session that held the lock ended",
+            LostReason::ConnectionLost => "the connection that held the lock closed",
         })
     }
 }
@@ -149,6 +161,20 @@ pub enum LockError {
     /// Options that cannot work (a zero TTL, a multi-key lock without keys…).
     #[error("invalid lock options: {0}")]
     InvalidOptions(String),
+    /// A lock service other than Redis failed — etcd, ZooKeeper,
+    /// MySQL/MariaDB or PostgreSQL: a connection, a timeout, an error
+    /// reply. The client crate's own error is the source (downcast it
+    /// from [`LockError::service_error`]).
+    #[error("{service} error on lock {name:?}: {source}")]
+    Service {
+        /// The lock's name.
+        name: String,
+        /// Which service: `"etcd"`, `"zookeeper"`, `"mysql"`, `"postgres"`.
+        service: &'static str,
+        /// The client crate's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
 }
 
 impl LockError {
@@ -200,6 +226,27 @@ impl LockError {
             LockError::Redis { source, .. } => Some(source),
             LockError::Timeout { last_error, .. } => last_error.as_ref(),
             LockError::NoQuorum { errors, .. } => errors.first().map(|(_, e)| e),
+            _ => None,
+        }
+    }
+
+    /// The error of the lock service behind this one, for the back ends
+    /// other than Redis ([`LockError::Service`]): downcast it to the client
+    /// crate's type (`etcd_client::Error`, `zookeeper_client::Error`,
+    /// `mysql_async::Error`, `tokio_postgres::Error`).
+    ///
+    /// ```
+    /// use redsim_lock::LockError;
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let err = LockError::Service { name: "job".into(), service: "etcd", source: Box::new(io) };
+    /// let source = err.service_error().unwrap();
+    /// assert!(source.downcast_ref::<std::io::Error>().is_some());
+    /// assert!(!err.is_contention());
+    /// ```
+    pub fn service_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            LockError::Service { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

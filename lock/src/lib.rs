@@ -32,6 +32,22 @@
 //! * [`cache`] — cache-aside with jitter, single-flight and negative
 //!   caching; a Bloom filter on SETBIT/GETBIT.
 //!
+//! # Other lock services
+//!
+//! The same [`DistributedLock`] interface, [`Guard`], [`LockOptions`],
+//! [`LockError`] and [`LostReason`] over four other services, each behind
+//! its own cargo feature (none is on by default):
+//!
+//! * `etcd` — [`etcd::EtcdLock`]: a lease kept alive by the watchdog, the
+//!   lowest create revision owns, waiting on the predecessor's deletion,
+//!   the create revision as fencing token.
+//! * `zookeeper` — [`zookeeper::ZkLock`]: ephemeral sequential nodes, a
+//!   watch on the predecessor only, session expiry as the lost signal.
+//! * `mysql` — [`mysql::MysqlLock`]: `GET_LOCK` on a dedicated connection
+//!   (MySQL or MariaDB), fencing from a counter table on request.
+//! * `postgres` — [`postgres::PgLock`]: session advisory locks on a
+//!   dedicated connection, fencing from a sequence on request.
+//!
 //! Every lock measures validity on Tokio's clock, so a test under
 //! `tokio::time::pause()` with a redsim `TokioClock` server moves the
 //! lock's deadlines and the server's TTLs together.
@@ -43,10 +59,27 @@
 //! * [`retry`] — backoff with full jitter (pure, unit-tested).
 //! * [`cluster`] — hash tags and key slots.
 //! * `error` — [`LockError`] and [`LostReason`].
+//! * `backend/` — the other services, one module per feature.
 
+#[cfg(any(
+    feature = "etcd",
+    feature = "zookeeper",
+    feature = "mysql",
+    feature = "postgres"
+))]
+mod backend;
 mod error;
 mod lock;
 mod token;
+
+#[cfg(feature = "etcd")]
+pub use backend::etcd;
+#[cfg(feature = "mysql")]
+pub use backend::mysql;
+#[cfg(feature = "postgres")]
+pub use backend::postgres;
+#[cfg(feature = "zookeeper")]
+pub use backend::zookeeper;
 
 pub mod cache;
 pub mod cluster;

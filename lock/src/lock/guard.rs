@@ -1,5 +1,9 @@
 //! [`Guard`]: a held lock — its token, fencing token and validity deadline,
-//! its renewal watchdog and its lost-lock signal — for every lock kind.
+//! its renewal watchdog and its lost-lock signal — for every lock kind and
+//! every back end (the Redis kinds here, and etcd, ZooKeeper, MySQL and
+//! PostgreSQL in `backend/`, which may add a monitor that pushes a loss the
+//! service announces: a ZooKeeper session expiring, a PostgreSQL
+//! connection closing).
 //!
 //! Validity is measured on the monotonic clock (`tokio::time::Instant`):
 //! a lock acquired (or renewed) by a request sent at `t` is valid until
@@ -29,6 +33,10 @@ use crate::{LockError, LockOptions, LostReason};
 pub(crate) type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What a guard needs from its lock kind: renew and release by token.
+///
+/// The Redis kinds share one `Ops` per lock and tell holders apart by
+/// token; the other back ends make one per acquisition (it owns the lease,
+/// the node or the dedicated connection) and may ignore the token.
 pub(crate) trait Ops: Send + Sync + 'static {
     /// The lock's name (for errors).
     fn name(&self) -> &str;
@@ -58,6 +66,21 @@ pub(crate) trait Ops: Send + Sync + 'static {
         request: &'a str,
     ) -> BoxFut<'a, Result<bool, LockError>> {
         self.release(token, request)
+    }
+
+    /// Until when a renewal (or acquisition) whose request left at `sent`
+    /// keeps the lock valid: `sent + ttl − drift` unless the kind knows a
+    /// shorter bound (a ZooKeeper session timeout below the TTL).
+    fn valid_until(&self, sent: Instant) -> Instant {
+        self.options().valid_until(sent)
+    }
+
+    /// Why the lock is gone when the service answers that this owner no
+    /// longer holds it (`extend` or `release` said `false`): another owner
+    /// or nobody, unless the kind can tell that its lease, session or
+    /// connection ended.
+    fn gone_reason(&self) -> LostReason {
+        LostReason::NotOwner
     }
 }
 
@@ -176,6 +199,7 @@ pub struct Guard {
     fence: Option<u64>,
     shared: Arc<Shared>,
     watchdog: Option<JoinHandle<()>>,
+    monitor: Option<JoinHandle<()>>,
     finished: bool,
 }
 
@@ -200,7 +224,27 @@ impl Guard {
         fence: Option<u64>,
         valid_until: Instant,
     ) -> Guard {
+        Guard::monitored(ops, token, fence, valid_until, None)
+    }
+
+    /// [`Guard::new`], with a `monitor` that resolves when the service
+    /// announces the lock's loss (run in a task while the guard lives,
+    /// stopped by release or drop).
+    pub(crate) fn monitored(
+        ops: Arc<dyn Ops>,
+        token: Arc<str>,
+        fence: Option<u64>,
+        valid_until: Instant,
+        monitor: Option<BoxFut<'static, LostReason>>,
+    ) -> Guard {
         let shared = Arc::new(Shared::new(valid_until));
+        let monitor = monitor.map(|m| {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let reason = m.await;
+                shared.lose(reason);
+            })
+        });
         let watchdog = ops.options().renew_interval().map(|interval| {
             let max_failures = ops.options().renew.and_then(|r| r.max_failures);
             tokio::spawn(watchdog(
@@ -217,6 +261,7 @@ impl Guard {
             fence,
             shared,
             watchdog,
+            monitor,
             finished: false,
         }
     }
@@ -226,13 +271,17 @@ impl Guard {
         self.ops.name()
     }
 
-    /// The random token that marks this owner in Redis.
+    /// What marks this owner on the server: the random 128-bit token in
+    /// the Redis key; for the other back ends, what their docs say (the
+    /// owner key on etcd, the node's path on ZooKeeper, the lock's
+    /// connection id on MySQL and backend pid on PostgreSQL).
     pub fn token(&self) -> &str {
         &self.token
     }
 
     /// The fencing token issued with the lock (strictly increasing per lock
-    /// name), if the lock was asked for one.
+    /// name), if the lock was asked for one (etcd and ZooKeeper always
+    /// issue one).
     pub fn fencing_token(&self) -> Option<u64> {
         self.fence
     }
@@ -255,9 +304,11 @@ impl Guard {
 
     /// Resolves when the lock is lost, with the reason: Redis answered a
     /// renewal with another owner, renewals kept failing (when
-    /// [`LockOptions::renew_give_up_after`] is set), or the validity
+    /// [`LockOptions::renew_give_up_after`] is set), the validity
     /// deadline passed — which it does, without auto-renew, at `ttl −
-    /// drift` after acquiring. Never resolves once the guard is released.
+    /// drift` after acquiring — or, on the other back ends, the service
+    /// said the lease, session or connection ended. Never resolves once
+    /// the guard is released.
     /// The future owns what it needs: select on it beside the work.
     ///
     /// ```
@@ -333,7 +384,7 @@ impl Guard {
         let sent = Instant::now();
         match timeout(options.op_timeout, self.ops.extend(&self.token)).await {
             Ok(Ok(true)) => {
-                if self.shared.renewed(options.valid_until(sent)) {
+                if self.shared.renewed(self.ops.valid_until(sent)) {
                     Ok(())
                 } else {
                     let reason = self.shared.lost_reason().unwrap_or(LostReason::Expired);
@@ -341,8 +392,9 @@ impl Guard {
                 }
             }
             Ok(Ok(false)) => {
-                self.shared.lose(LostReason::NotOwner);
-                Err(self.lost_error(LostReason::NotOwner))
+                let reason = self.ops.gone_reason();
+                self.shared.lose(reason);
+                Err(self.lost_error(self.shared.lost_reason().unwrap_or(reason)))
             }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(LockError::OpTimeout {
@@ -378,6 +430,9 @@ impl Guard {
         if let Some(w) = self.watchdog.take() {
             w.abort();
         }
+        if let Some(m) = self.monitor.take() {
+            m.abort();
+        }
         let lost_before = self.shared.lost_reason();
         let sent = Instant::now();
         let valid_at_send = lost_before.is_none() && sent < self.valid_until();
@@ -410,7 +465,7 @@ impl Guard {
 
     fn not_held(&self, valid_at_send: bool, lost_before: Option<LostReason>) -> LockError {
         let reason = lost_before.unwrap_or(if valid_at_send {
-            LostReason::NotOwner
+            self.ops.gone_reason()
         } else {
             LostReason::Expired
         });
@@ -429,6 +484,9 @@ impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(w) = self.watchdog.take() {
             w.abort();
+        }
+        if let Some(m) = self.monitor.take() {
+            m.abort();
         }
         if self.finished {
             return;
@@ -500,13 +558,13 @@ async fn watchdog(
         match timeout(budget, ops.extend(&token)).await {
             Ok(Ok(true)) => {
                 failures = 0;
-                if !shared.renewed(options.valid_until(now)) {
+                if !shared.renewed(ops.valid_until(now)) {
                     return;
                 }
                 next = now + interval;
             }
             Ok(Ok(false)) => {
-                shared.lose(LostReason::NotOwner);
+                shared.lose(ops.gone_reason());
                 return;
             }
             Ok(Err(_)) | Err(_) => {

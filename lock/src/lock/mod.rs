@@ -8,7 +8,7 @@
 mod acquire;
 mod fair;
 pub mod fencing;
-mod guard;
+pub(crate) mod guard;
 mod multi;
 mod options;
 mod redlock;

@@ -1,0 +1,1 @@
+//! Locks on MySQL/MariaDB (feature `mysql`): being written.

@@ -1,0 +1,1 @@
+//! Locks on PostgreSQL (feature `postgres`): being written.
