@@ -91,8 +91,6 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("slowlog|help", 2, false),
     ("slowlog|len", 2, false),
     ("slowlog|reset", 2, false),
-    ("sort", -2, false),
-    ("sort_ro", -2, false),
     ("sync", 1, true),
 ];
 

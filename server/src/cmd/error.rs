@@ -888,6 +888,13 @@ pub fn engine_not_found(engine: &str) -> CmdError {
     CmdError::owned(format!("ERR Engine '{engine}' not found"))
 }
 
+// --- sort ---
+
+fixed_errors! {
+    /// SORT by a weight (or an element) that does not read as a double.
+    SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
+}
+
 /// Errors of a server in trouble, for fault rules to answer with (public
 /// as `redsim::errors`): byte for byte as Redis 7.0 sends them.
 pub mod fault_texts {

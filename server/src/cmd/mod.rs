@@ -35,6 +35,7 @@ mod registry;
 mod scripting;
 mod server;
 mod set;
+mod sort;
 mod spec;
 mod stream;
 mod string;
