@@ -323,6 +323,43 @@ fn errors_come_in_redis_order() {
     ]);
 }
 
+/// BY and GET patterns read keys the ACL check cannot see: Redis allows
+/// them only to a user one of whose selectors allows the command and
+/// every key (`~*`, or `%R~*`).
+#[test]
+fn acl_users_without_every_key_may_not_use_key_patterns() {
+    let mut p = parity!();
+    p.run_all(&[
+        "RPUSH l 2 1",
+        "SET w_1 5",
+        "ACL SETUSER limited on nopass ~l* +@all",
+        "ACL SETUSER reader on nopass %R~* +@all",
+        "ACL SETUSER writer on nopass %W~* +@all",
+        "ACL SETUSER sel on nopass ~l* +@all (~* -sort)",
+        "ACL SETUSER sel2 on nopass ~l* +@all (%R~* +sort)",
+        "ACL SETUSER all on nopass ~* +@all",
+    ]);
+    for user in ["limited", "reader", "writer", "sel", "sel2", "all"] {
+        let mut u = p.new_pair();
+        u.run(&format!("AUTH {user} x"));
+        u.run_all(&[
+            "SORT l",
+            "SORT l BY w_*",
+            "SORT l BY nosort",
+            "SORT l BY w_* GET #",
+            "SORT l GET #",
+            "SORT l GET w_*",
+            "SORT_RO l BY w_*",
+            "SORT_RO l GET #",
+            "SORT l LIMIT x 1 BY w_*",
+            "SORT l BY w_* LIMIT x 1",
+            "SORT l BADOPT BY w_*",
+            "SORT l BY w_* STORE l2",
+            "EVAL \"return redis.call('sort', KEYS[1], 'get', '#')\" 1 l",
+        ]);
+    }
+}
+
 #[test]
 fn resp3_replies() {
     let mut p = parity!();

@@ -893,6 +893,10 @@ pub fn engine_not_found(engine: &str) -> CmdError {
 fixed_errors! {
     /// SORT by a weight (or an element) that does not read as a double.
     SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double";
+    /// SORT … BY a key pattern, for a user who may not read every key.
+    SORT_BY_ACL = "ERR BY option of SORT denied due to insufficient ACL permissions.";
+    /// SORT … GET, for a user who may not read every key.
+    SORT_GET_ACL = "ERR GET option of SORT denied due to insufficient ACL permissions.";
 }
 
 /// Errors of a server in trouble, for fault rules to answer with (public

@@ -3,12 +3,15 @@
 use std::cmp::Ordering;
 
 use super::pattern::{lookup, weight};
+use crate::cmd::acl::check::{acl_command, check_user};
 use crate::cmd::error::{self, CmdResult, c_str};
-use crate::cmd::{Caller, Ctx, int_arg, is};
+use crate::cmd::{Caller, Client, Ctx, find, int_arg, is};
 use crate::config::notify;
 use crate::db::list::List;
 use crate::db::zset::Encoding;
 use crate::db::{Blob, Value};
+use crate::state::State;
+use crate::state::acl::{KEY_READ, Selector, User, selector_flags};
 
 /// # Format
 /// `SORT key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern
@@ -38,7 +41,11 @@ struct Options<'a> {
     gets: Vec<&'a [u8]>,
 }
 
-fn parse<'a>(args: &'a [bytes::Bytes], readonly: bool) -> Result<Options<'a>, error::CmdError> {
+fn parse<'a>(
+    args: &'a [bytes::Bytes],
+    readonly: bool,
+    full_key_access: impl Fn() -> bool,
+) -> Result<Options<'a>, error::CmdError> {
     let mut o = Options {
         desc: false,
         alpha: false,
@@ -69,8 +76,15 @@ fn parse<'a>(args: &'a [bytes::Bytes], readonly: bool) -> Result<Options<'a>, er
             o.by = Some(pattern);
             // Redis looks for the `*` in a C string.
             o.dont_sort = !c_str(pattern).contains(&b'*');
+            // A key pattern reads keys the ACL check could not see.
+            if !o.dont_sort && !full_key_access() {
+                return Err(error::SORT_BY_ACL);
+            }
             j += 1;
         } else if is(arg, "get") && left >= 1 {
+            if !full_key_access() {
+                return Err(error::SORT_GET_ACL);
+            }
             o.gets.push(&args[j + 1]);
             j += 1;
         } else {
@@ -92,7 +106,10 @@ struct Item {
 
 fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
     let args = ctx.args;
-    let mut o = parse(args, readonly)?;
+    let mut o = {
+        let (state, client) = (&*ctx.state, &*ctx.client);
+        parse(args, readonly, || full_key_access(state, client, args))?
+    };
     let key = ctx.arg(1);
 
     // The elements, in the order Redis loads them, and what kind of value
@@ -272,6 +289,42 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
     }
     ctx.out.int(output_len as i64);
     Ok(())
+}
+
+/// Whether the client's user may read any key with this command: one of
+/// its selectors allows the command (with these arguments) and every key
+/// (`allkeys`, or a `*` pattern that grants reading). Redis asks this
+/// before SORT may follow BY and GET patterns
+/// (`ACLUserCheckCmdWithUnrestrictedKeyAccess`).
+fn full_key_access(state: &State, client: &Client, args: &[bytes::Bytes]) -> bool {
+    let Some(user) = state.acl.users.get(client.user.as_ref()) else {
+        return true;
+    };
+    if user.unrestricted() {
+        return true;
+    }
+    let Some(spec) = find(&args[0]) else {
+        return true;
+    };
+    let Some(meta) = acl_command(spec) else {
+        return true;
+    };
+    let reads_everything = |s: &Selector| {
+        s.has(selector_flags::ALLKEYS)
+            || s.keys
+                .iter()
+                .any(|k| k.pattern == b"*" && k.access & KEY_READ != 0)
+    };
+    let unrestricted = User {
+        selectors: user
+            .selectors
+            .iter()
+            .filter(|s| reads_everything(s))
+            .cloned()
+            .collect(),
+        ..user.clone()
+    };
+    !unrestricted.selectors.is_empty() && check_user(&unrestricted, meta, args).is_ok()
 }
 
 /// How `ALPHA` compares two strings: byte order over the whole strings
