@@ -899,6 +899,42 @@ fixed_errors! {
     SORT_GET_ACL = "ERR GET option of SORT denied due to insufficient ACL permissions.";
 }
 
+// --- hyperloglog ---
+
+fixed_errors! {
+    /// A string that is not a HyperLogLog (Redis words it as a WRONGTYPE).
+    NOT_HLL = "WRONGTYPE Key is not a valid HyperLogLog string value.";
+    /// A sparse HyperLogLog whose code does not cover 16384 registers.
+    INVALID_HLL = "INVALIDOBJ Corrupted HLL object detected";
+    /// PFDEBUG of a missing key.
+    PFDEBUG_NO_KEY = "ERR The specified key does not exist";
+    /// PFDEBUG DECODE of a dense HyperLogLog.
+    HLL_NOT_SPARSE = "ERR HLL encoding is not sparse";
+    /// PFSELFTEST: a small HyperLogLog was not sparse.
+    HLL_TEST_NOT_SPARSE = "ERR TESTFAILED sparse encoding not used";
+    /// PFSELFTEST: the sparse and the dense estimates differ.
+    HLL_TEST_DISAGREE = "ERR TESTFAILED dense/sparse disagree";
+}
+
+/// `ERR Unknown PFDEBUG subcommand '<sub>'`.
+pub fn pfdebug_unknown(sub: &[u8]) -> CmdError {
+    joined(&[b"ERR Unknown PFDEBUG subcommand '", c_str(sub), b"'"])
+}
+
+/// PFSELFTEST: a register read back wrong.
+pub fn hll_test_register(register: usize, written: u8, read: u8) -> CmdError {
+    CmdError::owned(format!(
+        "ERR TESTFAILED Register {register} should be {written} but is {read}"
+    ))
+}
+
+/// PFSELFTEST: an estimate too far from the truth.
+pub fn hll_test_too_far(card: u64, error: u64) -> CmdError {
+    CmdError::owned(format!(
+        "ERR TESTFAILED Too big error. card:{card} abserr:{error}"
+    ))
+}
+
 /// Errors of a server in trouble, for fault rules to answer with (public
 /// as `redsim::errors`): byte for byte as Redis 7.0 sends them.
 pub mod fault_texts {

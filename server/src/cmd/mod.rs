@@ -25,6 +25,7 @@ pub mod error;
 pub mod exec;
 mod functions;
 mod hash;
+mod hll;
 mod host;
 mod keys;
 mod keyspec;

@@ -28,6 +28,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         stream::COMMANDS,
         acl::COMMANDS,
         sort::COMMANDS,
+        hll::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -13,6 +13,7 @@
 
 pub mod blob;
 pub mod hash;
+pub mod hll;
 pub mod list;
 pub mod set;
 pub mod stream;
