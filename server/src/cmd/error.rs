@@ -935,6 +935,62 @@ pub fn hll_test_too_far(card: u64, error: u64) -> CmdError {
     ))
 }
 
+// --- geo ---
+
+fixed_errors! {
+    /// A radius that is not a number.
+    NEED_NUMERIC_RADIUS = "ERR need numeric radius";
+    /// A negative radius.
+    RADIUS_NEGATIVE = "ERR radius cannot be negative";
+    /// A box width that is not a number.
+    NEED_NUMERIC_WIDTH = "ERR need numeric width";
+    /// A box height that is not a number.
+    NEED_NUMERIC_HEIGHT = "ERR need numeric height";
+    /// A negative box side.
+    BOX_NEGATIVE = "ERR height or width cannot be negative";
+    /// A unit other than m, km, ft and mi.
+    UNSUPPORTED_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI";
+    /// A search around a member the sorted set lacks.
+    MEMBER_NOT_DECODED = "ERR could not decode requested zset member";
+    /// GEOSEARCH/GEORADIUS … COUNT below 1.
+    GEO_COUNT_NOT_POSITIVE = "ERR COUNT must be > 0";
+    /// ANY without COUNT.
+    ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument";
+}
+
+/// `ERR invalid longitude,latitude pair <lon>,<lat>`, printed as C's `%f`.
+pub fn invalid_lon_lat(longitude: f64, latitude: f64) -> CmdError {
+    CmdError::owned(format!(
+        "ERR invalid longitude,latitude pair {longitude:.6},{latitude:.6}"
+    ))
+}
+
+/// `ERR <what> is not compatible with WITHDIST, WITHHASH and WITHCOORD
+/// options`, `what` being `GEOSEARCHSTORE` or `STORE option in GEORADIUS`.
+pub fn store_with_geo_options(what: &str) -> CmdError {
+    CmdError::owned(format!(
+        "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+    ))
+}
+
+/// `ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for
+/// <command as typed>`.
+pub fn geo_exactly_one_from(command: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ",
+        c_str(command),
+    ])
+}
+
+/// `ERR exactly one of BYRADIUS and BYBOX can be specified for <command
+/// as typed>`.
+pub fn geo_exactly_one_by(command: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR exactly one of BYRADIUS and BYBOX can be specified for ",
+        c_str(command),
+    ])
+}
+
 /// Errors of a server in trouble, for fault rules to answer with (public
 /// as `redsim::errors`): byte for byte as Redis 7.0 sends them.
 pub mod fault_texts {

@@ -24,6 +24,7 @@ mod context;
 pub mod error;
 pub mod exec;
 mod functions;
+mod geo;
 mod hash;
 mod hll;
 mod host;

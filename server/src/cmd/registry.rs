@@ -29,6 +29,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         acl::COMMANDS,
         sort::COMMANDS,
         hll::COMMANDS,
+        geo::COMMANDS,
     ]
     .into_iter()
     .flatten()

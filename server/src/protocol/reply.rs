@@ -236,6 +236,20 @@ impl Out {
         }
     }
 
+    /// A double the caller formatted itself (Redis's
+    /// `addReplyHumanLongDouble`, e.g. GEOPOS coordinates): a bulk string
+    /// in RESP2, a double (`,…`) in RESP3.
+    pub fn double_text(&mut self, text: &str) {
+        match self.resp {
+            Resp::V2 => self.bulk(text.as_bytes()),
+            Resp::V3 => {
+                self.buf.push(b',');
+                self.buf.extend_from_slice(text.as_bytes());
+                self.buf.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+
     /// A boolean: `#t`/`#f` in RESP3, `:1`/`:0` in RESP2.
     #[allow(
         dead_code,
