@@ -18,9 +18,12 @@
 //!     [REDSIM_SIM_SVG=/tmp/seed42.svg] cargo test --test lock_sim replay -- --nocapture
 //! ```
 //!
-//! `REDSIM_SIM_SEEDS=n` runs n seeds per group instead of the defaults
-//! (300 within the assumptions on the fenced path, 100 on the plain one,
-//! 40 per broken assumption).
+//! `REDSIM_SIM_SEEDS=n` runs n seeds per group instead of the defaults:
+//! at full scale (`REDSIM_FULL_TESTS=1`, as CI sets it) 300 within the
+//! assumptions on the fenced path, 100 on the plain one and 40 per broken
+//! assumption; by default 60, 20 and 20, so that a plain `cargo test`
+//! stays quick (each broken assumption still shows its breakage within
+//! its first 20 seeds).
 
 use std::ops::Range;
 use std::time::{Duration, Instant};
@@ -29,12 +32,10 @@ use support::sim::timeline;
 use support::sim::{self, Breakage, Event, EventKind, History, Hold, Report, Scenario};
 use support::sim::{ViolationKind, check};
 
-/// Seeds per group: the default, or `REDSIM_SIM_SEEDS`.
-fn seed_count(default: u64) -> u64 {
-    std::env::var("REDSIM_SIM_SEEDS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
+/// Seeds per group: `REDSIM_SIM_SEEDS` when set, else `full` at full
+/// scale (`REDSIM_FULL_TESTS=1`, as CI sets it) and `quick` otherwise.
+fn seed_count(quick: u64, full: u64) -> u64 {
+    support::size_from_env("REDSIM_SIM_SEEDS", quick as usize, full as usize) as u64
 }
 
 fn replay_hint(scenario: &Scenario) -> String {
@@ -310,23 +311,23 @@ fn within_the_assumptions(path: Path, seeds: Range<u64>) {
 // Two halves, so that the test harness runs them on both cores.
 #[test]
 fn within_the_assumptions_no_seed_violates_anything_first_half() {
-    let n = seed_count(300);
+    let n = seed_count(60, 300);
     within_the_assumptions(Path::Fenced, 0..n / 2);
 }
 
 #[test]
 fn within_the_assumptions_no_seed_violates_anything_second_half() {
-    let n = seed_count(300);
+    let n = seed_count(60, 300);
     within_the_assumptions(Path::Fenced, n / 2..n);
 }
 
 #[test]
 fn within_the_assumptions_no_seed_of_the_plain_path_violates_mutual_exclusion() {
-    within_the_assumptions(Path::Plain, 0..seed_count(100));
+    within_the_assumptions(Path::Plain, 0..seed_count(20, 100));
 }
 
 fn broken_on(path: Path, breakage: Breakage) -> Tally {
-    let tally = Tally::run(path, breakage, 0..seed_count(40));
+    let tally = Tally::run(path, breakage, 0..seed_count(20, 40));
     println!("{path:?} path: {}", tally.summary(breakage));
     tally.assert_exercised(
         &format!("{path:?}, {}", breakage.describe()),

@@ -18,6 +18,7 @@ mod commands;
 pub mod mask;
 mod raw;
 mod real;
+pub mod replica;
 pub mod sim;
 pub mod ways;
 
@@ -214,6 +215,27 @@ pub fn info_field<T: std::str::FromStr>(info: &str, field: &str) -> T {
     raw.trim()
         .parse()
         .unwrap_or_else(|_| panic!("INFO {field}:{raw} does not parse"))
+}
+
+/// Whether the heavy cases run at full size: `REDSIM_FULL_TESTS=1`, as CI
+/// sets it. By default they run scaled down, so that a plain `cargo test`
+/// on a laptop stays quick; the full sizes are what the READMEs quote.
+pub fn full_scale() -> bool {
+    std::env::var("REDSIM_FULL_TESTS").is_ok_and(|v| v == "1")
+}
+
+/// `full` when [`full_scale`], `quick` otherwise.
+pub fn scaled<T>(quick: T, full: T) -> T {
+    if full_scale() { full } else { quick }
+}
+
+/// A size for a heavy test: the environment variable `name` when set,
+/// else [`scaled`]`(quick, full)`.
+pub fn size_from_env(name: &str, quick: usize, full: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| scaled(quick, full))
 }
 
 /// An in-process-only server (no TCP listener) on `clock`, for the lock
