@@ -9,6 +9,8 @@
 
 mod contract;
 mod etcd;
+mod mysql;
+mod postgres;
 mod proxy;
 mod services;
 mod zookeeper;

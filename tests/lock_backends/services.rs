@@ -99,11 +99,6 @@ impl Process {
         matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// Sends a signal (`STOP`, `CONT`, …) to the service's main process.
     pub fn signal(&self, signal: &str) {
         let ok = Command::new("kill")
@@ -172,8 +167,12 @@ impl Drop for Process {
     }
 }
 
+/// What the service logged: `log` in its directory (its standard error),
+/// or `log.err` (MariaDB's error log).
 fn process_log(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("log")).unwrap_or_default()
+    let mut text = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+    text.push_str(&std::fs::read_to_string(dir.join("log.err")).unwrap_or_default());
+    text
 }
 
 fn log_file(dir: &Path) -> Stdio {
@@ -286,7 +285,8 @@ impl Etcd {
 /// A standalone ZooKeeper (Debian's `zookeeper`), with a short tick so
 /// that sessions can be short.
 pub struct ZooKeeper {
-    pub process: Process,
+    /// Held for its `Drop`, which stops the server.
+    _process: Process,
     pub port: u16,
 }
 
@@ -353,7 +353,10 @@ impl ZooKeeper {
                 Ok(conf.contains(&data_dir))
             });
             if ok {
-                return Some(ZooKeeper { process, port });
+                return Some(ZooKeeper {
+                    _process: process,
+                    port,
+                });
             }
         }
         panic!("could not start ZooKeeper");
@@ -371,7 +374,8 @@ impl ZooKeeper {
 /// directory of its own, root without a password on loopback, and a
 /// database `redsim`.
 pub struct MariaDb {
-    pub process: Process,
+    /// Held for its `Drop`, which stops the server.
+    _process: Process,
     pub port: u16,
 }
 
@@ -416,14 +420,15 @@ impl MariaDb {
                     "--innodb-flush-log-at-trx-commit=0",
                     "--skip-innodb-doublewrite",
                 ])
-                .arg("--log-error");
+                // (MariaDB adds `.err` to a log name without an extension.)
+                .arg(format!("--log-error={}", dir.join("log.err").display()));
             if root {
                 // mariadbd refuses root unless told so explicitly.
                 cmd.arg("--user=root");
             }
             let child = cmd
                 .stdout(Stdio::null())
-                .stderr(log_file(&dir))
+                .stderr(Stdio::null())
                 .spawn()
                 .expect("spawn mariadbd");
             let mut process = Process {
@@ -443,7 +448,10 @@ impl MariaDb {
                     .map_err(|e| e.to_string())
             });
             if ok {
-                return Some(MariaDb { process, port });
+                return Some(MariaDb {
+                    _process: process,
+                    port,
+                });
             }
         }
         panic!("could not start MariaDB");
@@ -460,7 +468,8 @@ impl MariaDb {
 /// A PostgreSQL cluster (Debian's `postgresql`) made by `initdb` in a
 /// temporary directory, trusting local connections, without fsync.
 pub struct Postgres {
-    pub process: Process,
+    /// Held for its `Drop`, which stops the server.
+    _process: Process,
     pub port: u16,
 }
 
@@ -572,7 +581,10 @@ impl Postgres {
                     .map_err(|e| e.to_string())
             });
             if ok {
-                return Some(Postgres { process, port });
+                return Some(Postgres {
+                    _process: process,
+                    port,
+                });
             }
         }
         panic!("could not start PostgreSQL");

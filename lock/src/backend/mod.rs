@@ -20,6 +20,18 @@
 //! confirmation (the server keeps the lock past it until the guard is
 //! released or dropped).
 
+// Each back end uses its own subset of the helpers below: with only some
+// features on, the others are unused.
+#![cfg_attr(
+    not(all(
+        feature = "etcd",
+        feature = "zookeeper",
+        feature = "mysql",
+        feature = "postgres"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
 use std::future::Future;
 use std::time::Duration;
 
