@@ -7,6 +7,7 @@
 //! A missing service is skipped loudly, or fails with install
 //! instructions when `REDSIM_REQUIRE_SERVICES=1` (as in CI).
 
+mod bench;
 mod contract;
 mod etcd;
 mod mysql;

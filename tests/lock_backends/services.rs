@@ -108,6 +108,11 @@ impl Process {
         assert!(ok, "kill -{signal} {} failed", self.child.id());
     }
 
+    /// What the service has logged so far.
+    pub fn log(&self) -> String {
+        process_log(&self.dir)
+    }
+
     /// The end of the service's log, for failure messages.
     fn log_tail(&self) -> String {
         let text = process_log(&self.dir);
@@ -588,6 +593,11 @@ impl Postgres {
             }
         }
         panic!("could not start PostgreSQL");
+    }
+
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        self._process.log()
     }
 
     /// A `tokio-postgres` configuration string, as user `postgres`.
