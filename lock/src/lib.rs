@@ -98,3 +98,8 @@ pub use retry::RetryPolicy;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
+
+/// This crate's own README, compiled and run as doc tests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct LockReadmeExamples;
