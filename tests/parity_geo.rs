@@ -18,6 +18,7 @@ fn sicily(p: &mut Parity) {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn geoadd_stores_redis_scores_and_counts_as_zadd() {
     let mut p = parity!();
     sicily(&mut p);
@@ -76,6 +77,7 @@ fn geoadd_stores_redis_scores_and_counts_as_zadd() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn geopos_geodist_and_geohash() {
     let mut p = parity!();
     sicily(&mut p);
@@ -130,6 +132,7 @@ fn geopos_geodist_and_geohash() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn geosearch_every_option() {
     let mut p = parity!();
     sicily(&mut p);
@@ -183,6 +186,7 @@ fn geosearch_every_option() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn geosearch_errors_come_in_redis_order() {
     let mut p = parity!();
     sicily(&mut p);
@@ -242,6 +246,7 @@ fn geosearch_errors_come_in_redis_order() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn georadius_forms_and_store() {
     let mut p = parity!();
     sicily(&mut p);
@@ -318,6 +323,7 @@ fn georadius_forms_and_store() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn searches_near_poles_antimeridian_and_with_huge_radii() {
     let mut p = parity!();
     // A grid of points over the whole map.
@@ -375,6 +381,7 @@ fn searches_near_poles_antimeridian_and_with_huge_radii() {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn resp3_replies() {
     let mut p = parity!();
     p.pair.resp3();
@@ -411,6 +418,7 @@ fn same_messages(sub: &mut Pair) {
 }
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn events_watch_and_changes() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -507,6 +515,7 @@ const RESP3_SEED: u64 = 424_242;
 const STEPS: usize = 1500;
 
 #[test]
+#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
 fn random_geo_sequences_match_redis() {
     let mut p = parity!();
     for seed in SEEDS {
