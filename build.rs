@@ -4,7 +4,7 @@
 //! having compared anything.
 //!
 //! Each program missing sets a `cfg` the tests put in an `ignore`
-//! attribute: `redsim_no_redis` (`redis-server`, for the parity tests).
+//! attribute: `no_redis` (`redis-server`, for the parity tests).
 //! When `REDSIM_REQUIRE_REDIS=1` (as CI sets it) nothing is ignored: the
 //! tests run and fail with install instructions instead.
 //!
@@ -16,7 +16,7 @@ use std::env;
 use std::path::PathBuf;
 
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(redsim_no_redis)");
+    println!("cargo::rustc-check-cfg=cfg(no_redis)");
     println!("cargo::rerun-if-changed=build.rs");
     for var in ["PATH", "REDIS_SERVER", "REDSIM_REQUIRE_REDIS"] {
         println!("cargo::rerun-if-env-changed={var}");
@@ -37,7 +37,7 @@ fn main() {
         Some(binary) => println!("cargo::rerun-if-changed={}", binary.display()),
         None if required => {}
         None => {
-            println!("cargo::rustc-cfg=redsim_no_redis");
+            println!("cargo::rustc-cfg=no_redis");
             println!(
                 "cargo::warning=redis-server not found: the parity tests will show as ignored \
                  (Debian/Ubuntu: apt-get install -y redis-server)"

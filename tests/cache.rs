@@ -196,7 +196,7 @@ async fn distributed_single_flight_shares_one_load_between_processes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 async fn cache_aside_works_against_real_redis() {
     let Some(real) = RealRedis::start() else {
         return;
@@ -313,7 +313,7 @@ async fn a_second_process_opens_the_same_filter_and_sizes_must_agree() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn key_slots_match_cluster_keyslot_of_a_real_cluster_node() {
     let Some(real) = RealRedis::start_with(&["--cluster-enabled", "yes"]) else {
         return;

@@ -241,7 +241,7 @@ fn ioredis_against_redsim_with_password() {
 
 /// The script itself is right: it passes against real Redis.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn redis_py_check_passes_against_real_redis() {
     against_real_redis(Client::RedisPy, None);
     against_real_redis(Client::RedisPy, Some(PASSWORD));
@@ -249,7 +249,7 @@ fn redis_py_check_passes_against_real_redis() {
 
 /// The script itself is right: it passes against real Redis.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn ioredis_check_passes_against_real_redis() {
     against_real_redis(Client::Ioredis, None);
     against_real_redis(Client::Ioredis, Some(PASSWORD));

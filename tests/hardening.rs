@@ -68,7 +68,7 @@ fn a_panic_inside_a_command_is_an_error_reply_and_the_server_goes_on() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn protocol_limits_match_redis() {
     let p = parity!();
     let cases: [(&str, bool, Vec<u8>); 5] = [
@@ -118,7 +118,7 @@ fn protocol_limits_match_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn maxclients_refuses_extra_connections_with_redis_text() {
     let p = parity!();
     let mut pair = p.new_pair();
@@ -234,7 +234,7 @@ fn before_auth_only_auth_hello_and_quit_are_answered() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn the_query_buffer_limit_closes_a_client_as_redis_does() {
     let mut p = parity!();
     p.run("CONFIG SET client-query-buffer-limit 1mb");

@@ -278,7 +278,7 @@ async fn the_contract_holds_on_redsim_over_tcp() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 async fn the_contract_holds_on_real_redis() {
     let Some(b) = real() else { return };
     run_all(&b).await;
@@ -356,7 +356,7 @@ async fn redlock_works_on_three_and_five_redsim_servers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 async fn redlock_works_on_three_and_five_real_redis_servers() {
     for n in [3, 5] {
         let Some(nodes) = (0..n).map(|_| real()).collect::<Option<Vec<_>>>() else {

@@ -489,7 +489,7 @@ async fn the_redisson_contract_holds_on_redsim_over_tcp() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 async fn the_redisson_contract_holds_on_real_redis() {
     let Some(b) = real() else { return };
     run_all(&b).await;
@@ -1358,7 +1358,7 @@ async fn a_lost_pubsub_connection_is_reopened_on_redsim() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 async fn a_lost_pubsub_connection_is_reopened_on_real_redis() {
     let Some(b) = real() else { return };
     a_lost_pubsub_connection_is_reopened(&b).await;

@@ -45,7 +45,7 @@ fn run_log(pair: &mut Pair, line: &str) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setuser_getuser_list_and_their_errors() {
     let mut p = parity!();
     for line in [
@@ -121,7 +121,7 @@ fn setuser_getuser_list_and_their_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn cat_genpass_whoami_help_and_no_aclfile() {
     let mut p = parity!();
     p.run_all(&[
@@ -186,7 +186,7 @@ fn logged_in(p: &Parity, user: &str, password: &str) -> Pair {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn commands_keys_and_channels_refused_with_noperm() {
     let mut p = parity!();
     p.run_all(&[
@@ -265,7 +265,7 @@ fn commands_keys_and_channels_refused_with_noperm() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn selectors_and_the_refusal_reported_when_none_allows() {
     let mut p = parity!();
     p.run_all(&[
@@ -306,7 +306,7 @@ fn selectors_and_the_refusal_reported_when_none_allows() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn acl_log_records_refusals_with_their_context() {
     let mut p = parity!();
     p.run_all(&[
@@ -343,7 +343,7 @@ fn acl_log_records_refusals_with_their_context() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn exec_checks_permissions_again() {
     let mut p = parity!();
     p.run("ACL SETUSER t on >p ~* &* +@all");
@@ -358,7 +358,7 @@ fn exec_checks_permissions_again() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn auth_and_hello_log_in_as_users() {
     let mut p = parity!();
     p.run_all(&[
@@ -392,7 +392,7 @@ fn auth_and_hello_log_in_as_users() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn requirepass_is_the_default_user_s_password() {
     let mut p = parity!();
     run_rules(&mut p.pair, "ACL GETUSER default");
@@ -426,7 +426,7 @@ fn requirepass_is_the_default_user_s_password() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn deleting_a_user_closes_its_connections_disabling_does_not() {
     let mut p = parity!();
     p.run("ACL SETUSER t on >p +@all ~*");
@@ -452,7 +452,7 @@ fn deleting_a_user_closes_its_connections_disabling_does_not() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn revoking_channels_closes_subscribers_of_what_was_revoked() {
     let mut p = parity!();
     p.run("ACL SETUSER s on >p +@all ~* &news.* &sport");
@@ -558,7 +558,7 @@ impl WithFile {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn acl_file_loads_at_start_reloads_and_saves() {
     let Some(mut w) = WithFile::start(
         "user default on nopass ~* &* +@all\nuser alice on >pw ~a* +get +set\n\n  user bob off   -@all +ping  \n",
@@ -596,7 +596,7 @@ fn acl_file_loads_at_start_reloads_and_saves() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pubsub_refusals_in_resp3() {
     let mut p = parity!();
     p.run("ACL SETUSER s on >p +@all ~* &news.*");

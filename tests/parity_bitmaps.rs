@@ -48,7 +48,7 @@ impl Lcg {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setbit_grows_the_string_with_zero_bytes_and_returns_the_old_bit() {
     let mut p = parity!();
     p.run_all(&[
@@ -73,7 +73,7 @@ fn setbit_grows_the_string_with_zero_bytes_and_returns_the_old_bit() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setbit_and_getbit_on_existing_strings_and_integers() {
     let mut p = parity!();
     p.run_all(&[
@@ -104,7 +104,7 @@ fn setbit_and_getbit_on_existing_strings_and_integers() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setbit_and_getbit_argument_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -143,7 +143,7 @@ fn setbit_and_getbit_argument_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bit_offsets_are_limited_by_proto_max_bulk_len() {
     let mut p = parity!();
     p.run_all(&[
@@ -172,7 +172,7 @@ fn bit_offsets_are_limited_by_proto_max_bulk_len() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitcount_whole_string_and_byte_ranges() {
     let mut p = parity!();
     p.run_all(&[
@@ -208,7 +208,7 @@ fn bitcount_whole_string_and_byte_ranges() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitcount_bit_ranges() {
     let mut p = parity!();
     p.run_all(&[
@@ -233,7 +233,7 @@ fn bitcount_bit_ranges() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitcount_syntax_and_number_errors_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -262,7 +262,7 @@ fn bitcount_syntax_and_number_errors_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitpos_finds_set_and_clear_bits() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"s", b"\xff\xf0\x00"]);
@@ -300,7 +300,7 @@ fn bitpos_finds_set_and_clear_bits() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitpos_for_zero_in_all_ones_depends_on_an_explicit_end() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"ones", b"\xff\xff\xff"]);
@@ -330,7 +330,7 @@ fn bitpos_for_zero_in_all_ones_depends_on_an_explicit_end() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitpos_on_missing_empty_and_integer_values() {
     let mut p = parity!();
     p.run_all(&[
@@ -356,7 +356,7 @@ fn bitpos_on_missing_empty_and_integer_values() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitpos_argument_errors_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -382,7 +382,7 @@ fn bitpos_argument_errors_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitop_and_or_xor_not_over_strings_of_different_lengths() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"a", b"\xff\x0f\xaa"]);
@@ -422,7 +422,7 @@ fn bitop_and_or_xor_not_over_strings_of_different_lengths() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitop_treats_missing_keys_as_zero_strings() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"a", b"\xff\xff"]);
@@ -441,7 +441,7 @@ fn bitop_treats_missing_keys_as_zero_strings() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitop_deletes_the_destination_when_the_result_is_empty() {
     let mut p = parity!();
     p.run_all(&[
@@ -461,7 +461,7 @@ fn bitop_deletes_the_destination_when_the_result_is_empty() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitop_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -481,7 +481,7 @@ fn bitop_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_get_set_incrby_signed_and_unsigned() {
     let mut p = parity!();
     p.run_all(&[
@@ -521,7 +521,7 @@ fn bitfield_get_set_incrby_signed_and_unsigned() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_multiple_operations_and_positional_offsets() {
     let mut p = parity!();
     p.run_all(&[
@@ -544,7 +544,7 @@ fn bitfield_multiple_operations_and_positional_offsets() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_overflow_wrap_sat_fail_at_type_boundaries() {
     let mut p = parity!();
     p.run_all(&[
@@ -612,7 +612,7 @@ fn bitfield_overflow_wrap_sat_fail_at_type_boundaries() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_fail_leaves_the_value_and_still_creates_the_key() {
     let mut p = parity!();
     p.run_all(&[
@@ -625,7 +625,7 @@ fn bitfield_fail_leaves_the_value_and_still_creates_the_key() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_argument_errors_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -669,7 +669,7 @@ fn bitfield_argument_errors_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bitfield_ro_reads_and_refuses_writes() {
     let mut p = parity!();
     p.run_all(&[
@@ -697,7 +697,7 @@ fn bitfield_ro_reads_and_refuses_writes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keywords_stop_at_a_nul_byte_as_in_c() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"s", b"foobar"]);
@@ -725,7 +725,7 @@ fn keywords_stop_at_a_nul_byte_as_in_c() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn binary_values_and_keys() {
     let mut p = parity!();
     let key: &[u8] = b"k\x00\xff\r\n";
@@ -751,7 +751,7 @@ fn binary_values_and_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn wrong_type_errors_and_their_order() {
     let mut p = parity!();
     if !make_list(&mut p.pair, "l") {
@@ -794,7 +794,7 @@ fn wrong_type_errors_and_their_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies_including_bitfield_nils() {
     let mut p = parity!();
     p.pair.resp3();
@@ -814,7 +814,7 @@ fn resp3_replies_including_bitfield_nils() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn commands_are_case_insensitive_and_check_arity() {
     let mut p = parity!();
     p.run_all(&[
@@ -834,7 +834,7 @@ fn commands_are_case_insensitive_and_check_arity() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn large_bitmaps_count_and_search_across_words() {
     let mut p = parity!();
     p.run_all(&[
@@ -863,7 +863,7 @@ fn large_bitmaps_count_and_search_across_words() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_ranges_match_redis() {
     let mut p = parity!();
     let mut rng = Lcg(0x5eed_b176);
@@ -899,7 +899,7 @@ fn random_ranges_match_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_bitfield_operations_match_redis() {
     let mut p = parity!();
     let mut rng = Lcg(0xb17f_1e1d);
@@ -967,7 +967,7 @@ fn hits_and_misses(info: &[u8]) -> Vec<String> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn reads_count_keyspace_hits_and_misses_and_writes_do_not() {
     let mut p = parity!();
     p.run_all(&[

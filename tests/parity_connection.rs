@@ -5,7 +5,7 @@ use std::time::Duration;
 use support::{RawClient, parity};
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn ping_echo_select_and_their_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -24,7 +24,7 @@ fn ping_echo_select_and_their_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn unknown_commands_and_arity_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -42,7 +42,7 @@ fn unknown_commands_and_arity_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn auth_without_password_and_hello_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -59,7 +59,7 @@ fn auth_without_password_and_hello_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_name_and_setinfo() {
     let mut p = parity!();
     p.run_all(&[
@@ -78,7 +78,7 @@ fn client_name_and_setinfo() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn protocol_errors_close_the_connection_with_redis_texts() {
     let p = parity!();
     for input in [
@@ -117,7 +117,7 @@ fn protocol_errors_close_the_connection_with_redis_texts() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn inline_commands_pipelines_and_empty_requests() {
     let p = parity!();
     for input in [
@@ -152,7 +152,7 @@ fn inline_commands_pipelines_and_empty_requests() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_hello_switches_reply_types() {
     let mut p = parity!();
     p.pair.resp3();
@@ -160,7 +160,7 @@ fn resp3_hello_switches_reply_types() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_pause_and_unpause_replies_and_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -192,7 +192,7 @@ fn client_pause_and_unpause_replies_and_errors() {
 /// bytes that are not UTF-8 as they are, and C's `%s` cut at a NUL byte
 /// (`%.128s` also at 128 bytes).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn errors_echo_the_client_s_bytes_exactly() {
     let mut p = parity!();
     let long = format!("\"{}\"", "\\x80".repeat(200));
@@ -244,7 +244,7 @@ fn replies_until_pong(con: &mut support::RawClient, lines: &[&str]) -> Vec<u8> {
 /// command's; ON is answered even right after SKIP; a blocked command's
 /// reply is withheld when it comes; RESET turns replies back on.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_reply_withholds_replies_as_redis_does() {
     let mut p = parity!();
     let lines = [
@@ -296,7 +296,7 @@ fn client_reply_withholds_replies_as_redis_does() {
 /// A client with subscriptions is of type pubsub, any other normal:
 /// CLIENT LIST TYPE and CLIENT KILL TYPE select them so.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_types_follow_subscriptions() {
     let mut p = parity!();
     let mut subscriber = p.new_pair();

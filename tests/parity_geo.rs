@@ -18,7 +18,7 @@ fn sicily(p: &mut Parity) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn geoadd_stores_redis_scores_and_counts_as_zadd() {
     let mut p = parity!();
     sicily(&mut p);
@@ -77,7 +77,7 @@ fn geoadd_stores_redis_scores_and_counts_as_zadd() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn geopos_geodist_and_geohash() {
     let mut p = parity!();
     sicily(&mut p);
@@ -132,7 +132,7 @@ fn geopos_geodist_and_geohash() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn geosearch_every_option() {
     let mut p = parity!();
     sicily(&mut p);
@@ -186,7 +186,7 @@ fn geosearch_every_option() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn geosearch_errors_come_in_redis_order() {
     let mut p = parity!();
     sicily(&mut p);
@@ -246,7 +246,7 @@ fn geosearch_errors_come_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn georadius_forms_and_store() {
     let mut p = parity!();
     sicily(&mut p);
@@ -323,7 +323,7 @@ fn georadius_forms_and_store() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn searches_near_poles_antimeridian_and_with_huge_radii() {
     let mut p = parity!();
     // A grid of points over the whole map.
@@ -381,7 +381,7 @@ fn searches_near_poles_antimeridian_and_with_huge_radii() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies() {
     let mut p = parity!();
     p.pair.resp3();
@@ -418,7 +418,7 @@ fn same_messages(sub: &mut Pair) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn events_watch_and_changes() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -515,7 +515,7 @@ const RESP3_SEED: u64 = 424_242;
 const STEPS: usize = 1500;
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_geo_sequences_match_redis() {
     let mut p = parity!();
     for seed in SEEDS {

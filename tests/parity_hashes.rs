@@ -45,7 +45,7 @@ fn fields(names: &[&str]) -> BTreeSet<Vec<u8>> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hset_counts_new_fields_and_updates_in_place() {
     let mut p = parity!();
     p.run_all(&[
@@ -70,7 +70,7 @@ fn hset_counts_new_fields_and_updates_in_place() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn odd_pairs_and_missing_arguments_are_arity_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -103,7 +103,7 @@ fn odd_pairs_and_missing_arguments_are_arity_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn every_hash_command_refuses_another_type() {
     let mut p = parity!();
     p.run_all(&[
@@ -143,7 +143,7 @@ fn every_hash_command_refuses_another_type() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn missing_keys_read_as_empty_hashes() {
     let mut p = parity!();
     p.run_all(&[
@@ -168,7 +168,7 @@ fn missing_keys_read_as_empty_hashes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn deleting_the_last_field_deletes_the_key() {
     let mut p = parity!();
     p.run_all(&[
@@ -186,7 +186,7 @@ fn deleting_the_last_field_deletes_the_key() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn listpack_keeps_insertion_order_through_deletes() {
     let mut p = parity!();
     p.run_all(&[
@@ -207,7 +207,7 @@ fn listpack_keeps_insertion_order_through_deletes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hsetnx_sets_only_new_fields() {
     let mut p = parity!();
     p.run_all(&[
@@ -220,7 +220,7 @@ fn hsetnx_sets_only_new_fields() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn binary_fields_and_values_round_trip() {
     let mut p = parity!();
     p.run_args(&[b"HSET", b"h", b"f\x00g", b"v\x00\xff", b"\x00", b""]);
@@ -235,7 +235,7 @@ fn binary_fields_and_values_round_trip() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hstrlen_counts_bytes_of_any_value() {
     let mut p = parity!();
     p.run_all(&[
@@ -250,7 +250,7 @@ fn hstrlen_counts_bytes_of_any_value() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hincrby_adds_checks_and_overflows_like_redis() {
     let mut p = parity!();
     p.run_all(&[
@@ -283,7 +283,7 @@ fn hincrby_adds_checks_and_overflows_like_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hincrbyfloat_computes_in_long_double() {
     let mut p = parity!();
     p.run_all(&[
@@ -324,7 +324,7 @@ fn hincrbyfloat_computes_in_long_double() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hrandfield_errors_and_checks_come_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -392,7 +392,7 @@ fn check_hrandfield(p: &mut Pair, resp3: bool, all: &BTreeSet<Vec<u8>>) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hrandfield_picks_fields_in_the_shapes_redis_uses() {
     let mut p = parity!();
     let all = fields(&["a", "b", "c", "d", "e", "f"]);
@@ -408,7 +408,7 @@ fn hrandfield_picks_fields_in_the_shapes_redis_uses() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hrandfield_in_resp3_answers_pairs() {
     let mut p = parity!();
     p.pair.resp3();
@@ -425,7 +425,7 @@ fn hrandfield_in_resp3_answers_pairs() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hscan_options_and_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -459,7 +459,7 @@ fn hscan_options_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hscan_over_a_hashtable_returns_every_field() {
     let mut p = parity!();
     p.run("CONFIG SET hash-max-listpack-entries 16");
@@ -506,7 +506,7 @@ fn hscan_over_a_hashtable_returns_every_field() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn conversion_to_hashtable_keeps_every_field() {
     let mut p = parity!();
     p.run_all(&[
@@ -537,7 +537,7 @@ fn conversion_to_hashtable_keeps_every_field() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hash_replies_in_resp3() {
     let mut p = parity!();
     p.pair.resp3();
@@ -567,7 +567,7 @@ fn hash_replies_in_resp3() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hash_writes_touch_watched_keys() {
     let mut p = parity!();
     p.run_all(&[
@@ -586,7 +586,7 @@ fn hash_writes_touch_watched_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn hash_commands_inside_multi() {
     let mut p = parity!();
     p.run_all(&[
@@ -613,7 +613,7 @@ fn hash_commands_inside_multi() {
 /// runs out of memory. redsim refuses such counts with Redis's range error
 /// (see `MAX_REPEATED_PICKS`), so only redsim is asked here.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn huge_negative_counts_are_refused_instead_of_exhausting_memory() {
     let mut p = parity!();
     p.run("HSET h a 1 b 2");

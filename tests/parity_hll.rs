@@ -81,7 +81,7 @@ fn set_both(p: &mut Parity, key: &str, bytes: &[u8]) {
 const STALE: [u8; 8] = [0, 0, 0, 0, 0, 0, 0, 0x80];
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pfadd_and_pfcount_basics() {
     let mut p = parity!();
     p.run_all(&[
@@ -137,7 +137,7 @@ fn pfadd_and_pfcount_basics() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bytes_match_redis_across_the_promotion_to_dense() {
     let mut p = parity!();
     for (seed, sparse_max, batch) in [
@@ -202,7 +202,7 @@ fn register_of(element: &[u8]) -> (usize, u8) {
 /// values growing to four, values raised inside runs, ZERO and XZERO
 /// runs cut at their limits): the bytes must stay Redis's after each.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sparse_splits_and_merges_match_redis_byte_for_byte() {
     let mut p = parity!();
     // Elements for (register, value) over a window of registers.
@@ -251,7 +251,7 @@ fn sparse_splits_and_merges_match_redis_byte_for_byte() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pfmerge_and_pfcount_of_several_keys() {
     let mut p = parity!();
     let mut rng = Lcg(9);
@@ -313,7 +313,7 @@ fn pfmerge_and_pfcount_of_several_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn payloads_made_by_redis_count_and_grow_the_same() {
     let mut p = parity!();
     // Make HyperLogLogs on the real server only, copy their bytes over.
@@ -343,7 +343,7 @@ fn payloads_made_by_redis_count_and_grow_the_same() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn caches_are_trusted_or_recomputed_as_in_redis() {
     let mut p = parity!();
     // A bogus but valid cache is answered as it is, even above 2^63.
@@ -370,7 +370,7 @@ fn caches_are_trusted_or_recomputed_as_in_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn invalid_values_get_redis_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -434,7 +434,7 @@ fn invalid_values_get_redis_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pfdebug_and_pfselftest() {
     let mut p = parity!();
     p.run_all(&[
@@ -466,7 +466,7 @@ fn pfdebug_and_pfselftest() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies() {
     let mut p = parity!();
     p.pair.resp3();
@@ -501,7 +501,7 @@ fn same_messages(sub: &mut Pair) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn events_and_watch() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -546,7 +546,7 @@ fn events_and_watch() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn changes_count_as_redis_counts_them() {
     let mut p = parity!();
     let changes = |p: &mut Parity| {

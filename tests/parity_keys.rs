@@ -11,7 +11,7 @@
 use support::{RawClient, parity, split_aggregate};
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn del_unlink_exists_type_touch() {
     let mut p = parity!();
     p.run_all(&[
@@ -38,7 +38,7 @@ fn del_unlink_exists_type_touch() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn expire_options_and_their_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -84,7 +84,7 @@ fn expire_options_and_their_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn expire_overflow_errors_name_the_command() {
     let mut p = parity!();
     p.run_all(&[
@@ -106,7 +106,7 @@ fn expire_overflow_errors_name_the_command() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn a_deadline_in_the_past_deletes_the_key_and_replies_one() {
     let mut p = parity!();
     p.run_all(&[
@@ -138,7 +138,7 @@ fn a_deadline_in_the_past_deletes_the_key_and_replies_one() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn ttl_family_and_persist() {
     let mut p = parity!();
     p.run_all(&[
@@ -174,7 +174,7 @@ fn ttl_family_and_persist() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn rename_and_renamenx() {
     let mut p = parity!();
     p.run_all(&[
@@ -207,7 +207,7 @@ fn rename_and_renamenx() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn copy_with_db_and_replace() {
     let mut p = parity!();
     p.run_all(&[
@@ -248,7 +248,7 @@ fn copy_with_db_and_replace() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn move_between_databases() {
     let mut p = parity!();
     p.run_all(&[
@@ -279,7 +279,7 @@ fn move_between_databases() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn swapdb_swaps_for_every_client() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -302,7 +302,7 @@ fn swapdb_swaps_for_every_client() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keys_with_patterns() {
     let mut p = parity!();
     p.run_all(&[
@@ -327,7 +327,7 @@ fn keys_with_patterns() {
 /// Character classes and escapes: these exercise `crate::glob` through
 /// KEYS (the glob module's own tests cover it in depth).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keys_with_classes_and_escapes() {
     let mut p = parity!();
     p.run_all(&[
@@ -342,7 +342,7 @@ fn keys_with_classes_and_escapes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn randomkey_on_empty_and_single_key_databases() {
     let mut p = parity!();
     p.run_all(&[
@@ -384,7 +384,7 @@ fn bulk_text(raw: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scan_returns_the_same_keys_and_errors() {
     let mut p = parity!();
     for i in 0..200 {
@@ -434,7 +434,7 @@ fn scan_returns_the_same_keys_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn object_subcommands() {
     let mut p = parity!();
     p.run_all(&[
@@ -475,7 +475,7 @@ fn object_subcommands() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn object_freq_under_an_lfu_policy() {
     let mut p = parity!();
     p.run_all(&[

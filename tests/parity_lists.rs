@@ -10,7 +10,7 @@ use support::{Pair, parity};
 const SETUP: &[&str] = &["RPUSH l a b c d e", "RPUSH r a b a c a a", "SET s x"];
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pushes_reply_with_the_length_and_create_the_list() {
     let mut p = parity!();
     p.run_all(&[
@@ -45,7 +45,7 @@ fn pushes_reply_with_the_length_and_create_the_list() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pops_without_and_with_count() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -83,7 +83,7 @@ fn pops_without_and_with_count() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pops_in_resp3() {
     let mut p = parity!();
     p.pair.resp3();
@@ -108,7 +108,7 @@ fn pops_in_resp3() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lrange_clamps_indexes_and_parses_them_first() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -134,7 +134,7 @@ fn lrange_clamps_indexes_and_parses_them_first() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lindex_looks_the_key_up_before_parsing_the_index() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -157,7 +157,7 @@ fn lindex_looks_the_key_up_before_parsing_the_index() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lset_replaces_in_range_only() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -181,7 +181,7 @@ fn lset_replaces_in_range_only() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn linsert_before_and_after_the_first_pivot() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -203,7 +203,7 @@ fn linsert_before_and_after_the_first_pivot() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lrem_counts_from_either_end() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -230,7 +230,7 @@ fn lrem_counts_from_either_end() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn ltrim_keeps_a_range_and_deletes_an_empty_list() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -257,7 +257,7 @@ fn ltrim_keeps_a_range_and_deletes_an_empty_list() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lpos_options_and_errors() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -316,7 +316,7 @@ fn lpos_options_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lmove_and_rpoplpush_between_and_within_lists() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -357,7 +357,7 @@ fn lmove_and_rpoplpush_between_and_within_lists() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lmpop_numkeys_direction_and_count() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -391,7 +391,7 @@ fn lmpop_numkeys_direction_and_count() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_commands_with_data_serve_at_once() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -414,7 +414,7 @@ fn blocking_commands_with_data_serve_at_once() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_commands_time_out_with_a_null_array() {
     let mut p = parity!();
     p.run_all(&[
@@ -435,7 +435,7 @@ fn blocking_commands_time_out_with_a_null_array() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_commands_check_arguments_and_types_in_redis_order() {
     let mut p = parity!();
     p.run_all(SETUP);
@@ -479,7 +479,7 @@ fn blocking_commands_check_arguments_and_types_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_commands_do_not_block_inside_multi() {
     let mut p = parity!();
     p.run_all(&[
@@ -512,7 +512,7 @@ fn blocking_commands_do_not_block_inside_multi() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn arity_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -539,7 +539,7 @@ fn arity_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_info_matches() {
     let mut p = parity!();
     for name in [
@@ -622,7 +622,7 @@ fn expect_same(pair: &mut Pair, what: &str) -> Vec<u8> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn served_blocked_clients_reply_as_redis() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -643,7 +643,7 @@ fn served_blocked_clients_reply_as_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn served_blmove_with_a_wrong_type_destination_gets_wrongtype() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -655,7 +655,7 @@ fn served_blmove_with_a_wrong_type_destination_gets_wrongtype() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocked_client_stays_blocked_when_the_key_changes_type() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -669,7 +669,7 @@ fn blocked_client_stays_blocked_when_the_key_changes_type() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn served_clients_in_resp3() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -688,7 +688,7 @@ fn served_clients_in_resp3() {
 /// something (a failed LINSERT, an LREM that removed nothing, LPOP with
 /// count 0 do not), except LTRIM, which always does on an existing list.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn watch_sees_only_real_changes() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -719,7 +719,7 @@ fn watch_sees_only_real_changes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn long_lists_and_large_elements() {
     let mut p = parity!();
     let items: Vec<String> = (0..3000).map(|i| (i % 7).to_string()).collect();

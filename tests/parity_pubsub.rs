@@ -35,7 +35,7 @@ fn expect_messages(pair: &mut Pair, n: usize) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn unsubscribing_with_no_subscription_confirms_with_null() {
     let mut p = parity!();
     p.run_all(&[
@@ -47,7 +47,7 @@ fn unsubscribing_with_no_subscription_confirms_with_null() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn subscribed_mode_restricts_commands_in_resp2() {
     let mut p = parity!();
     p.run_all(&[
@@ -69,7 +69,7 @@ fn subscribed_mode_restricts_commands_in_resp2() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_subscriptions_are_pushes_and_commands_stay_allowed() {
     let mut p = parity!();
     p.pair.resp3();
@@ -83,7 +83,7 @@ fn resp3_subscriptions_are_pushes_and_commands_stay_allowed() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn publish_reaches_channel_and_pattern_subscribers() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -105,7 +105,7 @@ fn publish_reaches_channel_and_pattern_subscribers() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sharded_pubsub_is_separate() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -120,7 +120,7 @@ fn sharded_pubsub_is_separate() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_messages_are_pushes() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -131,7 +131,7 @@ fn resp3_messages_are_pushes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keyspace_and_keyevent_notifications() {
     let mut p = parity!();
     let mut sub = p.new_pair();

@@ -16,7 +16,7 @@ fn eval(p: &mut support::Parity, body: &str, rest: &[&str]) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lua_to_redis_conversions() {
     let mut p = parity!();
     for body in [
@@ -58,7 +58,7 @@ fn lua_to_redis_conversions() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn redis_to_lua_conversions() {
     let mut p = parity!();
     p.run_all(&["SET s v", "RPUSH l a b", "HSET h f v", "SET n 10"]);
@@ -83,7 +83,7 @@ fn redis_to_lua_conversions() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies_inside_scripts() {
     let mut p = parity!();
     p.run_all(&["HSET h f v", "SADD s a", "ZADD z 1.5 m"]);
@@ -112,7 +112,7 @@ fn resp3_replies_inside_scripts() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keys_and_argv() {
     let mut p = parity!();
     eval(
@@ -128,7 +128,7 @@ fn keys_and_argv() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn script_errors_name_the_script_and_line() {
     let mut p = parity!();
     p.run("SET s v");
@@ -165,7 +165,7 @@ fn script_errors_name_the_script_and_line() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn the_sandbox_matches_redis() {
     let mut p = parity!();
     for body in [
@@ -212,7 +212,7 @@ fn the_sandbox_matches_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn shebangs_and_read_only_scripts() {
     let mut p = parity!();
     for body in [
@@ -230,7 +230,7 @@ fn shebangs_and_read_only_scripts() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn script_cache_evalsha_and_script_commands() {
     let mut p = parity!();
     p.run_all(&[
@@ -261,7 +261,7 @@ fn script_cache_evalsha_and_script_commands() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scripts_are_atomic_and_see_their_own_database() {
     let mut p = parity!();
     p.run_all(&["SELECT 1", "SET k one"]);
@@ -289,7 +289,7 @@ fn scripts_are_atomic_and_see_their_own_database() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lock_scripts_of_widely_used_libraries_run_unchanged() {
     let mut p = parity!();
     // Compare-and-delete (redis-py Lock, redsync, redislock release).
@@ -333,7 +333,7 @@ fn lock_scripts_of_widely_used_libraries_run_unchanged() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bundled_libraries_and_their_errors_through_eval() {
     let mut p = parity!();
     for body in [
@@ -355,7 +355,7 @@ fn bundled_libraries_and_their_errors_through_eval() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn a_table_that_contains_itself_hits_the_stack_limit_as_in_redis() {
     // The replies nest ~8000 arrays deep: the harness's (recursive) frame
     // decoder needs a bigger stack than a test thread has; redsim does not.
@@ -372,7 +372,7 @@ fn a_table_that_contains_itself_hits_the_stack_limit_as_in_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn math_random_continues_across_script_flush() {
     let mut p = parity!();
     eval(&mut p, "return tostring(math.random())", &[]);
@@ -425,7 +425,7 @@ fn stats_lines(con: &mut support::RawClient, pings: u64) -> Vec<String> {
 /// (MULTI, DISCARD, WATCH, UNWATCH, AUTH, RESET…) at once and refuses the
 /// rest with BUSY; a transaction that met a BUSY ends in EXECABORT.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn a_busy_script_leaves_allow_busy_commands_answered_and_refuses_the_rest() {
     let mut p = parity!();
     p.run("CONFIG SET lua-time-limit 50");
@@ -482,7 +482,7 @@ impl RawClientExt {
 /// A script that catches the kill with `pcall` is killed anyway, with the
 /// reply Redis gives (the kill raises again on the next line).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn a_script_that_catches_the_kill_in_pcall_gets_redis_s_reply() {
     let mut p = parity!();
     p.run("CONFIG SET lua-time-limit 50");
@@ -505,7 +505,7 @@ fn a_script_that_catches_the_kill_in_pcall_gets_redis_s_reply() {
 /// Replies and errors that carry bytes a script made, or a client sent,
 /// carry them as they are (Lua's `\128` is the byte 0x80).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn script_replies_and_errors_keep_their_bytes() {
     let mut p = parity!();
     for body in [
@@ -539,7 +539,7 @@ fn script_replies_and_errors_keep_their_bytes() {
 /// The sandbox's read-only tables refuse changes with Redis's text, by
 /// any way in: assignment, `rawset`, `setmetatable`, the metatable itself.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn readonly_tables_refuse_every_change_with_redis_s_text() {
     let mut p = parity!();
     for body in [
@@ -577,7 +577,7 @@ fn readonly_tables_refuse_every_change_with_redis_s_text() {
 /// write, so the read-only EVALs refuse it, as FCALL_RO refuses such a
 /// function; without a shebang, only its writes are refused.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn read_only_evals_refuse_shebang_scripts_that_may_write() {
     let mut p = parity!();
     for cmd in ["EVAL_RO", "EVAL"] {

@@ -4,7 +4,7 @@
 use support::parity;
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn config_get_and_set_with_redis_texts() {
     let mut p = parity!();
     p.run_all(&[
@@ -45,7 +45,7 @@ fn config_get_and_set_with_redis_texts() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn dbsize_and_flushes() {
     let mut p = parity!();
     p.run_all(&[
@@ -73,7 +73,7 @@ fn dbsize_and_flushes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_introspection_for_known_commands() {
     let mut p = parity!();
     p.run_all(&[
@@ -98,7 +98,7 @@ fn command_introspection_for_known_commands() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn probes_that_clients_send_on_connect() {
     let mut p = parity!();
     p.run_all(&["ROLE", "WAIT 0 0", "LASTSAVE x", "SAVE x", "BGSAVE x y"]);
@@ -117,7 +117,7 @@ fn probes_that_clients_send_on_connect() {
 /// Name, arity, flags, key positions and ACL categories of every command
 /// redsim implements, as COMMAND INFO reports them, against Redis's.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_info_matches_redis_for_every_implemented_command() {
     let mut p = parity!();
     let list = p.pair.sim.call(&[b"COMMAND", b"LIST"]);
@@ -222,7 +222,7 @@ fn command_table(con: &mut redis::Connection) -> std::collections::BTreeMap<Stri
 /// Redis's arity and noscript flag (scripts are refused by them), and none
 /// is in both.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn every_redis_command_is_implemented_or_listed_as_absent() {
     let p = parity!();
     let real = command_table(
@@ -256,7 +256,7 @@ fn every_redis_command_is_implemented_or_listed_as_absent() {
 /// A script calling a command Redis has and redsim lacks is refused as
 /// Redis refuses it: arity first, then the noscript flag.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scripts_calling_absent_commands_are_refused_by_redis_s_flags() {
     let mut p = parity!();
     for body in [
@@ -307,7 +307,7 @@ fn usage_matches(p: &mut support::Parity, key: &str) {
 /// strings, keys and the compact encodings, and for collections whose
 /// sampled elements are all alike.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_usage_matches_redis_for_strings_and_compact_encodings() {
     let mut p = parity!();
     let x = |n: usize| "x".repeat(n);
@@ -446,7 +446,7 @@ fn memory_usage_matches_redis_for_strings_and_compact_encodings() {
 /// history (lists pushed at the head, popped, edited), MEMORY USAGE is an
 /// estimate: within 15% of Redis's, and growing with the value.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_usage_estimates_sampled_collections_near_redis() {
     let mut p = parity!();
     let number = |reply: &[u8]| -> i64 {
@@ -512,7 +512,7 @@ fn memory_usage_estimates_sampled_collections_near_redis() {
 /// MEMORY USAGE's options are checked before the key, with Redis's errors;
 /// the lookup counts no hit or miss.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_usage_options_and_errors_match_redis() {
     let mut p = parity!();
     p.run_all(&[
@@ -567,7 +567,7 @@ fn shape(reply: &[u8], resp3: bool) -> String {
 /// MEMORY HELP, PURGE, DOCTOR, STATS and MALLOC-STATS as Redis answers
 /// them: texts whole, STATS by its fields, their order and their types.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_subcommands_match_redis() {
     let mut p = parity!();
     p.run_all(&[
@@ -662,7 +662,7 @@ fn memory_doctor_finds_no_issue_in_a_filled_server() {
 /// LOLWUT's deterministic answers, byte for byte: the version alone, the
 /// errors, and the drawings small enough to hold no randomness.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lolwut_matches_redis_where_deterministic() {
     let mut p = parity!();
     let lines = [
@@ -707,7 +707,7 @@ fn lolwut_matches_redis_where_deterministic() {
 /// width), the rows of squares that are not yet turned, and the closing
 /// text; arguments are clamped as Redis clamps them.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lolwut_drawings_have_redis_s_shape() {
     let mut p = parity!();
     let schotter = |p: &mut support::Parity, line: &str, still: usize| {

@@ -42,7 +42,7 @@ fn members(names: &[&str]) -> BTreeSet<Vec<u8>> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sadd_and_srem_count_what_changed() {
     let mut p = parity!();
     p.run_all(&[
@@ -63,7 +63,7 @@ fn sadd_and_srem_count_what_changed() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn removing_the_last_member_deletes_the_key() {
     let mut p = parity!();
     p.run_all(&[
@@ -85,7 +85,7 @@ fn removing_the_last_member_deletes_the_key() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn intsets_answer_in_numeric_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -115,7 +115,7 @@ fn intsets_answer_in_numeric_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn integers_in_odd_forms_are_plain_strings() {
     let mut p = parity!();
     p.run_all(&[
@@ -131,7 +131,7 @@ fn integers_in_odd_forms_are_plain_strings() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn arity_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -157,7 +157,7 @@ fn arity_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn every_set_command_refuses_another_type() {
     let mut p = parity!();
     p.run_all(&[
@@ -190,7 +190,7 @@ fn every_set_command_refuses_another_type() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn missing_keys_read_as_empty_sets() {
     let mut p = parity!();
     p.run_all(&[
@@ -218,7 +218,7 @@ fn missing_keys_read_as_empty_sets() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn binary_members_round_trip() {
     let mut p = parity!();
     p.run_args(&[b"SADD", b"s", b"a\x00b", b"\x00", b"", b"\xff\xfe"]);
@@ -233,7 +233,7 @@ fn binary_members_round_trip() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn spop_and_srandmember_argument_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -276,7 +276,7 @@ fn check_srandmember(p: &mut Pair, resp3: bool, all: &BTreeSet<Vec<u8>>) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn srandmember_picks_members_without_removing_them() {
     let mut p = parity!();
     p.run("SADD s 1 2 3 4 5 6 7 8 9 10");
@@ -292,7 +292,7 @@ fn srandmember_picks_members_without_removing_them() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn spop_removes_what_it_returns() {
     let mut p = parity!();
     let words = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
@@ -326,7 +326,7 @@ fn spop_removes_what_it_returns() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn smove_checks_and_moves_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -353,7 +353,7 @@ fn smove_checks_and_moves_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sintercard_checks_numkeys_then_options_then_keys() {
     let mut p = parity!();
     p.run_all(&[
@@ -386,7 +386,7 @@ fn sintercard_checks_numkeys_then_options_then_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_algebra_over_missing_and_wrong_type_keys() {
     let mut p = parity!();
     p.run_all(&[
@@ -423,7 +423,7 @@ fn set_algebra_over_missing_and_wrong_type_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_commands_replace_or_delete_the_destination() {
     let mut p = parity!();
     p.run_all(&[
@@ -478,7 +478,7 @@ fn store_commands_replace_or_delete_the_destination() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sscan_options_and_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -522,7 +522,7 @@ fn sscan_options_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn sscan_over_a_hashtable_returns_every_member() {
     let mut p = parity!();
     let mut expected = BTreeSet::new();
@@ -555,7 +555,7 @@ fn sscan_over_a_hashtable_returns_every_member() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn conversion_past_the_intset_limit() {
     let mut p = parity!();
     p.run_all(&[
@@ -576,7 +576,7 @@ fn conversion_past_the_intset_limit() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_replies_in_resp3() {
     let mut p = parity!();
     p.pair.resp3();
@@ -623,7 +623,7 @@ fn set_replies_in_resp3() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_writes_touch_watched_keys_as_redis_does() {
     let mut p = parity!();
     p.run_all(&["SADD a x y", "SADD b x"]);
@@ -645,7 +645,7 @@ fn set_writes_touch_watched_keys_as_redis_does() {
 /// runs out of memory. redsim refuses such counts with Redis's range error
 /// (see `MAX_REPEATED_PICKS`), so only redsim is asked here.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn huge_negative_counts_are_refused_instead_of_exhausting_memory() {
     let mut p = parity!();
     p.run("SADD s a b");
@@ -664,7 +664,7 @@ fn huge_negative_counts_are_refused_instead_of_exhausting_memory() {
 /// whole, in both protocols (the other random tests can only compare
 /// shapes and membership).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_picks_from_one_member_are_compared_whole() {
     let mut p = parity!();
     let lines = [

@@ -20,7 +20,7 @@ fn fill(p: &mut Parity) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn numeric_and_alpha_orders_for_lists_sets_and_sorted_sets() {
     let mut p = parity!();
     fill(&mut p);
@@ -42,7 +42,7 @@ fn numeric_and_alpha_orders_for_lists_sets_and_sorted_sets() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn weights_read_as_strtod_reads_them() {
     let mut p = parity!();
     p.run_all(&[
@@ -97,7 +97,7 @@ fn weights_read_as_strtod_reads_them() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn limit_clamps_offsets_and_counts_as_redis() {
     let mut p = parity!();
     fill(&mut p);
@@ -136,7 +136,7 @@ fn limit_clamps_offsets_and_counts_as_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn by_patterns_weigh_by_keys_and_hash_fields() {
     let mut p = parity!();
     p.run_all(&[
@@ -197,7 +197,7 @@ fn by_patterns_weigh_by_keys_and_hash_fields() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn get_patterns_fetch_elements_keys_and_fields() {
     let mut p = parity!();
     p.run_all(&[
@@ -225,7 +225,7 @@ fn get_patterns_fetch_elements_keys_and_fields() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_writes_a_list_and_replaces_or_deletes_the_destination() {
     let mut p = parity!();
     p.run_all(&[
@@ -268,7 +268,7 @@ fn store_writes_a_list_and_replaces_or_deletes_the_destination() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn an_unsorted_set_is_sorted_when_stored_or_scripted() {
     let mut p = parity!();
     p.run_all(&[
@@ -303,7 +303,7 @@ fn an_unsorted_set_is_sorted_when_stored_or_scripted() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn errors_come_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -335,7 +335,7 @@ fn errors_come_in_redis_order() {
 /// them only to a user one of whose selectors allows the command and
 /// every key (`~*`, or `%R~*`).
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn acl_users_without_every_key_may_not_use_key_patterns() {
     let mut p = parity!();
     p.run_all(&[
@@ -370,7 +370,7 @@ fn acl_users_without_every_key_may_not_use_key_patterns() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies() {
     let mut p = parity!();
     p.pair.resp3();
@@ -402,7 +402,7 @@ fn same_events(sub: &mut Pair) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_announces_sortstore_new_and_del_and_touches_watch() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -442,7 +442,7 @@ fn store_announces_sortstore_new_and_del_and_touches_watch() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn changes_count_as_redis_counts_them() {
     let mut p = parity!();
     let changes = |p: &mut Parity| {
@@ -493,7 +493,7 @@ const RESP3_SEED: u64 = 8_675_309;
 const STEPS: usize = 1500;
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_sort_sequences_match_redis() {
     let mut p = parity!();
     for seed in SEEDS {

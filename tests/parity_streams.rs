@@ -25,7 +25,7 @@ fn run_auto_id(p: &mut Parity, line: &str, seq: u64) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xadd_appends_with_explicit_ids_and_rejects_bad_ones() {
     let mut p = parity!();
     p.run_all(&[
@@ -74,7 +74,7 @@ fn xadd_appends_with_explicit_ids_and_rejects_bad_ones() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xadd_with_auto_ids_follows_the_clock() {
     let mut p = parity!();
     run_auto_id(&mut p, "XADD s * a 1", 0);
@@ -88,7 +88,7 @@ fn xadd_with_auto_ids_follows_the_clock() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn nomkstream_and_trim_options_parse_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -147,7 +147,7 @@ fn fill(p: &mut Parity, key: &str, n: usize, value: &str) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn approximate_trims_remove_whole_nodes_as_redis_does() {
     let mut p = parity!();
     fill(&mut p, "s", 250, "v");
@@ -194,7 +194,7 @@ fn approximate_trims_remove_whole_nodes_as_redis_does() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn nodes_split_on_bytes_as_listpacks_grow() {
     let mut p = parity!();
     let big = "x".repeat(300);
@@ -244,7 +244,7 @@ fn nodes_split_on_bytes_as_listpacks_grow() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xrange_and_xrevrange_cover_bounds_counts_and_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -293,7 +293,7 @@ fn xrange_and_xrevrange_cover_bounds_counts_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xdel_marks_tombstones_and_xsetid_moves_the_last_id() {
     let mut p = parity!();
     fill(&mut p, "s", 5, "v");
@@ -340,7 +340,7 @@ fn xdel_marks_tombstones_and_xsetid_moves_the_last_id() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn empty_streams_stay_and_report_their_counters() {
     let mut p = parity!();
     p.run_all(&[
@@ -405,7 +405,7 @@ fn run_masked(p: &mut Parity, line: &str) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xgroup_subcommands_create_set_and_destroy_groups() {
     let mut p = parity!();
     p.run_all(&[
@@ -474,7 +474,7 @@ fn xgroup_subcommands_create_set_and_destroy_groups() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xreadgroup_delivers_new_entries_then_history_and_xack_clears_it() {
     let mut p = parity!();
     p.run_all(&[
@@ -515,7 +515,7 @@ fn xreadgroup_delivers_new_entries_then_history_and_xack_clears_it() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xread_and_xreadgroup_reject_bad_arguments_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -575,7 +575,7 @@ fn xread_and_xreadgroup_reject_bad_arguments_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xpending_summarises_and_lists_pending_entries() {
     let mut p = parity!();
     fill(&mut p, "s", 6, "v");
@@ -629,7 +629,7 @@ fn xpending_summarises_and_lists_pending_entries() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xclaim_moves_entries_with_every_option() {
     let mut p = parity!();
     fill(&mut p, "s", 6, "v");
@@ -683,7 +683,7 @@ fn xclaim_moves_entries_with_every_option() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xautoclaim_scans_with_a_cursor_and_reports_deleted_entries() {
     let mut p = parity!();
     fill(&mut p, "s", 10, "v");
@@ -717,7 +717,7 @@ fn xautoclaim_scans_with_a_cursor_and_reports_deleted_entries() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn xinfo_reports_lag_and_entries_read_as_redis_estimates_them() {
     let mut p = parity!();
     p.run_all(&[
@@ -828,7 +828,7 @@ fn expect_same(pair: &mut support::Pair, what: &str) -> Vec<u8> {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocked_xread_is_served_by_xadd_on_any_of_its_keys() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -861,7 +861,7 @@ fn blocked_xread_is_served_by_xadd_on_any_of_its_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocked_xread_without_count_is_served_a_thousand_entries() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -880,7 +880,7 @@ fn blocked_xread_without_count_is_served_a_thousand_entries() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocked_xreadgroup_consumers_share_new_entries_in_blocking_order() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -935,7 +935,7 @@ fn blocked_xreadgroup_consumers_share_new_entries_in_blocking_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_reads_time_out_and_do_not_block_in_multi_or_scripts() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -988,7 +988,7 @@ impl Lcg {
 /// servers with small node limits, so that nodes split, fill with
 /// tombstones and are trimmed whole often.
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_command_sequences_match_redis() {
     let mut p = parity!();
     let runs: [(u64, &str, &str); 5] = [
@@ -1188,7 +1188,7 @@ fn random_sequence(p: &mut Parity, seed: u64) -> usize {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn streams_work_with_the_generic_key_commands() {
     let mut p = parity!();
     p.run_all(&[
@@ -1232,7 +1232,7 @@ fn streams_work_with_the_generic_key_commands() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn stream_writes_publish_keyspace_events() {
     let mut p = parity!();
     let mut sub = p.new_pair();
@@ -1289,7 +1289,7 @@ fn stream_writes_publish_keyspace_events() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn stream_writes_signal_watchers_and_reads_do_not() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -1323,7 +1323,7 @@ fn stream_writes_signal_watchers_and_reads_do_not() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scripts_get_stream_replies_converted() {
     let mut p = parity!();
     p.run_all(&[
@@ -1348,7 +1348,7 @@ fn scripts_get_stream_replies_converted() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_usage_of_small_streams_is_redis_s() {
     let mut p = parity!();
     let (sim, _) = p.both("MEMORY HELP");
@@ -1366,7 +1366,7 @@ fn memory_usage_of_small_streams_is_redis_s() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_getkeys_finds_the_keys_of_stream_reads() {
     let mut p = parity!();
     p.run_all(&[
@@ -1385,7 +1385,7 @@ fn command_getkeys_finds_the_keys_of_stream_reads() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn radix_tree_counts_follow_nodes_removed_anywhere() {
     let mut p = parity!();
     p.run("CONFIG SET stream-node-max-entries 4");
@@ -1420,7 +1420,7 @@ fn radix_tree_counts_follow_nodes_removed_anywhere() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn stream_reads_count_keyspace_hits_and_misses_as_redis_does() {
     let mut p = parity!();
     p.run_all(&["XADD s 1-0 a 1", "XGROUP CREATE s g 0", "CONFIG RESETSTAT"]);
@@ -1448,7 +1448,7 @@ fn stream_reads_count_keyspace_hits_and_misses_as_redis_does() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn memory_usage_of_grown_streams_is_redis_s() {
     let mut p = parity!();
     let (sim, _) = p.both("MEMORY HELP");

@@ -49,7 +49,7 @@ fn assert_encoding(p: &mut Parity, key: &str, expected: &str) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_options_conflicts_and_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -98,7 +98,7 @@ fn set_options_conflicts_and_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_nx_xx_and_get_combinations() {
     let mut p = parity!();
     p.run_all(&[
@@ -140,7 +140,7 @@ fn set_nx_xx_and_get_combinations() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn binary_values_and_option_keywords_read_as_c_strings() {
     let mut p = parity!();
     p.run_args(&[b"SET", b"bin", b"a\x00b\r\n\xff"]);
@@ -162,7 +162,7 @@ fn binary_values_and_option_keywords_read_as_c_strings() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setex_psetex_and_getex_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -205,7 +205,7 @@ fn setex_psetex_and_getex_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn past_absolute_deadlines() {
     let mut p = parity!();
     p.run_all(&[
@@ -227,7 +227,7 @@ fn past_absolute_deadlines() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn mset_msetnx_and_mget() {
     let mut p = parity!();
     p.run_all(&[
@@ -253,7 +253,7 @@ fn mset_msetnx_and_mget() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn append_strlen_getrange_and_substr() {
     let mut p = parity!();
     p.run_all(&[
@@ -303,7 +303,7 @@ fn append_strlen_getrange_and_substr() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn setrange_padding_offsets_and_size_limit() {
     let mut p = parity!();
     p.run_all(&[
@@ -341,7 +341,7 @@ fn setrange_padding_offsets_and_size_limit() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn proto_max_bulk_len_bounds_setrange_append_and_lcs() {
     let mut p = parity!();
     let mib = 1024 * 1024;
@@ -372,7 +372,7 @@ fn proto_max_bulk_len_bounds_setrange_append_and_lcs() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn incr_decr_family() {
     let mut p = parity!();
     p.run_all(&[
@@ -437,7 +437,7 @@ fn incr_decr_family() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn incrbyfloat_prints_as_long_double() {
     let mut p = parity!();
     p.run_all(&[
@@ -513,7 +513,7 @@ fn incrbyfloat_prints_as_long_double() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lcs_replies_in_resp2_and_resp3() {
     let mut p = parity!();
     let lines = [
@@ -556,7 +556,7 @@ fn lcs_replies_in_resp2_and_resp3() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn encodings_follow_redis() {
     let mut p = parity!();
     let long = "x".repeat(45);
@@ -600,7 +600,7 @@ fn encodings_follow_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn wrong_type_keys() {
     let mut p = parity!();
     if !sim_has(&mut p, "lpush") {
@@ -649,7 +649,7 @@ fn wrong_type_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn deadlines_parity_through_ttl() {
     let mut p = parity!();
     if !sim_has(&mut p, "ttl") {
@@ -693,7 +693,7 @@ fn deadlines_parity_through_ttl() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keyspace_events() {
     let mut p = parity!();
     if !sim_has(&mut p, "psubscribe") {
@@ -746,7 +746,7 @@ fn keyspace_events() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_nulls_and_values() {
     let mut p = parity!();
     p.pair.resp3();
@@ -974,7 +974,7 @@ impl Walk {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_walk_matches_redis() {
     let mut p = parity!();
     for seed in [1u64, 2, 3] {

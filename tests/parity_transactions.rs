@@ -3,7 +3,7 @@
 use support::parity;
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn exec_and_discard_outside_multi_are_errors() {
     let mut p = parity!();
     p.run_all(&[
@@ -12,7 +12,7 @@ fn exec_and_discard_outside_multi_are_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn queued_commands_run_in_order_and_runtime_errors_do_not_abort() {
     let mut p = parity!();
     p.run_all(&[
@@ -31,7 +31,7 @@ fn queued_commands_run_in_order_and_runtime_errors_do_not_abort() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn queueing_errors_abort_with_execabort() {
     let mut p = parity!();
     p.run_all(&[
@@ -48,7 +48,7 @@ fn queueing_errors_abort_with_execabort() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn empty_transaction_and_discard() {
     let mut p = parity!();
     p.run_all(&[
@@ -57,14 +57,14 @@ fn empty_transaction_and_discard() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn watch_inside_multi_is_refused_without_aborting() {
     let mut p = parity!();
     p.run_all(&["MULTI", "WATCH a", "SET a 1", "EXEC", "GET a"]);
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn watched_key_changed_by_another_client_fails_exec() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -76,7 +76,7 @@ fn watched_key_changed_by_another_client_fails_exec() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn watched_key_unchanged_or_unwatched_succeeds() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -87,7 +87,7 @@ fn watched_key_unchanged_or_unwatched_succeeds() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn flushall_touches_only_existing_watched_keys() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -100,7 +100,7 @@ fn flushall_touches_only_existing_watched_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn watch_in_another_db_is_separate() {
     let mut p = parity!();
     let mut other = p.new_pair();
@@ -110,7 +110,7 @@ fn watch_in_another_db_is_separate() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn transactions_in_resp3() {
     let mut p = parity!();
     let mut other = p.new_pair();

@@ -50,7 +50,7 @@ fn encodings(pair: &mut Pair, key: &str) -> (String, String) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_adds_updates_and_counts_changes_with_ch() {
     let mut p = parity!();
     p.run_all(&[
@@ -67,7 +67,7 @@ fn zadd_adds_updates_and_counts_changes_with_ch() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_rejects_option_conflicts_and_bad_pairs_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -102,7 +102,7 @@ fn zadd_rejects_option_conflicts_and_bad_pairs_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_nx_xx_gt_lt_choose_what_to_change() {
     let mut p = parity!();
     p.run_all(&[
@@ -126,7 +126,7 @@ fn zadd_nx_xx_gt_lt_choose_what_to_change() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_incr_replies_the_new_score_or_nil() {
     let mut p = parity!();
     p.run_all(&[
@@ -152,7 +152,7 @@ fn zadd_incr_replies_the_new_score_or_nil() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zincrby_increments_and_rejects_nan_results() {
     let mut p = parity!();
     p.run_all(&[
@@ -179,7 +179,7 @@ fn zincrby_increments_and_rejects_nan_results() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scores_are_read_as_strtod_reads_them() {
     let mut p = parity!();
     p.run_all(&[
@@ -210,7 +210,7 @@ fn scores_are_read_as_strtod_reads_them() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn scores_print_with_seventeen_significant_digits() {
     let mut p = parity!();
     p.run_all(&[
@@ -229,7 +229,7 @@ fn scores_print_with_seventeen_significant_digits() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn negative_zero_ties_with_zero_and_keeps_its_sign() {
     let mut p = parity!();
     p.run_all(&[
@@ -246,7 +246,7 @@ fn negative_zero_ties_with_zero_and_keeps_its_sign() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrem_removes_members_and_deletes_the_emptied_key() {
     let mut p = parity!();
     p.run_all(&[
@@ -263,7 +263,7 @@ fn zrem_removes_members_and_deletes_the_emptied_key() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn single_member_reads_on_missing_keys_and_wrong_types() {
     let mut p = parity!();
     p.run_all(&[
@@ -288,7 +288,7 @@ fn single_member_reads_on_missing_keys_and_wrong_types() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn ranks_count_from_both_ends_with_ties_by_member() {
     let mut p = parity!();
     p.run_all(&[
@@ -306,7 +306,7 @@ fn ranks_count_from_both_ends_with_ties_by_member() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrange_by_rank_clamps_indexes_like_redis() {
     let mut p = parity!();
     p.run_all(&[
@@ -337,7 +337,7 @@ fn zrange_by_rank_clamps_indexes_like_redis() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrange_byscore_handles_exclusive_bounds_and_infinities() {
     let mut p = parity!();
     p.run_all(&[
@@ -379,7 +379,7 @@ fn zrange_byscore_handles_exclusive_bounds_and_infinities() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrange_bylex_follows_bracket_syntax() {
     let mut p = parity!();
     p.run_all(&[
@@ -415,7 +415,7 @@ fn zrange_bylex_follows_bracket_syntax() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn lex_ranges_over_mixed_scores_match_listpack_scans() {
     let mut p = parity!();
     p.run_all(&[
@@ -434,7 +434,7 @@ fn lex_ranges_over_mixed_scores_match_listpack_scans() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrange_limit_takes_offset_and_count_with_redis_edge_cases() {
     let mut p = parity!();
     p.run_all(&[
@@ -470,7 +470,7 @@ fn zrange_limit_takes_offset_and_count_with_redis_edge_cases() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrange_option_errors_come_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -508,7 +508,7 @@ fn zrange_option_errors_come_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrangestore_stores_the_range_or_deletes_the_destination() {
     let mut p = parity!();
     p.run_all(&[
@@ -542,7 +542,7 @@ fn zrangestore_stores_the_range_or_deletes_the_destination() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zcount_and_zlexcount_count_ranges() {
     let mut p = parity!();
     p.run_all(&[
@@ -572,7 +572,7 @@ fn zcount_and_zlexcount_count_ranges() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zremrange_commands_remove_ranges_and_empty_keys() {
     let mut p = parity!();
     p.run_all(&[
@@ -612,7 +612,7 @@ fn zremrange_commands_remove_ranges_and_empty_keys() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zpopmin_and_zpopmax_pop_from_either_end() {
     let mut p = parity!();
     p.run_all(&[
@@ -640,7 +640,7 @@ fn zpopmin_and_zpopmax_pop_from_either_end() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zmpop_pops_from_the_first_existing_key() {
     let mut p = parity!();
     p.run_all(&[
@@ -673,7 +673,7 @@ fn zmpop_pops_from_the_first_existing_key() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_operations_combine_scores_with_weights_and_aggregates() {
     let mut p = parity!();
     p.run_all(&[
@@ -706,7 +706,7 @@ fn set_operations_combine_scores_with_weights_and_aggregates() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_operations_sanitize_infinite_arithmetic() {
     let mut p = parity!();
     p.run_all(&[
@@ -725,7 +725,7 @@ fn set_operations_sanitize_infinite_arithmetic() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_operations_sum_in_ascending_size_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -742,7 +742,7 @@ fn set_operations_sum_in_ascending_size_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn set_operation_errors_come_in_redis_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -780,7 +780,7 @@ fn set_operation_errors_come_in_redis_order() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_commands_replace_or_delete_the_destination() {
     let mut p = parity!();
     p.run_all(&[
@@ -809,7 +809,7 @@ fn store_commands_replace_or_delete_the_destination() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zintercard_counts_with_an_optional_limit() {
     let mut p = parity!();
     p.run_all(&[
@@ -839,7 +839,7 @@ fn zintercard_counts_with_an_optional_limit() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn plain_sets_take_part_with_score_one() {
     let mut p = parity!();
     if !redsim_has(&mut p, "sadd") {
@@ -862,7 +862,7 @@ fn plain_sets_take_part_with_score_one() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrandmember_follows_count_rules() {
     let mut p = parity!();
     p.run_all(&[
@@ -909,7 +909,7 @@ fn zrandmember_follows_count_rules() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrandmember_distinct_samples_have_no_repeats() {
     let mut p = parity!();
     zadd_many(&mut p, "small", 100, |i| i.to_string());
@@ -941,7 +941,7 @@ fn zrandmember_distinct_samples_have_no_repeats() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zscan_returns_small_sets_whole_and_walks_big_ones() {
     let mut p = parity!();
     p.run_all(&[
@@ -1002,7 +1002,7 @@ fn zscan_returns_small_sets_whole_and_walks_big_ones() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn encodings_follow_the_listpack_limits() {
     let mut p = parity!();
     p.run_all(&[
@@ -1051,7 +1051,7 @@ fn encodings_follow_the_listpack_limits() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn big_sets_agree_on_ranks_ranges_and_removals() {
     let mut p = parity!();
     zadd_many(&mut p, "z", 2000, |i| format!("{}", (i * 7919) % 613));
@@ -1100,7 +1100,7 @@ fn big_sets_agree_on_ranks_ranges_and_removals() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn binary_members_order_by_bytes() {
     let mut p = parity!();
     p.run_args(&[
@@ -1116,7 +1116,7 @@ fn binary_members_order_by_bytes() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn writes_signal_watchers_and_no_ops_do_not() {
     let mut p = parity!();
     p.run("ZADD z 1 a 2 b");
@@ -1148,7 +1148,7 @@ fn writes_signal_watchers_and_no_ops_do_not() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn wrong_arity_is_reported_per_command() {
     let mut p = parity!();
     p.run_all(&[
@@ -1188,7 +1188,7 @@ fn wrong_arity_is_reported_per_command() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_replies_use_doubles_nulls_and_pairs() {
     let mut p = parity!();
     p.pair.resp3();
@@ -1242,7 +1242,7 @@ fn resp3_replies_use_doubles_nulls_and_pairs() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp2_pop_and_random_replies_are_flat() {
     let mut p = parity!();
     p.run_all(&[
@@ -1259,7 +1259,7 @@ fn resp2_pop_and_random_replies_are_flat() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn commands_inside_multi_reply_in_order() {
     let mut p = parity!();
     p.run_all(&[
@@ -1292,7 +1292,7 @@ impl Lcg {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn random_command_sequences_match_redis() {
     let mut p = parity!();
     // Small limits so that sets cross from listpack to skiplist often.
@@ -1466,7 +1466,7 @@ fn changes(p: &mut Parity) -> (i64, i64) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn writes_count_one_change_per_member() {
     let mut p = parity!();
     let writes = [
@@ -1516,7 +1516,7 @@ fn hits(p: &mut Parity) -> ((i64, i64), (i64, i64)) {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn reads_count_keyspace_hits_and_misses_as_redis_does() {
     let mut p = parity!();
     p.run_all(&["ZADD z 1 a 2 b", "SET s x"]);
@@ -1561,7 +1561,7 @@ fn reads_count_keyspace_hits_and_misses_as_redis_does() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn blocking_pops_with_data_errors_and_inside_multi() {
     let mut p = parity!();
     p.run_all(&[
@@ -1618,7 +1618,7 @@ fn in_resp2_and_resp3(p: &mut Parity, lines: &[&str]) {
 // reads the `-0` members back (ZSCORE, ZRANGE … WITHSCORES).
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn negative_zero_after_zdiffstore_zmpop_and_expire_follows_the_encoding() {
     let mut p = parity!();
     // A small result is a listpack: the `-0` added last is stored as 0.
@@ -1682,7 +1682,7 @@ fn negative_zero_after_zdiffstore_zmpop_and_expire_follows_the_encoding() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_picks_the_new_sets_encoding_from_its_first_member() {
     let mut p = parity!();
     in_resp2_and_resp3(
@@ -1723,7 +1723,7 @@ fn zadd_picks_the_new_sets_encoding_from_its_first_member() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zadd_converts_to_skiplist_and_later_scores_keep_their_sign() {
     let mut p = parity!();
     in_resp2_and_resp3(
@@ -1763,7 +1763,7 @@ fn zadd_converts_to_skiplist_and_later_scores_keep_their_sign() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_commands_make_small_results_listpacks() {
     let mut p = parity!();
     in_resp2_and_resp3(
@@ -1816,7 +1816,7 @@ fn store_commands_make_small_results_listpacks() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zrangestore_picks_its_destination_encoding_from_the_range() {
     let mut p = parity!();
     in_resp2_and_resp3(
@@ -1859,7 +1859,7 @@ fn zrangestore_picks_its_destination_encoding_from_the_range() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn pops_removals_and_copies_keep_a_skiplist() {
     let mut p = parity!();
     in_resp2_and_resp3(
@@ -1896,7 +1896,7 @@ fn pops_removals_and_copies_keep_a_skiplist() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn zscan_of_a_listpack_prints_scores_as_the_listpack_stores_them() {
     let mut p = parity!();
     // A listpack holds an integral score within ±2^62 as an integer and

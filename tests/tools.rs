@@ -6,7 +6,7 @@ use std::process::Command;
 use support::redis_tool;
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn redis_benchmark_runs_set_get_incr_mset_without_errors() {
     let Some(bench) = redis_tool("redis-benchmark") else {
         return;
@@ -38,7 +38,7 @@ fn redis_benchmark_runs_set_get_incr_mset_without_errors() {
 }
 
 #[test]
-#[cfg_attr(redsim_no_redis, ignore = "needs redis-server (Debian/Ubuntu: apt-get install -y redis-server)")]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn redis_cli_runs_commands_and_reads_replies() {
     let Some(cli) = redis_tool("redis-cli") else {
         return;
