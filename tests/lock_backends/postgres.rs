@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use tokio::time::timeout;
+
 use redsim_lock::postgres::tokio_postgres::{self, NoTls, SimpleQueryMessage};
 use redsim_lock::postgres::{PgLock, PgSessions};
 use redsim_lock::{DistributedLock, Guard, LockOptions, LostReason};
@@ -60,6 +62,24 @@ async fn postgres_keeps_the_lock_contract_and_signals_its_faults() {
     };
     contract::run(&backend).await;
     let admin = &backend.admin;
+
+    eprintln!("[postgres] a terminated session is pushed to the guard, without renewals");
+    let lock = PgLock::with_options(
+        sessions.clone(),
+        "pg:pushed",
+        LockOptions::new().ttl(Duration::from_secs(60)),
+    );
+    let guard = lock.lock().await.unwrap();
+    let lost = guard.lost();
+    backend.break_lock(&guard).await;
+    // Long before the validity deadline (60 s): the closed connection,
+    // not a renewal or the deadline, tells it.
+    let reason = timeout(Duration::from_secs(20), lost)
+        .await
+        .expect("the closed connection was not pushed");
+    assert_eq!(reason, LostReason::ConnectionLost);
+    assert!(guard.remaining() > Duration::from_secs(30));
+    drop(guard);
 
     eprintln!("[postgres] the lock is the session's advisory lock on the name's key");
     let lock = PgLock::new(sessions.clone(), "pg:visible");

@@ -95,6 +95,23 @@ async fn zookeeper_keeps_the_lock_contract_and_signals_its_faults() {
     };
     contract::run(&backend).await;
 
+    eprintln!("[zookeeper] an expired session is pushed to the guard, without renewals");
+    let lock = backend
+        .fault_lock("zk:pushed", LockOptions::new().ttl(Duration::from_secs(15)))
+        .await;
+    let guard = lock.lock().await.unwrap();
+    let lost = guard.lost();
+    backend.break_lock(&guard).await;
+    // Long before the validity deadline (15 s): the session watcher, not
+    // a renewal or the deadline, tells it.
+    let reason = timeout(Duration::from_secs(10), lost)
+        .await
+        .expect("the expired session was not pushed");
+    assert_eq!(reason, LostReason::SessionExpired);
+    assert!(guard.remaining() > Duration::ZERO);
+    assert!(!guard.is_valid());
+    drop(guard);
+
     eprintln!("[zookeeper] validity never outlasts the session timeout");
     let short_session = connect(&address, Duration::from_secs(1)).await;
     let lock = ZkLock::with_options(
