@@ -841,6 +841,23 @@ pub const PAYLOAD_DESCRIPTION: &str = "ERR Failed loading library description";
 /// FUNCTION RESTORE (release-candidate format) without the code.
 pub const PAYLOAD_BLOB: &str = "ERR Failed loading library blob";
 
+// --- dump / restore ---
+
+fixed_errors! {
+    /// RESTORE of a key that exists, without REPLACE.
+    BUSYKEY = "BUSYKEY Target key name already exists.";
+    /// RESTORE with a negative TTL.
+    INVALID_TTL = "ERR Invalid TTL value, must be >= 0";
+    /// RESTORE … IDLETIME with a negative value.
+    INVALID_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0";
+    /// RESTORE … FREQ outside 0 to 255.
+    INVALID_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255";
+    /// RESTORE of a payload whose footer is right but whose value is not.
+    BAD_DATA_FORMAT = "ERR Bad data format";
+    /// RESTORE of a payload with a wrong version or checksum.
+    DUMP_PAYLOAD_WRONG = "ERR DUMP payload version or checksum are wrong";
+}
+
 /// `ERR Unknown option given: <option>` (FUNCTION LOAD).
 pub fn unknown_option_given(option: &[u8]) -> CmdError {
     joined(&[b"ERR Unknown option given: ", c_str(option)])

@@ -47,6 +47,8 @@ pub mod flags {
     pub const NO_ASYNC_LOADING: u32 = 1 << 18;
     /// Available in sentinel mode.
     pub const SENTINEL: u32 = 1 << 19;
+    /// Allowed on a cluster node that is importing the slot (RESTORE-ASKING).
+    pub const ASKING: u32 = 1 << 20;
 
     /// The names COMMAND INFO prints, in its order (Redis does not print
     /// `sentinel` outside sentinel mode).
@@ -62,6 +64,7 @@ pub mod flags {
         (STALE, "stale"),
         (SKIP_MONITOR, "skip_monitor"),
         (SKIP_SLOWLOG, "skip_slowlog"),
+        (ASKING, "asking"),
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),

@@ -15,6 +15,7 @@ pub mod blob;
 pub mod hash;
 pub mod hll;
 pub mod list;
+pub mod rdb;
 pub mod set;
 pub mod stream;
 pub mod value;

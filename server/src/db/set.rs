@@ -13,13 +13,16 @@
 //! commands), which is why [`Set::reencode`] exists. Clients see the
 //! encoding in `OBJECT ENCODING` and in order: an intset is sorted, so
 //! SMEMBERS, SSCAN and friends answer in ascending numeric order, which
-//! [`Set::ordered`] reproduces.
+//! [`Set::ordered`] reproduces. An intset's width (2, 4 or 8 bytes per
+//! member) grows with the widest member ever added and never shrinks, as
+//! in Redis, and shows in DUMP payloads ([`Set::intset_width`]).
 
 use indexmap::IndexSet;
 
 use super::Hasher;
 use super::blob::Blob;
 use super::hash::scan_positions;
+use super::rdb::intset::width_of;
 use crate::num::parse_i64;
 
 /// Redis caps `set-max-intset-entries` at 2³⁰ (intset internals).
@@ -32,6 +35,8 @@ pub struct Set {
     members: IndexSet<Blob, Hasher>,
     /// Whether Redis would have converted it to a `hashtable`.
     big: bool,
+    /// While an intset: the bytes per member Redis's intset has grown to.
+    width: u8,
 }
 
 impl Set {
@@ -40,6 +45,7 @@ impl Set {
         Set {
             members: IndexSet::with_hasher(Hasher::with_seed(seed)),
             big: false,
+            width: 2,
         }
     }
 
@@ -69,8 +75,11 @@ impl Set {
         if self.members.contains(member) {
             return false;
         }
-        if !self.big && parse_i64(member).is_none() {
-            self.big = true;
+        if !self.big {
+            match parse_i64(member) {
+                Some(v) => self.width = self.width.max(width_of(v)),
+                None => self.big = true,
+            }
         }
         self.members.insert(Blob::new(member));
         if !self.big && self.members.len() > max_intset.min(INTSET_HARD_LIMIT) {
@@ -114,6 +123,25 @@ impl Set {
     pub fn reencode(&mut self, max_intset: usize) {
         self.big = self.members.len() > max_intset.min(INTSET_HARD_LIMIT)
             || self.members.iter().any(|m| parse_i64(m).is_none());
+        self.width = self
+            .members
+            .iter()
+            .filter_map(|m| parse_i64(m))
+            .map(width_of)
+            .max()
+            .unwrap_or(2);
+    }
+
+    /// While an intset: the bytes per member (2, 4 or 8) of Redis's
+    /// intset, which grows with the widest member ever added.
+    pub fn intset_width(&self) -> u8 {
+        self.width
+    }
+
+    /// Widens the intset to `width` bytes per member (a restored intset
+    /// keeps the width its payload has).
+    pub fn widen(&mut self, width: u8) {
+        self.width = self.width.max(width);
     }
 
     /// Whether the set is still an intset (small: SSCAN answers in one call).

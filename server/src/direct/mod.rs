@@ -8,7 +8,9 @@
 //! Rust values ([`Value`]), TTLs as [`Ttl`], types as [`KeyType`] and whole
 //! databases as a [`Snapshot`]; and checks a key in one line with the
 //! `assert_*` methods, whose panic messages show what the key actually
-//! holds. Refusals are [`DirectError`]s.
+//! holds. Refusals are [`DirectError`]s. [`Database::dump`] and
+//! [`Database::restore`] move values in Redis's DUMP format, to and from a
+//! real Redis as well.
 //!
 //! ```
 //! use std::time::Duration;
@@ -71,6 +73,7 @@
 //! beyond reading an integer reply (that is `protocol`'s).
 
 mod assert;
+mod dump;
 mod error;
 mod read;
 mod show;

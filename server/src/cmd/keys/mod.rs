@@ -9,6 +9,7 @@
 //! * [`scan`] — SCAN, and the cursor and option parsing that HSCAN, SSCAN
 //!   and ZSCAN share;
 //! * [`object`] — OBJECT and its subcommands;
+//! * [`dump`] — DUMP and RESTORE, a value in Redis's payload format;
 //! * [`lfu`] — the access-frequency counter kept in
 //!   [`Entry::access`](crate::db::Entry::access) under an LFU
 //!   `maxmemory-policy`;
@@ -20,6 +21,7 @@
 //! Every reply, error text, keyspace event and WATCH side effect follows
 //! Redis 7.0's `db.c`, `expire.c` and `object.c`.
 
+mod dump;
 mod expire;
 pub(crate) mod lfu;
 mod lookup;
@@ -160,6 +162,33 @@ pub const COMMANDS: &[CommandSpec] = &[
         .flags(WRITE | FAST)
         .acl("keyspace write fast dangerous")
         .doc("server", "4.0.0", "Swaps two Redis databases."),
+    CommandSpec::new("dump", 2, dump::dump)
+        .flags(READONLY)
+        .keys(1, 1, 1)
+        .acl("keyspace read slow")
+        .doc(
+            GENERIC,
+            "2.6.0",
+            "Return a serialized version of the value stored at the specified key.",
+        ),
+    CommandSpec::new("restore", -4, dump::restore)
+        .flags(WRITE | DENYOOM)
+        .keys(1, 1, 1)
+        .acl("keyspace write slow dangerous")
+        .doc(
+            GENERIC,
+            "2.6.0",
+            "Create a key using the provided serialized value, previously obtained using DUMP.",
+        ),
+    CommandSpec::new("restore-asking", -4, dump::restore)
+        .flags(WRITE | DENYOOM | ASKING)
+        .keys(1, 1, 1)
+        .acl("keyspace write slow dangerous")
+        .doc(
+            "server",
+            "3.0.0",
+            "An internal command for migrating keys in a cluster",
+        ),
     CommandSpec::container("object", object::SUBCOMMANDS)
         .acl("slow")
         .doc(GENERIC, "2.2.3", "A container for object introspection commands."),

@@ -14,6 +14,7 @@
 
 pub mod group;
 pub mod node;
+pub(crate) mod rdb;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -197,10 +198,10 @@ impl Stream {
     /// Deletes the entry `id`; true if it was live. Updates
     /// `max-deleted-entry-id`.
     pub fn delete(&mut self, id: StreamId) -> bool {
-        if self.entries.remove(&id).is_none() {
+        let Some(data) = self.entries.remove(&id) else {
             return false;
-        }
-        self.nodes.delete(id);
+        };
+        self.nodes.delete(id, data);
         if id > self.max_deleted {
             self.max_deleted = id;
         }
@@ -215,7 +216,11 @@ impl Stream {
             .nodes
             .trim(self.entries.len() as u64, strategy, approx, limit);
         for id in &removed {
-            self.entries.remove(id);
+            // Entries marked deleted inside a node that stays keep their
+            // data there, for DUMP.
+            if let Some(data) = self.entries.remove(id) {
+                self.nodes.bury(*id, data);
+            }
         }
         removed.len()
     }

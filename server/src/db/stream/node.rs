@@ -15,8 +15,9 @@
 //! (integers in 1 to 9 bytes, strings with a 1, 2 or 5 byte header, and a
 //! back-length of 1 to 5 bytes).
 //!
-//! This module keeps IDs and sizes only; the entries' data live in the
-//! stream's ordered map beside it.
+//! This module keeps IDs and sizes, and the data of the entries marked
+//! deleted (a DUMP payload carries them, as Redis's listpacks do); the
+//! live entries' data live in the stream's ordered map beside it.
 
 use std::collections::BTreeMap;
 
@@ -74,18 +75,20 @@ pub fn elem_bytes(bytes: &[u8]) -> usize {
 
 /// One entry of a node, live or marked deleted.
 #[derive(Clone, Debug)]
-struct Item {
-    id: StreamId,
-    deleted: bool,
+pub(super) struct Item {
+    pub(super) id: StreamId,
+    pub(super) deleted: bool,
+    /// The fields and values of an entry marked deleted, once known.
+    pub(super) data: Option<Box<[Blob]>>,
 }
 
 /// One listpack of the radix tree.
 #[derive(Clone, Debug)]
 pub struct Node {
-    fields: Vec<Blob>,
-    items: Vec<Item>,
-    live: usize,
-    deleted: usize,
+    pub(super) fields: Vec<Blob>,
+    pub(super) items: Vec<Item>,
+    pub(super) live: usize,
+    pub(super) deleted: usize,
     /// Bytes of the master entry's field names.
     fields_bytes: usize,
     /// Bytes of the entries (their flags change on deletion, never their size).
@@ -131,7 +134,7 @@ pub enum Strategy {
 /// The radix tree of nodes, by the ID of each node's first entry.
 #[derive(Clone, Debug, Default)]
 pub struct Nodes {
-    tree: BTreeMap<StreamId, Node>,
+    pub(super) tree: BTreeMap<StreamId, Node>,
 }
 
 impl Nodes {
@@ -162,22 +165,31 @@ impl Nodes {
             n.bytes() + payload >= max_bytes
                 || (limits.entries > 0 && (n.live + n.deleted) as u64 >= limits.entries)
         });
-        let names = || pairs.iter().step_by(2);
         if full {
-            let fields: Vec<Blob> = names().cloned().collect();
-            let fields_bytes = fields.iter().map(|f| elem_bytes(f)).sum();
-            self.tree.insert(
-                id,
-                Node {
-                    fields,
-                    items: Vec::new(),
-                    live: 0,
-                    deleted: 0,
-                    fields_bytes,
-                    items_bytes: 0,
-                },
-            );
+            self.open(id, pairs.iter().step_by(2).cloned().collect());
         }
+        self.push(id, pairs);
+    }
+
+    /// Opens a node keyed `master` whose master entry holds `fields`.
+    pub(super) fn open(&mut self, master: StreamId, fields: Vec<Blob>) {
+        let fields_bytes = fields.iter().map(|f| elem_bytes(f)).sum();
+        self.tree.insert(
+            master,
+            Node {
+                fields,
+                items: Vec::new(),
+                live: 0,
+                deleted: 0,
+                fields_bytes,
+                items_bytes: 0,
+            },
+        );
+    }
+
+    /// Records a live entry appended to the last node.
+    pub(super) fn push(&mut self, id: StreamId, pairs: &[Blob]) {
+        let names = || pairs.iter().step_by(2);
         let Some((master, node)) = self.tree.iter_mut().next_back() else {
             return;
         };
@@ -201,14 +213,19 @@ impl Nodes {
             count += numfields + 1;
         }
         bytes += int_bytes(count as i64);
-        node.items.push(Item { id, deleted: false });
+        node.items.push(Item {
+            id,
+            deleted: false,
+            data: None,
+        });
         node.live += 1;
         node.items_bytes += bytes;
     }
 
-    /// Marks the entry `id` deleted (it must be live); a node left with no
-    /// live entry goes, as Redis's `streamIteratorRemoveEntry` removes it.
-    pub fn delete(&mut self, id: StreamId) {
+    /// Marks the entry `id` deleted (it must be live), keeping its
+    /// `data`; a node left with no live entry goes, as Redis's
+    /// `streamIteratorRemoveEntry` removes it.
+    pub fn delete(&mut self, id: StreamId, data: Box<[Blob]>) {
         let Some((&master, node)) = self.tree.range_mut(..=id).next_back() else {
             return;
         };
@@ -216,6 +233,7 @@ impl Nodes {
             && !node.items[i].deleted
         {
             node.items[i].deleted = true;
+            node.items[i].data = Some(data);
             node.live -= 1;
             node.deleted += 1;
         }
@@ -281,6 +299,17 @@ impl Nodes {
             break;
         }
         removed
+    }
+
+    /// Keeps the data of the entry `id`, marked deleted by a trim, if its
+    /// node is still there.
+    pub fn bury(&mut self, id: StreamId, data: Box<[Blob]>) {
+        if let Some((_, node)) = self.tree.range_mut(..=id).next_back()
+            && let Ok(i) = node.items.binary_search_by(|it| it.id.cmp(&id))
+            && node.items[i].deleted
+        {
+            node.items[i].data = Some(data);
+        }
     }
 
     /// Number of radix-tree nodes (`radix-tree-nodes`) holding the nodes'
