@@ -64,6 +64,7 @@
 //!    ([`Server::db`]): seed, inspect and assert without a client.
 
 mod clock;
+mod cluster;
 mod cmd;
 mod config;
 mod conn;
@@ -83,7 +84,9 @@ pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
 pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
-pub use handle::{DEFAULT_SEED, Server, ServerBuilder};
+pub use handle::{
+    Cluster, ClusterBuilder, ClusterNode, DEFAULT_SEED, Server, ServerBuilder, SlotMigration,
+};
 
 /// The `redis` crate redsim is built against. Its connection types are the
 /// ones [`LocalConnection`] implements, so a test that names this one (or

@@ -9,8 +9,8 @@
 //!    the file imports nothing of the crate);
 //! 2. `db`: the keyspace;
 //! 3. the state: `state` (with its client, pub/sub and blocked-client
-//!    registries) and `script` (the Lua engine, handed its `redis.call`
-//!    bridge from above);
+//!    registries), `script` (the Lua engine, handed its `redis.call`
+//!    bridge from above) and `cluster` (a node's view of its cluster);
 //! 4. `cmd`: the command families, the table and the executor;
 //! 5. `fault`: the rule registry;
 //! 6. `shared`: the server core behind the lock, which implements the
@@ -49,6 +49,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("cmd::error", 1),
     ("db", 2),
     ("state", 3),
+    ("cluster", 3),
     ("script", 3),
     ("cmd", 4),
     ("fault", 5),

@@ -151,6 +151,9 @@ fn echo(ctx: &mut Ctx<'_>) -> CmdResult {
 /// # Format
 /// `SELECT index`
 fn select(ctx: &mut Ctx<'_>) -> CmdResult {
+    if ctx.state.cluster.is_some() && int_arg(ctx.arg(1))? != 0 {
+        return Err(error::CLUSTER_SELECT);
+    }
     let db = db_arg(ctx.arg(1), ctx.state.dbs.len())?;
     ctx.client.db = db;
     ctx.out.ok();

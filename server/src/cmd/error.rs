@@ -1037,3 +1037,5 @@ pub mod fault_texts {
 
 mod acl;
 pub use acl::*;
+mod cluster;
+pub use cluster::*;

@@ -18,6 +18,7 @@ pub mod absent;
 pub mod acl;
 mod args;
 mod bitmap;
+mod cluster;
 mod collection;
 mod connection;
 mod context;

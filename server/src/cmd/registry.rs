@@ -27,6 +27,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         zset::COMMANDS,
         stream::COMMANDS,
         acl::COMMANDS,
+        cluster::COMMANDS,
         sort::COMMANDS,
         hll::COMMANDS,
         geo::COMMANDS,

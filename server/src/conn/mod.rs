@@ -8,6 +8,7 @@
 //! (the way to the state lock, and what a busy script leaves answerable).
 
 mod busy;
+pub mod bus;
 mod gate;
 mod local;
 mod registration;

@@ -44,6 +44,9 @@ pub struct ServerBuilder {
     pub(crate) journal: Option<usize>,
     lua_memory_limit: usize,
     users: Vec<String>,
+    /// In cluster mode, whether the node listens on its bus port for
+    /// nodes of other processes (a [`crate::Cluster`]'s nodes need not).
+    pub(crate) cluster_tcp_bus: bool,
 }
 
 impl Default for ServerBuilder {
@@ -60,6 +63,7 @@ impl Default for ServerBuilder {
             journal: None,
             lua_memory_limit: crate::script::DEFAULT_MEMORY_LIMIT,
             users: Vec::new(),
+            cluster_tcp_bus: true,
         }
     }
 }
@@ -221,8 +225,12 @@ impl ServerBuilder {
             .unwrap_or_default();
         crate::cmd::acl::file::load_at_startup(&mut state, &self.users)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let bus_listener = super::cluster::prepare(&mut state, self.bind, self.cluster_tcp_bus)?;
         let shared = Shared::new(state, self.clock.clone(), runtime.clone(), addr, faults);
         *shared.startup_users.lock() = self.users;
+        if shared.state.lock().cluster.is_some() {
+            crate::conn::bus::attach(&shared, bus_listener)?;
+        }
         let mut stopped = None;
         if let Some(l) = listener {
             let _enter = runtime.enter();

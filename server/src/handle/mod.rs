@@ -20,9 +20,11 @@ use parking_lot::Mutex;
 use tokio::runtime::Runtime;
 
 mod builder;
+mod cluster;
 mod verbs;
 
 pub use builder::ServerBuilder;
+pub use cluster::{Cluster, ClusterBuilder, ClusterNode, SlotMigration};
 pub(crate) use builder::bind_listener;
 
 use crate::clock::Clock;

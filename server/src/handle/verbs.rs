@@ -292,6 +292,13 @@ impl Server {
         fresh.port = state.port;
         fresh.lua_memory_limit = state.lua_memory_limit;
         fresh.executable = std::mem::take(&mut state.executable);
+        // The node's cluster configuration outlives a restart, as Redis's
+        // nodes.conf does; what it kept of clients does not.
+        fresh.cluster = state.cluster.take().map(|mut view| {
+            view.readonly.clear();
+            view.asking.clear();
+            view
+        });
         if keep_data {
             fresh.dbs = std::mem::take(&mut state.dbs);
             fresh.hash_seed = state.hash_seed;

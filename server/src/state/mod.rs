@@ -116,6 +116,8 @@ pub struct State {
     pub now_ms: i64,
     /// The ACL users and log.
     pub acl: acl::Acl,
+    /// This node's view of its cluster, in cluster mode.
+    pub cluster: Option<Box<crate::cluster::ClusterView>>,
 }
 
 impl State {
@@ -151,6 +153,7 @@ impl State {
             expiry_held: false,
             now_ms: start_ms,
             acl,
+            cluster: None,
         }
     }
 
@@ -161,6 +164,9 @@ impl State {
         self.blocking.forget(id);
         self.unsubscribe_all(id);
         self.clients.remove(&id);
+        if let Some(cluster) = &mut self.cluster {
+            cluster.forget_client(id);
+        }
     }
 
     /// WATCH: `client` watches `key` of `db`.

@@ -24,6 +24,11 @@ pub struct ScriptClient {
     client: Client,
     now: i64,
     now_us: i64,
+    /// The script's first declared key (cluster mode: its slot is where
+    /// the script's `redis.call`s must stay).
+    first_key: Option<Bytes>,
+    /// The slot the script's keys are in so far, in cluster mode.
+    slot: Option<u16>,
 }
 
 impl ScriptClient {
@@ -35,6 +40,8 @@ impl ScriptClient {
             client: Client::new(0, 0, Resp::V2, true),
             now: 0,
             now_us: 0,
+            first_key: None,
+            slot: None,
         }
     }
 }
@@ -57,6 +64,13 @@ impl Bridge<State> for ScriptClient {
         self.now = start.now;
         self.now_us = start.now_us;
         self.host = self.server.upgrade();
+        // EVAL, EVALSHA and FCALL (and their _RO forms): script, count,
+        // keys. Kept cheap: only cluster mode looks at it.
+        self.first_key = match start.command.get(2) {
+            Some(n) if n.as_ref() != b"0" => start.command.get(3).cloned(),
+            _ => None,
+        };
+        self.slot = None;
     }
 
     fn call(
@@ -94,6 +108,22 @@ impl Bridge<State> for ScriptClient {
                 self.now,
             );
             return Err(error::noperm_in_script(refusal.reason).into_text());
+        }
+        if state.cluster.is_some() {
+            if self.slot.is_none()
+                && let Some(key) = &self.first_key
+            {
+                self.slot = Some(crate::cluster::key_slot(key));
+            }
+            crate::cmd::cluster::route::script_call(
+                state,
+                &self.client,
+                spec,
+                args,
+                &mut self.slot,
+                self.now,
+            )
+            .map_err(crate::cmd::CmdError::into_text)?;
         }
         let write = spec.has(flags::WRITE);
         if write && read_only {

@@ -135,7 +135,20 @@ pub fn execute<G: Gate>(
     let spec = match admit(state, client, resolved, &args, now_us) {
         Ok(spec) => spec,
         Err((spec, e)) => {
-            if crate::cmd::is(&args[0], "exec") {
+            if crate::cmd::is(&args[0], "exec")
+                && state.cluster.is_some()
+                && crate::cmd::cluster::route::is_redirect(&e)
+            {
+                // Redis discards a redirected transaction and answers the
+                // redirection itself.
+                if client.multi.take().is_some() {
+                    state.unwatch_all(client.id);
+                    if let Some(c) = state.clients.get_mut(&client.id) {
+                        c.multi = -1;
+                    }
+                }
+                reject(state, client, out, spec, &e);
+            } else if crate::cmd::is(&args[0], "exec") {
                 // Redis's `execCommandAbort`: EXEC refused before it runs
                 // ends the transaction, and says why.
                 let e = error::exec_abort_because(&e);
@@ -263,6 +276,12 @@ fn admit(
         }
         acl::check::log_refusal(state, client, spec, args, refusal, context, now);
         return Err((Some(spec), error::noperm(refusal.reason, spec.name)));
+    }
+    // Cluster mode: one branch for a server not in it.
+    if state.cluster.is_some() {
+        let now = now_us.div_euclid(1000);
+        crate::cmd::cluster::route::admit(state, client, spec, args, now)
+            .map_err(|e| (Some(spec), e))?;
     }
     if client.resp == Resp::V2
         && !crate::cmd::pubsub::allowed_when_subscribed(spec.name)

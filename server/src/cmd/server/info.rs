@@ -188,6 +188,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
             }
         }
         "latencystats" => t.push_str("# Latencystats\r\n"),
+        "cluster" if state.cluster.is_some() => t.push_str("# Cluster\r\ncluster_enabled:1\r\n"),
         "cluster" => t.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
         "keyspace" => {
             t.push_str("# Keyspace\r\n");
