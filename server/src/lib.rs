@@ -75,17 +75,21 @@ mod glob;
 mod handle;
 mod num;
 mod protocol;
+mod repl;
 mod script;
+mod sentinel;
 mod shared;
 mod state;
 mod version;
 
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
+pub use sentinel::{FailoverError, Sentinel, SentinelBuilder};
 pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
 pub use handle::{
-    Cluster, ClusterBuilder, ClusterNode, DEFAULT_SEED, Server, ServerBuilder, SlotMigration,
+    Cluster, ClusterBuilder, ClusterNode, DEFAULT_SEED, ReplicaInfo, Replication, ReplicationRole,
+    Server, ServerBuilder, SlotMigration,
 };
 
 /// The `redis` crate redsim is built against. Its connection types are the

@@ -55,6 +55,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("fault", 5),
     ("shared", 6),
     ("conn", 7),
+    ("repl", 7),
     ("server", 8),
     ("direct", 8),
     ("internals", 8),

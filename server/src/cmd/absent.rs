@@ -16,7 +16,6 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("client|caching", 3, true),
     ("client|tracking", -3, true),
     ("client|trackinginfo", 2, true),
-    ("failover", -1, true),
     ("latency", -2, false),
     ("latency|doctor", 2, true),
     ("latency|graph", 3, true),
@@ -33,16 +32,11 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("module|loadex", -3, true),
     ("module|unload", 3, true),
     ("monitor", 1, true),
-    ("psync", -3, true),
-    ("replconf", -1, true),
-    ("replicaof", 3, true),
-    ("slaveof", 3, true),
     ("slowlog", -2, false),
     ("slowlog|get", -2, false),
     ("slowlog|help", 2, false),
     ("slowlog|len", 2, false),
     ("slowlog|reset", 2, false),
-    ("sync", 1, true),
 ];
 
 /// What Redis's `lookupCommand` finds for `args` among the absent commands:

@@ -306,6 +306,7 @@ impl<'a> Ctx<'a> {
             keys: keys.iter().map(|k| crate::db::Blob::new(k)).collect(),
             deadline,
             args: None,
+            timeout_reply: None,
         });
     }
 
@@ -345,6 +346,8 @@ impl<'a> Ctx<'a> {
     }
 
     fn key_expired(&mut self, db: usize, key: &[u8]) {
+        let now = self.now;
+        self.state.repl.expired(db, key, now);
         self.notify_in(db, crate::config::notify::EXPIRED, "expired", key);
         self.key_modified_in(db, key);
     }

@@ -1037,5 +1037,7 @@ pub mod fault_texts {
 
 mod acl;
 pub use acl::*;
+mod repl;
+pub use repl::*;
 mod cluster;
 pub use cluster::*;

@@ -157,6 +157,9 @@ fn function_load(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let code = ctx.args[last].clone();
     let name = engine(ctx)?.load_library(&code, replace)?;
+    // A change of the data, as Redis counts it: replicated, and counted by
+    // rdb_changes_since_last_save.
+    ctx.state.dirty += 1;
     ctx.out.bulk(name.as_bytes());
     Ok(())
 }
@@ -173,6 +176,7 @@ fn function_delete(ctx: &mut Ctx<'_>) -> CmdResult {
     if !removed {
         return Err(error::LIBRARY_NOT_FOUND);
     }
+    ctx.state.dirty += 1;
     ctx.out.ok();
     Ok(())
 }
@@ -193,6 +197,7 @@ fn function_flush(ctx: &mut Ctx<'_>) -> CmdResult {
     // A fresh Lua state, as Redis's flush gives: nothing of the old
     // libraries' code survives.
     ctx.state.functions = None;
+    ctx.state.dirty += 1;
     ctx.out.ok();
     Ok(())
 }
@@ -348,6 +353,7 @@ fn function_restore(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let payload = ctx.args[2].clone();
     engine(ctx)?.restore_libraries(&payload, replace, flush)?;
+    ctx.state.dirty += 1;
     ctx.out.ok();
     Ok(())
 }

@@ -81,6 +81,10 @@ pub trait Host: Send + Sync {
     /// as Redis does) against `state`, the state the script holds.
     fn serve_while_busy(&self, state: &mut State);
 
+    /// The replication role changed (REPLICAOF, a promotion, a FAILOVER):
+    /// the link to the primary, if this server now has one, is started.
+    fn replication_changed(&self);
+
     /// A weak handle on this host, for the script engine, which keeps one
     /// between runs: the engine lives in the state, which the host owns, so
     /// a strong one would keep the server alive forever.

@@ -35,6 +35,7 @@ mod list;
 pub mod meta;
 pub mod pubsub;
 mod registry;
+pub mod repl;
 mod scripting;
 mod server;
 mod set;

@@ -90,18 +90,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY)
         .acl("admin slow dangerous")
         .doc(SERVER, "1.0.0", "Stops the server (nothing to save here)."),
-    CommandSpec::new("role", 1, role)
-        .flags(NOSCRIPT | LOADING | STALE | FAST | SENTINEL)
-        .acl("admin fast dangerous")
-        .doc(SERVER, "2.8.12", "Returns the replication role."),
-    CommandSpec::new("wait", 3, wait)
-        .flags(NOSCRIPT)
-        .acl("slow connection")
-        .doc(
-            "generic",
-            "3.0.0",
-            "Blocks until writes reach replicas (there are none: 0).",
-        ),
     CommandSpec::container("config", CONFIG_SUBCOMMANDS)
         .acl("slow")
         .doc(
@@ -339,28 +327,6 @@ fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
 }
 
 /// # Format
-/// `ROLE`
-fn role(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.out.array(3);
-    ctx.out.bulk(b"master");
-    ctx.out.int(0);
-    ctx.out.array(0);
-    Ok(())
-}
-
-/// # Format
-/// `WAIT numreplicas timeout`
-fn wait(ctx: &mut Ctx<'_>) -> CmdResult {
-    super::int_arg(ctx.arg(1))?;
-    let timeout = super::int_arg(ctx.arg(2))?;
-    if timeout < 0 {
-        return Err(error::TIMEOUT_NEGATIVE);
-    }
-    ctx.out.int(0);
-    Ok(())
-}
-
-/// # Format
 /// `CONFIG GET parameter [parameter ...]`
 fn config_get(ctx: &mut Ctx<'_>) -> CmdResult {
     let patterns: Vec<&[u8]> = ctx.args[2..].iter().map(|a| &a[..]).collect();
@@ -392,6 +358,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.host.auth_changed(ctx.state.acl.auth_required());
     }
     ctx.host.config_changed(&ctx.state.config);
+    super::repl::config_changed(ctx.state);
     ctx.out.ok();
     Ok(())
 }

@@ -41,6 +41,10 @@ pub struct Db {
     /// Expiry is held (a CLIENT PAUSE is in force): a key past its
     /// deadline reads as missing but stays, as in Redis 7.0.
     hold_expired: bool,
+    /// Keys past their deadline are found as if alive: a replica applying
+    /// its primary's stream, which deletes them itself (by DEL) when it
+    /// decides they expired.
+    primary_view: bool,
 }
 
 /// Outcome of looking a key up at a given time.
@@ -61,6 +65,7 @@ impl Db {
             map: IndexMap::with_hasher(Hasher::with_seed(seed)),
             expires: BTreeSet::new(),
             hold_expired: false,
+            primary_view: false,
         }
     }
 
@@ -68,6 +73,12 @@ impl Db {
     /// or lets it go on.
     pub fn hold_expiry(&mut self, held: bool) {
         self.hold_expired = held;
+    }
+
+    /// Makes keys past their deadline read as alive (or not again), for a
+    /// replica's primary: see [`Db::lookup`].
+    pub fn set_primary_view(&mut self, on: bool) {
+        self.primary_view = on;
     }
 
     /// Number of keys (expired keys not yet purged included).
@@ -93,7 +104,7 @@ impl Db {
         let Some((idx, _, entry)) = self.map.get_full(key) else {
             return Lookup::Missing;
         };
-        if entry.is_expired(now) {
+        if entry.is_expired(now) && !self.primary_view {
             if self.hold_expired {
                 return Lookup::Missing;
             }
@@ -120,7 +131,7 @@ impl Db {
     /// removing an expired one (for read paths that hold `&self`).
     pub fn get(&self, key: &[u8], now: i64) -> Option<&Entry> {
         let entry = self.map.get(key)?;
-        if entry.is_expired(now) {
+        if entry.is_expired(now) && !self.primary_view {
             return None;
         }
         Some(entry)

@@ -225,8 +225,11 @@ impl ServerBuilder {
             .unwrap_or_default();
         crate::cmd::acl::file::load_at_startup(&mut state, &self.users)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        crate::cmd::repl::config_changed(&mut state);
         let bus_listener = super::cluster::prepare(&mut state, self.bind, self.cluster_tcp_bus)?;
         let shared = Shared::new(state, self.clock.clone(), runtime.clone(), addr, faults);
+        let _ = shared.link_starter.set(crate::repl::start);
+        crate::repl::register(&shared);
         *shared.startup_users.lock() = self.users;
         if shared.state.lock().cluster.is_some() {
             crate::conn::bus::attach(&shared, bus_listener)?;

@@ -21,10 +21,12 @@ use tokio::runtime::Runtime;
 
 mod builder;
 mod cluster;
+mod repl;
 mod verbs;
 
 pub use builder::ServerBuilder;
 pub use cluster::{Cluster, ClusterBuilder, ClusterNode, SlotMigration};
+pub use repl::{ReplicaInfo, Replication, ReplicationRole};
 pub(crate) use builder::bind_listener;
 
 use crate::clock::Clock;
@@ -43,6 +45,11 @@ static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
         .build()
         .expect("redsim: cannot start its runtime")
 });
+
+/// The runtime server tasks run on when the builder is not given one.
+pub(crate) fn runtime() -> tokio::runtime::Handle {
+    RUNTIME.handle().clone()
+}
 
 /// A running redsim server. Dropping it shuts it down.
 ///

@@ -312,6 +312,7 @@ impl Server {
             .mirror
             .auth_required
             .store(fresh.acl.auth_required(), std::sync::atomic::Ordering::Relaxed);
+        crate::cmd::repl::config_changed(&mut fresh);
         *state = fresh;
         drop(state);
         shared.mirror.refresh(&shared.faults.startup);

@@ -71,6 +71,10 @@ impl Host for Shared {
         Shared::serve_while_busy(self, state);
     }
 
+    fn replication_changed(&self) {
+        Shared::replication_changed(self);
+    }
+
     fn downgrade(&self) -> Weak<dyn Host> {
         self.me.clone()
     }

@@ -132,6 +132,9 @@ pub struct Shared {
     busy: busy::BusyQueue,
     /// The `user` lines the server started with (set again by a restart).
     pub startup_users: Mutex<Vec<String>>,
+    /// Starts a replica's link to its primary: the link runs above the
+    /// server core, which is handed this when the server is built.
+    pub link_starter: std::sync::OnceLock<fn(&Arc<Shared>)>,
 }
 
 impl Shared {
@@ -174,6 +177,7 @@ impl Shared {
             faults,
             busy: busy::BusyQueue::default(),
             startup_users: Mutex::new(Vec::new()),
+            link_starter: std::sync::OnceLock::new(),
         });
         let listener: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         clock.subscribe(listener);
@@ -313,6 +317,17 @@ impl Shared {
             crate::cmd::exec::serve_ready(&mut world);
         }
         state.close_idle_clients(now);
+        if state.repl.failover.is_some() {
+            crate::cmd::repl::tick(state, self, now);
+        }
+    }
+
+    /// The replication role changed: a replica's link is started (the
+    /// link of a former role ends by itself).
+    pub fn replication_changed(&self) {
+        if let (Some(start), Some(me)) = (self.link_starter.get(), self.me.upgrade()) {
+            start(&me);
+        }
     }
 
     /// Purges what the clock's move made due. Called when a manual clock

@@ -19,6 +19,7 @@
 pub mod acl;
 pub mod channels;
 pub mod clients;
+pub mod repl;
 pub mod waiters;
 
 use std::collections::{BTreeMap, HashMap};
@@ -116,6 +117,8 @@ pub struct State {
     pub now_ms: i64,
     /// The ACL users and log.
     pub acl: acl::Acl,
+    /// Replication: role, ids, offsets, backlog, replicas.
+    pub repl: repl::Repl,
     /// This node's view of its cluster, in cluster mode.
     pub cluster: Option<Box<crate::cluster::ClusterView>>,
 }
@@ -153,6 +156,9 @@ impl State {
             expiry_held: false,
             now_ms: start_ms,
             acl,
+            // Its own generator: the seeded draws of the rest stay as
+            // they were before replication existed.
+            repl: repl::Repl::new(repl::fresh_replid(seed)),
             cluster: None,
         }
     }
@@ -161,6 +167,7 @@ impl State {
     /// subscriptions, its entry.
     pub fn remove_client(&mut self, id: ClientId) {
         self.unwatch_all(id);
+        self.repl.forget_client(id);
         self.blocking.forget(id);
         self.unsubscribe_all(id);
         self.clients.remove(&id);
@@ -266,6 +273,8 @@ impl State {
             return;
         }
         self.expiry_held = held;
+        // A replica's expiry stays held whatever the pause does.
+        let held = held || self.repl.holds_expiry;
         for db in &mut self.dbs {
             db.hold_expiry(held);
         }
@@ -282,6 +291,7 @@ impl State {
         let mut touched = Vec::new();
         let track = !self.watched_keys.is_empty()
             || self.blocking.len() > 0
+            || self.repl.on
             || self.config.notify_keyspace_events() & crate::config::notify::EXPIRED != 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
             if db.expires_len() == 0 {
@@ -299,6 +309,7 @@ impl State {
             self.notify_keyspace_event(db, crate::config::notify::EXPIRED, "expired", &key);
             self.touch_watched(db, &key);
             self.blocking.signal(db, &key);
+            self.repl.expired(db, &key, now);
         }
     }
 

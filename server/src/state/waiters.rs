@@ -41,6 +41,9 @@ pub struct BlockRequest {
     /// The command to run again when a key is ready, if not the one sent
     /// (XREAD's `$` stands for the stream's last ID when it blocked).
     pub args: Option<Vec<Bytes>>,
+    /// The reply when the deadline passes, if not the null reply (WAIT
+    /// answers how many replicas acknowledged).
+    pub timeout_reply: Option<Vec<u8>>,
 }
 
 /// A client waiting in a blocking command.
@@ -53,6 +56,7 @@ pub struct Waiter {
     args: Vec<Bytes>,
     keys: Vec<Blob>,
     deadline: Option<i64>,
+    timeout_reply: Option<Vec<u8>>,
     tx: oneshot::Sender<Vec<u8>>,
 }
 
@@ -126,6 +130,7 @@ impl Blocking {
                 args,
                 keys: request.keys,
                 deadline: request.deadline,
+                timeout_reply: request.timeout_reply,
                 tx,
             },
         );
@@ -189,7 +194,10 @@ impl Blocking {
             if let Some(w) = self.remove(seq) {
                 let mut out = Out::new(w.resp);
                 match how {
-                    Unblock::Timeout => out.null_array(),
+                    Unblock::Timeout => match w.timeout_reply {
+                        Some(reply) => out.raw(&reply),
+                        None => out.null_array(),
+                    },
                     Unblock::Error(text) => out.error(text),
                 }
                 let _ = w.tx.send(out.take());
@@ -219,9 +227,12 @@ impl Blocking {
                 break;
             }
             if let Some(w) = self.remove(seq) {
-                let mut out = Out::new(w.resp);
-                out.null_array();
-                let _ = w.tx.send(out.take());
+                let reply = w.timeout_reply.unwrap_or_else(|| {
+                    let mut out = Out::new(w.resp);
+                    out.null_array();
+                    out.take()
+                });
+                let _ = w.tx.send(reply);
             } else {
                 self.timeouts.pop_first();
             }
@@ -259,6 +270,15 @@ impl Blocking {
             return None;
         }
         Some((w.client, w.db, w.resp, w.args.clone()))
+    }
+
+    /// Changes what waiter `seq` answers when its deadline passes.
+    pub fn set_timeout_reply(&mut self, seq: u64, reply: Option<Vec<u8>>) {
+        if let Some(w) = self.waiters.get_mut(&seq)
+            && reply.is_some()
+        {
+            w.timeout_reply = reply;
+        }
     }
 
     /// Ends the wait of `seq` with `reply`.

@@ -129,6 +129,10 @@ impl Bridge<State> for ScriptClient {
         if write && read_only {
             return Err(error::CALL_WRITE_READ_ONLY.text().into());
         }
+        if write && let Err(e) = crate::cmd::repl::admit_script_write(state, self.now) {
+            // READONLY on a replica, NOREPLICAS under min-replicas-to-write.
+            return Err(e.into_text());
+        }
         let Some(host) = self.host.as_deref() else {
             // Only when the server is gone mid-run, which its lock forbids.
             return Err(error::CALL_OUTSIDE_SCRIPT.text().into());

@@ -74,6 +74,7 @@ pub fn run(
         };
     };
     let mark = out.len();
+    let dirty = world.state.dirty;
     let started = client.since.unwrap_or_else(|| micros(Instant::now()));
     let mut ctx = Ctx {
         state: &mut *world.state,
@@ -106,6 +107,9 @@ pub fn run(
         block: ctx.block.take(),
         error: None,
     };
+    if world.state.repl.on {
+        crate::cmd::repl::propagate::after_run(world.state, client, spec, args, dirty);
+    }
     let ended = micros(Instant::now());
     client.since = Some(ended);
     if caller == Caller::Direct {

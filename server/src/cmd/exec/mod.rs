@@ -29,6 +29,7 @@
 
 mod bridge;
 mod call;
+mod replicated;
 mod wake;
 
 use bytes::Bytes;
@@ -38,6 +39,7 @@ pub use bridge::ScriptClient;
 #[cfg(feature = "internals")]
 pub use call::PANICS_CAUGHT;
 pub use call::{World, count_error, run};
+pub use replicated::replicated;
 pub use wake::serve_ready;
 
 use crate::cmd::acl;
@@ -215,6 +217,9 @@ pub fn execute<G: Gate>(
         now_us,
     };
     let ran = run(&mut world, client, spec, &args, out, Caller::Client, None);
+    if world.state.repl.on {
+        crate::cmd::repl::propagate::flush(world.state, client.id, now);
+    }
     let reply_at = deliver(world.state, client, out, mark);
     let outcome = if gate.armed() && gate.cuts_off(world.state, client, spec) {
         Outcome::Drop
@@ -282,6 +287,9 @@ fn admit(
         let now = now_us.div_euclid(1000);
         crate::cmd::cluster::route::admit(state, client, spec, args, now)
             .map_err(|e| (Some(spec), e))?;
+    }
+    if let Err(e) = crate::cmd::repl::admit(state, spec, now_us.div_euclid(1000)) {
+        return Err((Some(spec), e));
     }
     if client.resp == Resp::V2
         && !crate::cmd::pubsub::allowed_when_subscribed(spec.name)
@@ -391,6 +399,9 @@ pub fn direct(
         now_us,
     };
     let ran = run(&mut world, client, spec, args, out, Caller::Direct, None);
+    if world.state.repl.on {
+        crate::cmd::repl::propagate::flush(world.state, client.id, now);
+    }
     settle(&mut world);
     ran.error.map_or(Ok(()), Err)
 }

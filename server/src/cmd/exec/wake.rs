@@ -41,8 +41,17 @@ fn serve(world: &mut World<'_>) {
                 Caller::Unblocked,
                 Some(&slot.1),
             );
-            if ran.block.is_none() {
-                world.state.blocking.answer(seq, out.take());
+            match ran.block {
+                None => world.state.blocking.answer(seq, out.take()),
+                // Still waiting; what it would answer at its deadline may
+                // have changed (WAIT's count).
+                Some(request) => world
+                    .state
+                    .blocking
+                    .set_timeout_reply(seq, request.timeout_reply),
+            }
+            if world.state.repl.on {
+                crate::cmd::repl::propagate::flush(world.state, id, world.now);
             }
         }
     }

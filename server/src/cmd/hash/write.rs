@@ -156,5 +156,7 @@ pub(super) fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.bulk(text.as_bytes());
     modified(ctx, key, 1);
     ctx.notify(notify::HASH, "hincrbyfloat", key);
+    let hset = [b"HSET".as_slice(), key, field, text.as_bytes()];
+    ctx.propagate_as(vec![crate::cmd::repl::args_of(&hset)]);
     Ok(())
 }

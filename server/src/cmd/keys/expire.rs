@@ -95,10 +95,18 @@ fn expire_generic(ctx: &mut Ctx<'_>, base: i64, unit: Unit, name: &str) -> CmdRe
         ctx.db().remove(key);
         ctx.key_modified(key);
         ctx.notify(notify::GENERIC, "del", key);
+        ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"DEL", key])]);
     } else {
         ctx.db().set_expire(key, Some(when));
         ctx.key_modified(key);
         ctx.notify(notify::GENERIC, "expire", key);
+        if ctx.propagating() {
+            // Propagated as PEXPIREAT with the absolute time, options kept.
+            let mut args = ctx.args.to_vec();
+            args[0] = bytes::Bytes::from_static(b"PEXPIREAT");
+            args[2] = bytes::Bytes::from(when.to_string());
+            ctx.propagate_as(vec![args]);
+        }
     }
     ctx.out.int(1);
     Ok(())

@@ -137,5 +137,15 @@ fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: Option<usize>) {
             None => ctx.out.null(),
         },
     }
+    if ctx.propagating() {
+        // Propagated as the plain pop it was, with the count it popped.
+        let pop: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+        let n = popped.len().to_string();
+        let args = match count {
+            Some(_) => crate::cmd::repl::args_of(&[pop, key, n.as_bytes()]),
+            None => crate::cmd::repl::args_of(&[pop, key]),
+        };
+        ctx.propagate_as(vec![args]);
+    }
     after_pop(ctx, key, end);
 }

@@ -87,5 +87,20 @@ fn move_element(ctx: &mut Ctx<'_>, from: End, to: End) -> CmdResult {
     ctx.out.bulk(&value);
     push_values(ctx, dst, to, [value]);
     after_pop(ctx, src, from);
+    if ctx.propagating() {
+        // The blocking forms travel as the plain ones.
+        let args = if crate::cmd::is(ctx.arg(0), "blmove") {
+            let mut a = ctx.args[..5].to_vec();
+            a[0] = bytes::Bytes::from_static(b"LMOVE");
+            Some(a)
+        } else if crate::cmd::is(ctx.arg(0), "brpoplpush") {
+            Some(crate::cmd::repl::args_of(&[b"RPOPLPUSH", src, dst]))
+        } else {
+            None
+        };
+        if let Some(args) = args {
+            ctx.propagate_as(vec![args]);
+        }
+    }
     Ok(())
 }

@@ -52,6 +52,8 @@ fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     ctx.notify(notify::SET, "spop", key);
     ctx.out.bulk(&member);
+    // Random on the primary, so propagated as what it removed.
+    ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"SREM", key, &member])]);
     if emptied {
         ctx.db().remove(key);
         ctx.notify(notify::GENERIC, "del", key);
@@ -71,6 +73,7 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
     if kind(ctx.lookup_write(key).map(|e| &e.value)) == Kind::Other {
         return Err(error::WRONGTYPE);
     }
+    let propagating = ctx.propagating();
     let p = parts(ctx, key);
     let set = match p.value {
         Some(Value::Set(set)) if count > 0 && !set.is_empty() => set,
@@ -91,6 +94,7 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         reply_members(p.out, &all.ordered());
         ctx.notify(notify::SET, "spop", key);
+        ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"DEL", key])]);
         ctx.db().remove(key);
         ctx.notify(notify::GENERIC, "del", key);
         modified(ctx, key, size as u64);
@@ -98,11 +102,15 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let remaining = size - count;
     p.out.set(count);
+    let mut removed: Vec<Blob> = Vec::new();
     if remaining * SPOP_MOVE_STRATEGY_MUL > count {
         for _ in 0..count {
             let i = p.rng.usize(..set.len());
             if let Some(m) = set.take_index(i) {
                 p.out.bulk(&m);
+                if propagating {
+                    removed.push(Blob::new(&m));
+                }
             }
         }
     } else {
@@ -123,8 +131,23 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
             p.out.bulk(m);
         }
         set.reencode(max);
+        if propagating {
+            removed = popped;
+        }
     }
     ctx.notify(notify::SET, "spop", key);
+    if propagating {
+        // As SREMs of what it removed, 1024 members at most each.
+        let srems = removed
+            .chunks(1024)
+            .map(|chunk| {
+                let mut srem = crate::cmd::repl::args_of(&[b"SREM", key]);
+                srem.extend(chunk.iter().map(|m| bytes::Bytes::copy_from_slice(m)));
+                srem
+            })
+            .collect();
+        ctx.propagate_as(srems);
+    }
     modified(ctx, key, count as u64);
     Ok(())
 }

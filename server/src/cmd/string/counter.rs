@@ -94,5 +94,8 @@ pub(super) fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.key_modified(key);
     ctx.notify(notify::STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
+    // The result travels, not the increment (float arithmetic may differ).
+    let set = [b"SET".as_slice(), key, text.as_bytes(), b"KEEPTTL"];
+    ctx.propagate_as(vec![crate::cmd::repl::args_of(&set)]);
     Ok(())
 }

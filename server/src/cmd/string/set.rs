@@ -171,8 +171,22 @@ fn set_generic(
     }
     ctx.key_modified(key);
     ctx.notify(notify::STRING, "set", key);
-    if deadline.is_some() {
+    if let Some(at) = deadline {
         ctx.notify(notify::GENERIC, "expire", key);
+        if flags & opt::PXAT == 0 && ctx.propagating() {
+            // A relative TTL travels as an absolute time (Redis 7.0):
+            // a replica with its own clock expires the key when the
+            // primary does.
+            let at = at.to_string();
+            let set = [
+                b"SET".as_slice(),
+                key,
+                ctx.arg(if name == "set" { 2 } else { 3 }),
+                b"PXAT",
+                at.as_bytes(),
+            ];
+            ctx.propagate_as(vec![crate::cmd::repl::args_of(&set)]);
+        }
     }
     if flags & opt::GET == 0 {
         (answers.done)(ctx.out);
@@ -191,6 +205,17 @@ pub(super) fn get(ctx: &mut Ctx<'_>) -> CmdResult {
 /// EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]`
 pub(super) fn set(ctx: &mut Ctx<'_>) -> CmdResult {
     let (flags, expire) = parse_extended(ctx.args, Extended::Set)?;
+    if flags & opt::GET != 0 && expire.is_none() && ctx.propagating() {
+        // Propagated without its GETs, as Redis 7.0's setCommand does.
+        let args = ctx
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| *i < 3 || !crate::cmd::is(crate::cmd::error::c_str(a), "get"))
+            .map(|(_, a)| a.clone())
+            .collect();
+        ctx.propagate_as(vec![args]);
+    }
     set_generic(
         ctx,
         (ctx.arg(1), ctx.arg(2)),
@@ -250,6 +275,7 @@ pub(super) fn getdel(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.db().remove(key);
         ctx.key_modified(key);
         ctx.notify(notify::GENERIC, "del", key);
+        ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"DEL", key])]);
     }
     Ok(())
 }
@@ -281,16 +307,21 @@ pub(super) fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
             ctx.db().remove(key);
             ctx.key_modified(key);
             ctx.notify(notify::GENERIC, "del", key);
+            ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"DEL", key])]);
         }
         Some(at) => {
             ctx.db().set_expire(key, Some(at));
             ctx.key_modified(key);
             ctx.notify(notify::GENERIC, "expire", key);
+            let at = at.to_string();
+            let pexpireat = [b"PEXPIREAT".as_slice(), key, at.as_bytes()];
+            ctx.propagate_as(vec![crate::cmd::repl::args_of(&pexpireat)]);
         }
         None if flags & opt::PERSIST != 0 && ttl.is_some() => {
             ctx.db().set_expire(key, None);
             ctx.key_modified(key);
             ctx.notify(notify::GENERIC, "persist", key);
+            ctx.propagate_as(vec![crate::cmd::repl::args_of(&[b"PERSIST", key])]);
         }
         None => {}
     }

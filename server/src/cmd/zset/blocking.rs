@@ -88,4 +88,6 @@ fn serve(ctx: &mut Ctx<'_>, key: &[u8], min: bool, count: usize, shape: Shape) {
         Shape::Flat => reply_popped(ctx.out, Some(key), &popped, false),
         Shape::Nested => reply_popped(ctx.out, Some(key), &popped, true),
     }
+    let count = matches!(shape, Shape::Nested).then_some(popped.len());
+    super::pop::propagate_pop(ctx, key, min, count);
 }

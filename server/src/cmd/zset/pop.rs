@@ -170,8 +170,25 @@ pub(crate) fn parse_mpop<'a>(
 pub(super) fn zmpop(ctx: &mut Ctx<'_>) -> CmdResult {
     let (keys, min, count) = parse_mpop(ctx, 1)?;
     match pop_first_of(ctx, keys, min, count)? {
-        Some((key, popped)) => reply_popped(ctx.out, Some(&key), &popped, true),
+        Some((key, popped)) => {
+            reply_popped(ctx.out, Some(&key), &popped, true);
+            propagate_pop(ctx, &key, min, Some(popped.len()));
+        }
         None => ctx.out.null_array(),
     }
     Ok(())
+}
+
+/// ZMPOP and the blocking pops travel as the ZPOPMIN or ZPOPMAX they
+/// were (with the count they popped, for the forms that take one).
+pub(crate) fn propagate_pop(ctx: &mut Ctx<'_>, key: &[u8], min: bool, count: Option<usize>) {
+    if !ctx.propagating() {
+        return;
+    }
+    let pop: &[u8] = if min { b"ZPOPMIN" } else { b"ZPOPMAX" };
+    let args = match count {
+        Some(n) => crate::cmd::repl::args_of(&[pop, key, n.to_string().as_bytes()]),
+        None => crate::cmd::repl::args_of(&[pop, key]),
+    };
+    ctx.propagate_as(vec![args]);
 }

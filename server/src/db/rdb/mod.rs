@@ -191,6 +191,12 @@ pub fn restore(payload: &[u8], limits: &Limits, seed: u64) -> Result<Value, Rest
     decode::value(payload, limits, seed).ok_or(RestoreError::Format)
 }
 
+/// A value of type `t` whose body starts `bytes`, and how many bytes the
+/// body took: an RDB file's values, each after its type byte and key.
+pub fn body_at(t: u8, bytes: &[u8], limits: &Limits, seed: u64) -> Option<(Value, usize)> {
+    decode::body_at(t, bytes, limits, seed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
