@@ -213,7 +213,7 @@ async fn the_cluster_client_follows_a_slot_move_in_the_middle_of_a_pipeline() {
     let _: () = con.set(key(7), 700).await.unwrap();
     let to = cluster.owner_of_slot(slot).unwrap();
     assert_ne!(to, from);
-    cluster.node(to).db(0).assert_string(&key(7), "700");
+    cluster.node(to).db(0).assert_string(key(7), "700");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

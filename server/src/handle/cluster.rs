@@ -295,19 +295,21 @@ fn servers_id(servers: &[Server], i: usize) -> String {
 }
 
 /// The 16384 slots split into `n` ranges as `redis-cli --cluster create`
-/// splits them.
+/// splits them (a running float cursor, each end rounded).
 fn even_slots(n: usize) -> Vec<Vec<(u16, u16)>> {
     let per = SLOTS as f64 / n as f64;
-    let mut first = 0.0f64;
+    let mut cursor = 0.0f64;
+    let mut first = 0i64;
     (0..n)
         .map(|i| {
-            let last = if i == n - 1 {
-                SLOTS as f64 - 1.0
-            } else {
-                (first + per - 1.0).round()
-            };
-            let range = (first.round() as u16, last as u16);
-            first = last + 1.0;
+            let mut last = (cursor + per - 1.0).round() as i64;
+            if last > SLOTS as i64 - 1 || i == n - 1 {
+                last = SLOTS as i64 - 1;
+            }
+            last = last.max(first);
+            let range = (first as u16, last as u16);
+            first = last + 1;
+            cursor += per;
             vec![range]
         })
         .collect()

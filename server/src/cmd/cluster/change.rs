@@ -214,7 +214,7 @@ pub(super) fn setslot(ctx: &mut Ctx<'_>) -> CmdResult {
 pub(super) fn meet(ctx: &mut Ctx<'_>) -> CmdResult {
     view(ctx)?;
     if ctx.argc() > 5 {
-        return Err(error::SYNTAX);
+        return Err(error::cluster_subcommand_syntax(ctx.arg(1)));
     }
     let port = crate::num::parse_i64(ctx.arg(3)).ok_or_else(|| error::meet_bad_port(ctx.arg(3)))?;
     let bus_port = match ctx.argc() {
@@ -295,7 +295,8 @@ pub(super) fn failover(ctx: &mut Ctx<'_>) -> CmdResult {
         2 => Failover::Default,
         3 if is(ctx.arg(2), "force") => Failover::Force,
         3 if is(ctx.arg(2), "takeover") => Failover::Takeover,
-        _ => return Err(error::SYNTAX),
+        3 => return Err(error::SYNTAX),
+        _ => return Err(error::cluster_subcommand_syntax(ctx.arg(1))),
     };
     let view = view(ctx)?;
     if !view.me().is_replica() {
@@ -321,7 +322,8 @@ pub(super) fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
         2 => false,
         3 if is(ctx.arg(2), "hard") => true,
         3 if is(ctx.arg(2), "soft") => false,
-        _ => return Err(error::SYNTAX),
+        3 => return Err(error::SYNTAX),
+        _ => return Err(error::cluster_subcommand_syntax(ctx.arg(1))),
     };
     let empty = ctx.state.dbs[ctx.client.db].is_empty();
     let replica = view(ctx)?.me().is_replica();

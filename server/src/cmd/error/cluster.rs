@@ -58,8 +58,6 @@ fixed_errors! {
     CLUSTER_EPOCH_SET = "ERR Node config epoch is already non-zero";
     /// `redis.call` of a key another node serves.
     SCRIPT_NON_LOCAL_KEY = "ERR Script attempted to access a non local key in a cluster node";
-    /// `redis.call` of keys of another slot than the script's.
-    SCRIPT_CROSS_SLOT = "ERR Script attempted to access keys that do not hash to the same slot";
     /// `redis.call` while the cluster is down.
     SCRIPT_CLUSTER_DOWN = "ERR Script attempted to execute a command while the cluster is down";
     /// A write `redis.call` while the cluster is down and read-only.
@@ -145,6 +143,16 @@ pub fn meet_bad_address(ip: &[u8], port: &[u8]) -> CmdError {
         c_prefix(ip, 1024),
         b":",
         c_prefix(port, 1024),
+    ])
+}
+
+/// A CLUSTER subcommand with the wrong number of arguments that the
+/// command table lets through (FAILOVER, RESET, MEET).
+pub fn cluster_subcommand_syntax(sub: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR unknown subcommand or wrong number of arguments for '",
+        c_prefix(sub, 128),
+        b"'. Try CLUSTER HELP.",
     ])
 }
 
