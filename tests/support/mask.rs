@@ -151,7 +151,10 @@ fn mask_text(t: &[u8], names: &[&str]) -> Vec<u8> {
     let mut out = Vec::with_capacity(t.len());
     let mut i = 0;
     while i < t.len() {
-        let at_word = i == 0 || t[i - 1] == b' ' || t[i - 1] == b'\n';
+        // A word starts a line, follows a blank, or follows a verbatim
+        // string's `txt:`.
+        let at_word =
+            i == 0 || t[i - 1] == b' ' || t[i - 1] == b'\n' || (i == 4 && t.starts_with(b"txt:"));
         let hit = at_word
             .then(|| {
                 names

@@ -13,17 +13,6 @@
 /// lacks; subcommands as `container|sub`, sorted by name.
 pub const ABSENT: &[(&str, i32, bool)] = &[
     ("bgrewriteaof", 1, true),
-    ("client|caching", 3, true),
-    ("client|tracking", -3, true),
-    ("client|trackinginfo", 2, true),
-    ("latency", -2, false),
-    ("latency|doctor", 2, true),
-    ("latency|graph", 3, true),
-    ("latency|help", 2, false),
-    ("latency|histogram", -2, true),
-    ("latency|history", 3, true),
-    ("latency|latest", 2, true),
-    ("latency|reset", -2, true),
     ("migrate", -6, false),
     ("module", -2, false),
     ("module|help", 2, false),
@@ -31,12 +20,6 @@ pub const ABSENT: &[(&str, i32, bool)] = &[
     ("module|load", -3, true),
     ("module|loadex", -3, true),
     ("module|unload", 3, true),
-    ("monitor", 1, true),
-    ("slowlog", -2, false),
-    ("slowlog|get", -2, false),
-    ("slowlog|help", 2, false),
-    ("slowlog|len", 2, false),
-    ("slowlog|reset", 2, false),
 ];
 
 /// What Redis's `lookupCommand` finds for `args` among the absent commands:

@@ -4,9 +4,9 @@
 //! These act on the calling client (its database, protocol version,
 //! authentication, name) and on the client registry; none touches keys.
 
+use super::acl::authenticate;
 use super::error::{self, CmdResult};
 use super::flags::*;
-use super::acl::authenticate;
 use super::{CommandSpec, Ctx, ReplyMode, db_arg, int_arg, is};
 use crate::protocol::Resp;
 use crate::state::ClientInfo;
@@ -15,8 +15,8 @@ use crate::version::REDIS_VERSION;
 mod client;
 mod client_pause;
 
-use client::*;
 pub(crate) use client::client_info_line;
+use client::*;
 
 const CONN: &str = "connection";
 
@@ -107,6 +107,18 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         .flags(ADMIN | NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("admin slow dangerous connection")
         .doc(CONN, "7.0.0", "Sets the client eviction mode of the connection."),
+    CommandSpec::new("client|tracking", -3, client_tracking)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl("slow connection")
+        .doc(CONN, "6.0.0", "Enable or disable server assisted client side caching support"),
+    CommandSpec::new("client|caching", 3, client_caching)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl("slow connection")
+        .doc(CONN, "6.0.0", "Instruct the server about tracking or not keys in the next request"),
+    CommandSpec::new("client|trackinginfo", 2, client_trackinginfo)
+        .flags(NOSCRIPT | LOADING | STALE)
+        .acl("slow connection")
+        .doc(CONN, "6.2.0", "Return information about server assisted client side caching for the current connection"),
     CommandSpec::new("client|getredir", 2, client_getredir)
         .flags(NOSCRIPT | LOADING | STALE | SENTINEL)
         .acl("slow connection")
@@ -262,6 +274,11 @@ fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     let default = bytes::Bytes::from_static(b"default");
     super::acl::set_client_user(ctx.state, ctx.client, default, authed);
     let id = ctx.client.id;
+    ctx.state.disable_tracking(id);
+    ctx.state.introspect.monitors.retain(|&m| m != id);
+    if let Some(c) = ctx.state.clients.get_mut(&id) {
+        c.monitor = false;
+    }
     ctx.state.unwatch_all(id);
     ctx.state.unsubscribe_all(id);
     if let Some(c) = ctx.state.clients.get_mut(&id) {

@@ -331,6 +331,10 @@ impl<'a> Ctx<'a> {
         self.state.dirty += 1;
         self.state.touch_watched(db, key);
         self.state.blocking.signal(db, key);
+        if self.state.tracking.active() {
+            let by = self.client.id;
+            self.state.invalidate_tracked_key(key, Some(by));
+        }
     }
 
     /// Publishes a keyspace event for `key` in the selected database if

@@ -29,6 +29,7 @@ mod geo;
 mod hash;
 mod hll;
 mod host;
+pub mod introspect;
 mod keys;
 mod keyspec;
 mod list;

@@ -27,6 +27,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         zset::COMMANDS,
         stream::COMMANDS,
         acl::COMMANDS,
+        introspect::COMMANDS,
         repl::COMMANDS,
         cluster::COMMANDS,
         sort::COMMANDS,

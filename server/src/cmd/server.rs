@@ -256,6 +256,7 @@ fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
     flush_mode(ctx)?;
     let db = ctx.db_index();
     flush_db(ctx, db);
+    ctx.state.invalidate_tracked_all();
     ctx.out.ok();
     Ok(())
 }
@@ -267,6 +268,7 @@ fn flushall(ctx: &mut Ctx<'_>) -> CmdResult {
     for db in 0..ctx.state.dbs.len() {
         flush_db(ctx, db);
     }
+    ctx.state.invalidate_tracked_all();
     ctx.out.ok();
     Ok(())
 }
@@ -352,6 +354,7 @@ fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     ctx.state.config.set(&pairs)?;
+    ctx.state.introspect.refresh(&ctx.state.config);
     if pairs.iter().any(|(name, _)| is(name, "requirepass")) {
         // `requirepass` is the default user's password.
         super::acl::apply_requirepass(ctx.state);

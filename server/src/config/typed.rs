@@ -56,6 +56,7 @@ pub(super) const SLOWLOG_LOG_SLOWER_THAN: usize = index_of("slowlog-log-slower-t
 pub(super) const SLOWLOG_MAX_LEN: usize = index_of("slowlog-max-len");
 pub(super) const LATENCY_MONITOR_THRESHOLD: usize = index_of("latency-monitor-threshold");
 pub(super) const TRACKING_TABLE_MAX_KEYS: usize = index_of("tracking-table-max-keys");
+pub(super) const LATENCY_TRACKING: usize = index_of("latency-tracking");
 
 impl Config {
     /// Sets `port` to the port the server actually listens on.
@@ -216,6 +217,16 @@ impl Config {
     /// `latency-monitor-threshold`, in milliseconds (0: monitor nothing).
     pub fn latency_monitor_threshold(&self) -> i64 {
         self.num(LATENCY_MONITOR_THRESHOLD)
+    }
+
+    /// `hz`.
+    pub fn hz(&self) -> i64 {
+        self.num(HZ)
+    }
+
+    /// `latency-tracking`: whether per-command latency histograms are kept.
+    pub fn latency_tracking(&self) -> bool {
+        matches!(self.values[LATENCY_TRACKING], Value::Bool(true))
     }
 
     /// `tracking-table-max-keys` (0: no limit).

@@ -230,9 +230,13 @@ impl Batch {
                 .db
                 .store(self.session.client.db as i64, Ordering::Relaxed);
             match current {
-                Step::Continue => self.replies.push(out.take()),
+                Step::Continue => {
+                    let reply = self.without_pushes(out.take());
+                    self.replies.push(reply);
+                }
                 Step::Close => {
-                    self.replies.push(out.take());
+                    let reply = self.without_pushes(out.take());
+                    self.replies.push(reply);
                     self.link.closed.store(true, Ordering::SeqCst);
                 }
                 // As a socket closed by the server: this and every later
@@ -290,6 +294,26 @@ impl Batch {
             () = kill.killed() => None,
             () = self.link.shared.closed() => None,
         }
+    }
+
+    /// A RESP3 reply's push messages for this client, which come ahead of
+    /// it (where Redis writes them), go where [`LocalConnection::pushes`]
+    /// finds them; the reply is what is left.
+    fn without_pushes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        if !bytes.starts_with(b">") {
+            return bytes;
+        }
+        let mut at = 0;
+        while bytes[at..].starts_with(b">") {
+            match crate::protocol::reply::frame_len(&bytes[at..]) {
+                Some(n) => at += n,
+                None => break,
+            }
+        }
+        self.session
+            .outbox
+            .push(&bytes[..at], crate::config::OutputLimits::default(), 0);
+        bytes[at..].to_vec()
     }
 
     fn is_dropped(&self) -> bool {

@@ -13,6 +13,13 @@ impl Session {
     /// Registers a new client with the server.
     pub fn open(shared: &Arc<Shared>, peer: Peer) -> Session {
         let id = shared.next_client_id();
+        Session::open_as(shared, peer, id)
+    }
+
+    /// Registers a new client with an id taken before (when it was
+    /// accepted: ids follow the order connections arrive in, as in
+    /// Redis, whatever order their tasks start in).
+    pub fn open_as(shared: &Arc<Shared>, peer: Peer, id: u64) -> Session {
         let kill = Arc::new(KillSwitch::default());
         let outbox = Arc::new(crate::state::Outbox::default());
         let now = shared.clock.now_millis();
@@ -42,6 +49,9 @@ impl Session {
             patterns: Default::default(),
             shard_channels: Default::default(),
             outbox: Arc::clone(&outbox),
+            tracking: None,
+            no_evict: false,
+            monitor: false,
         });
         let authenticated = !shared
             .mirror

@@ -60,7 +60,8 @@ pub async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let local = stream.local_addr().ok();
-        tokio::spawn(serve(Arc::clone(&shared), stream, peer, local));
+        let id = shared.next_client_id();
+        tokio::spawn(serve(Arc::clone(&shared), stream, peer, local, id));
     }
 }
 
@@ -69,6 +70,7 @@ async fn serve(
     mut stream: TcpStream,
     peer: SocketAddr,
     local: Option<SocketAddr>,
+    id: u64,
 ) {
     let full = shared.connected.load(Ordering::SeqCst) as u64
         >= shared.mirror.maxclients.load(Ordering::Relaxed);
@@ -81,12 +83,13 @@ async fn serve(
         let _ = stream.write_all(refusal.as_bytes()).await;
         return;
     }
-    let mut session = Session::open(
+    let mut session = Session::open_as(
         &shared,
         Peer::Tcp {
             addr: peer.to_string(),
             laddr: local.map(|a| a.to_string()).unwrap_or_default(),
         },
+        id,
     );
     tracing::debug!(client = session.client.id, %peer, "connected");
     let mut decoder = RequestDecoder::new();
@@ -134,6 +137,12 @@ async fn serve(
             break;
         }
         let mut close = false;
+        // Messages that arrived before these requests were read go out
+        // ahead of their replies, as they sit in Redis's output buffer.
+        let earlier = outbox.take();
+        if !earlier.is_empty() {
+            out.raw(&earlier);
+        }
         loop {
             let step = match run_ready(
                 &shared,

@@ -316,6 +316,10 @@ impl Shared {
             };
             crate::cmd::exec::serve_ready(&mut world);
         }
+        if state.tracking.active() {
+            // Keys that expired, to the clients that cache them by prefix.
+            state.flush_tracking(None);
+        }
         state.close_idle_clients(now);
         if state.repl.failover.is_some() {
             crate::cmd::repl::tick(state, self, now);

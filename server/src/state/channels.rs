@@ -188,7 +188,7 @@ impl State {
     /// Hands encoded push bytes to a client: into the running command's
     /// reply stream if it is the current client, else into its outbox
     /// (disconnecting it if the outbox is full).
-    fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: OutputLimits) {
+    pub(super) fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: OutputLimits) {
         if self.current_client == Some(client) {
             self.current_pushes.extend_from_slice(bytes);
             return;

@@ -66,6 +66,12 @@ pub struct ClientInfo {
     pub outbox: Arc<Outbox>,
     /// Raised to make the connection close (CLIENT KILL, shutdown).
     pub kill: Arc<KillSwitch>,
+    /// CLIENT TRACKING settings, while tracking is on.
+    pub tracking: Option<super::tracking::ClientTracking>,
+    /// CLIENT NO-EVICT on (CLIENT LIST's `e`).
+    pub no_evict: bool,
+    /// In MONITOR mode (CLIENT LIST's `O`).
+    pub monitor: bool,
 }
 
 /// A one-way switch that closes a connection from outside it.

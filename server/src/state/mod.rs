@@ -19,7 +19,9 @@
 pub mod acl;
 pub mod channels;
 pub mod clients;
+pub mod introspect;
 pub mod repl;
+pub mod tracking;
 pub mod waiters;
 
 use std::collections::{BTreeMap, HashMap};
@@ -63,6 +65,9 @@ pub struct CommandStat {
     pub rejected: u64,
     /// Calls that executed and replied with an error.
     pub failed: u64,
+    /// LATENCY HISTOGRAM: calls by reporting level of their duration
+    /// (see [`introspect::histogram_level`]).
+    pub histogram: [u64; introspect::HISTOGRAM_LEVELS],
 }
 
 /// The state shared by every connection of one server.
@@ -119,6 +124,10 @@ pub struct State {
     pub acl: acl::Acl,
     /// Replication: role, ids, offsets, backlog, replicas.
     pub repl: repl::Repl,
+    /// Client-side caching: who may have which keys cached.
+    pub tracking: tracking::Tracking,
+    /// MONITOR clients, SLOWLOG and the latency monitor.
+    pub introspect: introspect::Introspection,
     /// This node's view of its cluster, in cluster mode.
     pub cluster: Option<Box<crate::cluster::ClusterView>>,
 }
@@ -130,6 +139,7 @@ impl State {
         let hash_seed = rng.u64(..);
         let run_id = random_hex(&mut rng, 40);
         let acl = acl::Acl::new(config.requirepass());
+        let introspect = introspect::Introspection::new(&config);
         State {
             dbs: (0..config.databases())
                 .map(|i| Db::new(hash_seed ^ i as u64))
@@ -159,6 +169,8 @@ impl State {
             // Its own generator: the seeded draws of the rest stay as
             // they were before replication existed.
             repl: repl::Repl::new(repl::fresh_replid(seed)),
+            tracking: tracking::Tracking::default(),
+            introspect,
             cluster: None,
         }
     }
@@ -166,6 +178,8 @@ impl State {
     /// Forgets a client that is gone: its watches, its wait, its
     /// subscriptions, its entry.
     pub fn remove_client(&mut self, id: ClientId) {
+        self.disable_tracking(id);
+        self.introspect.monitors.retain(|&m| m != id);
         self.unwatch_all(id);
         self.repl.forget_client(id);
         self.blocking.forget(id);
@@ -292,6 +306,7 @@ impl State {
         let track = !self.watched_keys.is_empty()
             || self.blocking.len() > 0
             || self.repl.on
+            || self.tracking.active()
             || self.config.notify_keyspace_events() & crate::config::notify::EXPIRED != 0;
         for (i, db) in self.dbs.iter_mut().enumerate() {
             if db.expires_len() == 0 {
@@ -310,6 +325,9 @@ impl State {
             self.touch_watched(db, &key);
             self.blocking.signal(db, &key);
             self.repl.expired(db, &key, now);
+            if self.tracking.active() {
+                self.invalidate_tracked_key(&key, None);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! UNBLOCK and the accepted no-ops.
 
 use super::*;
+use crate::state::tracking::ClientTracking;
 
 pub(super) fn validate_client_name(name: &[u8]) -> CmdResult {
     if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
@@ -90,6 +91,9 @@ pub(crate) fn client_line(
     };
     // Redis's letters, in its order; N when none applies.
     let mut flags = String::new();
+    if c.monitor {
+        flags.push('O');
+    }
     if !c.channels.is_empty() || !c.patterns.is_empty() || !c.shard_channels.is_empty() {
         flags.push('P');
     }
@@ -99,11 +103,27 @@ pub(crate) fn client_line(
     if blocked {
         flags.push('b');
     }
+    if let Some(t) = &c.tracking {
+        flags.push('t');
+        if t.broken_redirect {
+            flags.push('R');
+        }
+        if t.bcast {
+            flags.push('B');
+        }
+    }
+    if c.cas_dirty {
+        flags.push('d');
+    }
+    if c.no_evict {
+        flags.push('e');
+    }
     if flags.is_empty() {
         flags.push('N');
     }
+    let redir = c.tracking.as_ref().map_or(-1, |t| t.redirect as i64);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -119,6 +139,7 @@ pub(crate) fn client_line(
         multi,
         cmd,
         String::from_utf8_lossy(&c.user),
+        redir,
         c.resp.number(),
     )
 }
@@ -175,6 +196,11 @@ pub(super) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     let mut text = String::new();
     for c in ctx.state.clients.values() {
         if ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+            continue;
+        }
+        if c.kill.is_killed() && c.id != current {
+            // Closing: Redis frees such a client before anything else
+            // runs.
             continue;
         }
         if kind.as_deref().is_some_and(|k| !is_of_type(c, k)) {
@@ -282,6 +308,7 @@ pub(super) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
         .clients
         .values()
         .filter(|c| !(skipme && c.id == me))
+        .filter(|c| !c.kill.is_killed())
         .filter(|c| filters.iter().all(|f| f(c)))
         .map(|c| c.id)
         .collect();
@@ -341,8 +368,16 @@ pub(super) fn client_unblock(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `CLIENT NO-EVICT ON|OFF` — accepted; nothing is evicted here.
 pub(super) fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
     let v = ctx.arg(2);
-    if !is(v, "on") && !is(v, "off") {
+    let on = if is(v, "on") {
+        true
+    } else if is(v, "off") {
+        false
+    } else {
         return Err(error::SYNTAX);
+    };
+    let id = ctx.client.id;
+    if let Some(c) = ctx.state.clients.get_mut(&id) {
+        c.no_evict = on;
     }
     ctx.out.ok();
     Ok(())
@@ -368,10 +403,192 @@ pub(super) fn client_reply(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
+/// The calling client's tracking settings.
+fn my_tracking<'a>(ctx: &'a Ctx<'_>) -> Option<&'a ClientTracking> {
+    ctx.state
+        .clients
+        .get(&ctx.client.id)
+        .and_then(|c| c.tracking.as_ref())
+}
+
 /// # Format
-/// `CLIENT GETREDIR` — tracking is not supported: -1.
+/// `CLIENT GETREDIR`
 pub(super) fn client_getredir(ctx: &mut Ctx<'_>) -> CmdResult {
-    ctx.out.int(-1);
+    let redir = my_tracking(ctx).map_or(-1, |t| t.redirect as i64);
+    ctx.out.int(redir);
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT TRACKING ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]`
+pub(super) fn client_tracking(ctx: &mut Ctx<'_>) -> CmdResult {
+    let mut want = ClientTracking::default();
+    let mut prefixes: Vec<&[u8]> = Vec::new();
+    let mut j = 3;
+    while j < ctx.argc() {
+        let more = ctx.argc() - 1 - j;
+        let opt = ctx.arg(j);
+        if is(opt, "redirect") && more > 0 {
+            j += 1;
+            if want.redirect != 0 {
+                return Err(error::TRACKING_ONE_REDIRECT);
+            }
+            let id = int_arg(ctx.arg(j))?;
+            // Checked now, though the client may go later.
+            if !u64::try_from(id).is_ok_and(|id| ctx.state.clients.contains_key(&id)) {
+                return Err(error::TRACKING_NO_SUCH_REDIRECT);
+            }
+            want.redirect = id as u64;
+        } else if is(opt, "bcast") {
+            want.bcast = true;
+        } else if is(opt, "optin") {
+            want.optin = true;
+        } else if is(opt, "optout") {
+            want.optout = true;
+        } else if is(opt, "noloop") {
+            want.noloop = true;
+        } else if is(opt, "prefix") && more > 0 {
+            j += 1;
+            prefixes.push(ctx.arg(j));
+        } else {
+            return Err(error::SYNTAX);
+        }
+        j += 1;
+    }
+    let id = ctx.client.id;
+    let mode = ctx.arg(2);
+    if is(mode, "off") {
+        ctx.state.disable_tracking(id);
+        ctx.out.ok();
+        return Ok(());
+    }
+    if !is(mode, "on") {
+        return Err(error::SYNTAX);
+    }
+    if !want.bcast && !prefixes.is_empty() {
+        return Err(error::TRACKING_PREFIX_NEEDS_BCAST);
+    }
+    if let Some(now) = my_tracking(ctx) {
+        if now.bcast != want.bcast {
+            return Err(error::TRACKING_SWITCH_BCAST);
+        }
+    }
+    if want.bcast && (want.optin || want.optout) {
+        return Err(error::TRACKING_BCAST_OPTIN);
+    }
+    if want.optin && want.optout {
+        return Err(error::TRACKING_OPTIN_AND_OPTOUT);
+    }
+    if let Some(now) = my_tracking(ctx)
+        && ((want.optin && now.optout) || (want.optout && now.optin))
+    {
+        return Err(error::TRACKING_SWITCH_OPTIN);
+    }
+    if want.bcast {
+        for (i, p) in prefixes.iter().enumerate() {
+            if let Some(old) = ctx.state.overlapping_prefix(id, p) {
+                return Err(error::prefix_overlaps_existing(p, old.as_slice()));
+            }
+            let clash = prefixes[i + 1..].iter().find(|q| {
+                let n = p.len().min(q.len());
+                p[..n] == q[..n]
+            });
+            if let Some(q) = clash {
+                // Redis 7.0 answers the error and, past the first prefix,
+                // goes on to enable tracking and answer OK too.
+                let e = error::prefix_overlaps_provided(p, q);
+                if i == 0 {
+                    return Err(e);
+                }
+                ctx.out.error_bytes(e.bytes());
+                crate::cmd::exec::count_error(ctx.state, &e);
+                break;
+            }
+        }
+    }
+    want.prefixes = prefixes.iter().map(|p| crate::db::Blob::new(p)).collect();
+    ctx.state.enable_tracking(id, want);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT CACHING YES|NO`
+pub(super) fn client_caching(ctx: &mut Ctx<'_>) -> CmdResult {
+    let Some(t) = my_tracking(ctx) else {
+        return Err(error::CACHING_WITHOUT_TRACKING);
+    };
+    let (optin, optout) = (t.optin, t.optout);
+    let opt = ctx.arg(2);
+    if is(opt, "yes") {
+        if !optin {
+            return Err(error::CACHING_YES_NEEDS_OPTIN);
+        }
+    } else if is(opt, "no") {
+        if !optout {
+            return Err(error::CACHING_NO_NEEDS_OPTOUT);
+        }
+    } else {
+        return Err(error::SYNTAX);
+    }
+    let id = ctx.client.id;
+    if let Some(t) = ctx
+        .state
+        .clients
+        .get_mut(&id)
+        .and_then(|c| c.tracking.as_mut())
+    {
+        t.caching = true;
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+/// # Format
+/// `CLIENT TRACKINGINFO`
+pub(super) fn client_trackinginfo(ctx: &mut Ctx<'_>) -> CmdResult {
+    let t = my_tracking(ctx).cloned();
+    let mut flags: Vec<&str> = vec![if t.is_some() { "on" } else { "off" }];
+    let mut redirect = -1;
+    let mut prefixes = Vec::new();
+    if let Some(t) = &t {
+        if t.bcast {
+            flags.push("bcast");
+        }
+        if t.optin {
+            flags.push("optin");
+            if t.caching {
+                flags.push("caching-yes");
+            }
+        }
+        if t.optout {
+            flags.push("optout");
+            if t.caching {
+                flags.push("caching-no");
+            }
+        }
+        if t.noloop {
+            flags.push("noloop");
+        }
+        if t.broken_redirect {
+            flags.push("broken_redirect");
+        }
+        redirect = t.redirect as i64;
+        prefixes = t.prefixes.iter().cloned().collect();
+    }
+    ctx.out.map(3);
+    ctx.out.bulk(b"flags");
+    ctx.out.set(flags.len());
+    for f in flags {
+        ctx.out.bulk(f.as_bytes());
+    }
+    ctx.out.bulk(b"redirect");
+    ctx.out.int(redirect);
+    ctx.out.bulk(b"prefixes");
+    ctx.out.array(prefixes.len());
+    for p in prefixes {
+        ctx.out.bulk(p.as_slice());
+    }
     Ok(())
 }
 
@@ -381,28 +598,51 @@ pub(super) fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.help(
         "CLIENT",
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
-            "GETREDIR",
-            "    Return -1: client-side caching is not supported.",
             "ID",
             "    Return the ID of the current connection.",
             "INFO",
-            "    Return information about the current connection.",
-            "KILL <ip:port> | [ID <id>] [ADDR <ip:port>] [LADDR <ip:port>] [TYPE <type>] [USER <name>] [SKIPME yes|no] [MAXAGE <secs>]",
-            "    Close matching connections.",
-            "LIST [TYPE <type>] [ID <id> ...]",
-            "    Return information about client connections.",
-            "NO-EVICT (ON|OFF)",
-            "    Accepted for compatibility.",
-            "PAUSE <timeout> [WRITE|ALL]",
-            "    Suspend clients' commands for <timeout> milliseconds of the server clock.",
-            "SETINFO <LIB-NAME|LIB-VER> <value>",
-            "    Record the client library name or version.",
-            "SETNAME <name>",
-            "    Name the current connection.",
+            "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
             "UNPAUSE",
-            "    Resume the clients paused by CLIENT PAUSE.",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
         ],
     );
     Ok(())

@@ -109,3 +109,60 @@ pub fn exec_abort_because(e: &CmdError) -> CmdError {
     let why = e.bytes().strip_prefix(b"ERR ").unwrap_or(e.bytes());
     joined(&[b"EXECABORT Transaction discarded because of: ", why])
 }
+
+fixed_errors! {
+    /// CLIENT TRACKING with REDIRECT twice.
+    TRACKING_ONE_REDIRECT = "ERR A client can only redirect to a single other client";
+    /// CLIENT TRACKING REDIRECT to no client.
+    TRACKING_NO_SUCH_REDIRECT = "ERR The client ID you want redirect to does not exist";
+    /// CLIENT TRACKING PREFIX without BCAST.
+    TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled";
+    /// CLIENT TRACKING on switching BCAST while on.
+    TRACKING_SWITCH_BCAST = "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+    /// CLIENT TRACKING BCAST with OPTIN or OPTOUT.
+    TRACKING_BCAST_OPTIN = "ERR OPTIN and OPTOUT are not compatible with BCAST";
+    /// CLIENT TRACKING OPTIN OPTOUT.
+    TRACKING_OPTIN_AND_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+    /// CLIENT TRACKING on switching OPTIN/OPTOUT while on.
+    TRACKING_SWITCH_OPTIN = "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+    /// CLIENT CACHING without tracking.
+    CACHING_WITHOUT_TRACKING = "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled";
+    /// CLIENT CACHING YES outside OPTIN.
+    CACHING_YES_NEEDS_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+    /// CLIENT CACHING NO outside OPTOUT.
+    CACHING_NO_NEEDS_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+}
+
+/// CLIENT TRACKING PREFIX overlapping one the client has.
+pub fn prefix_overlaps_existing(prefix: &[u8], existing: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR Prefix '",
+        c_str(prefix),
+        b"' overlaps with an existing prefix '",
+        c_str(existing),
+        b"'. Prefixes for a single client must not overlap.",
+    ])
+}
+
+/// CLIENT TRACKING PREFIX overlapping another given with it.
+pub fn prefix_overlaps_provided(prefix: &[u8], other: &[u8]) -> CmdError {
+    joined(&[
+        b"ERR Prefix '",
+        c_str(prefix),
+        b"' overlaps with another provided prefix '",
+        c_str(other),
+        b"'. Prefixes for a single client must not overlap.",
+    ])
+}
+
+fixed_errors! {
+    /// MONITOR inside a transaction.
+    MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+    /// SLOWLOG GET with a bad count.
+    SLOWLOG_COUNT = "ERR count should be greater than or equal to -1";
+}
+
+/// LATENCY GRAPH of an event without samples.
+pub fn latency_no_samples(event: &[u8]) -> CmdError {
+    joined(&[b"ERR No samples available for event '", c_str(event), b"'"])
+}

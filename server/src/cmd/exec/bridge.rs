@@ -24,6 +24,8 @@ pub struct ScriptClient {
     client: Client,
     now: i64,
     now_us: i64,
+    /// The command that runs the script (EVAL…), as sent.
+    command: Vec<Bytes>,
     /// The script's first declared key (cluster mode: its slot is where
     /// the script's `redis.call`s must stay).
     first_key: Option<Bytes>,
@@ -40,6 +42,7 @@ impl ScriptClient {
             client: Client::new(0, 0, Resp::V2, true),
             now: 0,
             now_us: 0,
+            command: Vec::new(),
             first_key: None,
             slot: None,
         }
@@ -61,6 +64,7 @@ impl Bridge<State> for ScriptClient {
     fn begin(&mut self, start: &RunStart<'_>) {
         self.client = Client::new(start.client, start.db, Resp::V2, true);
         self.client.user = start.user.clone();
+        self.command = start.command.to_vec();
         self.now = start.now;
         self.now_us = start.now_us;
         self.host = self.server.upgrade();
@@ -156,6 +160,18 @@ impl Bridge<State> for ScriptClient {
             Caller::Script,
             None,
         );
+        if world.state.tracking.active() && spec.has(flags::READONLY) {
+            // A read inside a script remembers the keys the script
+            // declared, for the script's caller (Redis 7.0's rule).
+            if let Some(script) = crate::cmd::find(&self.command[0]) {
+                super::call::remember_tracked_keys(
+                    world.state,
+                    self.client.id,
+                    script,
+                    &self.command,
+                );
+            }
+        }
         Ok(Called { wrote: write })
     }
 

@@ -74,6 +74,14 @@ pub fn run(
         };
     };
     let mark = out.len();
+    if !world.state.introspect.monitors.is_empty()
+        && caller != Caller::Direct
+        && caller != Caller::Unblocked
+        && crate::cmd::introspect::feeds_monitor_first(spec)
+    {
+        // Scripts show before their calls.
+        crate::cmd::introspect::feed_monitors(world.state, client, caller, args, world.now_us);
+    }
     let dirty = world.state.dirty;
     let started = client.since.unwrap_or_else(|| micros(Instant::now()));
     let mut ctx = Ctx {
@@ -110,6 +118,13 @@ pub fn run(
     if world.state.repl.on {
         crate::cmd::repl::propagate::after_run(world.state, client, spec, args, dirty);
     }
+    if world.state.tracking.active()
+        && spec.has(crate::cmd::flags::READONLY)
+        && caller != Caller::Script
+        && !matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro")
+    {
+        remember_tracked_keys(world.state, client.id, spec, args);
+    }
     let ended = micros(Instant::now());
     client.since = Some(ended);
     if caller == Caller::Direct {
@@ -133,14 +148,71 @@ pub fn run(
     let stat = stats.commands.entry(spec.name).or_default();
     stat.calls += 1;
     stat.usec += usec;
-    if let Err(e) = result {
+    if world.state.introspect.latency_tracking {
+        crate::cmd::introspect::count_latency(&mut stat.histogram, usec);
+    }
+    if result.is_err() {
         stat.failed += 1;
+    }
+    observe(world, client, caller, spec, args, usec, ran.block.is_some());
+    if let Err(e) = result {
         out.truncate(mark);
         out.error_bytes(e.bytes());
         count_error(world.state, &e);
         ran.error = Some(e);
     }
     ran
+}
+
+/// What MONITOR, SLOWLOG and the latency monitor learn of a command that
+/// ran: nothing, unless one of them is on (a comparison each).
+#[inline]
+fn observe(
+    world: &mut World<'_>,
+    client: &Client,
+    caller: Caller,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    usec: u64,
+    blocked: bool,
+) {
+    let intro = &world.state.introspect;
+    // A blocked command shows in MONITOR when sent, and in the slow log
+    // and latency monitor when it completes.
+    let monitor = !intro.monitors.is_empty()
+        && caller != Caller::Unblocked
+        && crate::cmd::introspect::feeds_monitor_after(spec);
+    let slow_or_late = !blocked
+        && (intro.is_slow(usec)
+            || (intro.latency_threshold > 0 && usec / 1000 >= intro.latency_threshold as u64));
+    if monitor {
+        crate::cmd::introspect::feed_monitors(world.state, client, caller, args, world.now_us);
+    }
+    if slow_or_late {
+        crate::cmd::introspect::record(world.state, client, caller, spec, args, usec, world.now_us);
+    }
+}
+
+/// After a read-only command: its keys are remembered as cached by its
+/// client, if that client tracks them. A read-only script itself
+/// remembers nothing, as in Redis 7.0: the reads it makes do, and they
+/// remember the keys the script declared (see the script bridge).
+#[cold]
+pub(super) fn remember_tracked_keys(
+    state: &mut State,
+    id: u64,
+    spec: &CommandSpec,
+    args: &[Bytes],
+) {
+    let tracking = state.clients.get(&id).and_then(|c| c.tracking.as_ref());
+    if tracking.is_none_or(|t| t.bcast) {
+        return;
+    }
+    let Some(cmd) = crate::cmd::meta::meta().get(spec.name) else {
+        return;
+    };
+    let keys = crate::cmd::meta::keys::keys(cmd, args);
+    state.remember_tracked_keys(id, keys.iter().map(|k| &args[k.pos][..]));
 }
 
 /// Microseconds from a fixed instant of this process to `at`.

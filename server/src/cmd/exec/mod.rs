@@ -200,6 +200,9 @@ pub fn execute<G: Gate>(
     } else {
         Outcome::Replied
     };
+    if state.tracking.active() {
+        track_before(state, client, spec, out);
+    }
     if queue(state, client, spec, &args, out) {
         return replied(replied_or_dropped);
     }
@@ -221,6 +224,13 @@ pub fn execute<G: Gate>(
         crate::cmd::repl::propagate::flush(world.state, client.id, now);
     }
     let reply_at = deliver(world.state, client, out, mark);
+    if !world.state.introspect.own_lines.is_empty() {
+        // A monitor's own command shows after its reply.
+        world.state.flush_own_monitor_lines(client.id);
+    }
+    if world.state.tracking.active() {
+        track_after(world.state, client, spec);
+    }
     let outcome = if gate.armed() && gate.cuts_off(world.state, client, spec) {
         Outcome::Drop
     } else {
@@ -354,7 +364,34 @@ fn deliver(state: &mut State, client: &Client, out: &mut Out, mark: usize) -> us
 #[inline]
 fn settle(world: &mut World<'_>) {
     serve_ready(world);
+    if world.state.tracking.active() {
+        // What the served clients changed, to BCAST clients.
+        world.state.flush_tracking(None);
+    }
     world.host.refresh_wake(world.state);
+}
+
+/// Before a command while clients track keys: a tracking table past its
+/// limit lets keys go (their invalidations, for this client, go ahead of
+/// its reply, as in Redis).
+#[cold]
+fn track_before(state: &mut State, client: &Client, spec: &CommandSpec, out: &mut Out) {
+    let _ = spec;
+    state.limit_tracking_table(client.id);
+    if !state.current_pushes.is_empty() {
+        let pushes = std::mem::take(&mut state.current_pushes);
+        out.raw(&pushes);
+    }
+}
+
+/// After a top-level command while clients track keys: its own
+/// invalidations go out after its reply, then the BCAST ones; a CLIENT
+/// CACHING given before it is used up.
+#[cold]
+fn track_after(state: &mut State, client: &Client, spec: &CommandSpec) {
+    let keeps = client.multi.is_some() || spec.name.starts_with("client|");
+    state.tracking_command_done(client.id, keeps);
+    state.flush_tracking(Some(client.id));
 }
 
 /// Answers a command refused before it ran, and counts it: the
