@@ -158,6 +158,19 @@ pub enum LockError {
         /// How long the acquire took.
         elapsed: Duration,
     },
+    /// The lock was taken but fewer replicas than
+    /// [`LockOptions::confirm_replicas`](crate::LockOptions::confirm_replicas)
+    /// asks for acknowledged it in time: it was released (a failover now
+    /// could have handed it to someone else).
+    #[error("lock {name:?} reached {acknowledged} replica(s) of the {required} required")]
+    NotReplicated {
+        /// The lock's name.
+        name: String,
+        /// Replicas that acknowledged it (WAIT's answer).
+        acknowledged: u32,
+        /// Replicas required.
+        required: u32,
+    },
     /// Options that cannot work (a zero TTL, a multi-key lock without keys…).
     #[error("invalid lock options: {0}")]
     InvalidOptions(String),

@@ -34,6 +34,17 @@ pub struct LockOptions {
     pub(crate) fencing: bool,
     pub(crate) skew_guard: Option<SkewGuard>,
     pub(crate) wall_clock: WallClock,
+    pub(crate) confirm: Option<Confirm>,
+}
+
+/// Confirmation of the lock's writes on replicas (see
+/// [`LockOptions::confirm_replicas`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Confirm {
+    /// Replicas that must acknowledge.
+    pub replicas: u32,
+    /// How long the server waits for them (WAIT's timeout).
+    pub timeout: Duration,
 }
 
 /// The wall clock, read in one place in the whole library: the skew guard
@@ -111,6 +122,7 @@ impl Default for LockOptions {
             fencing: false,
             skew_guard: None,
             wall_clock: WallClock::default(),
+            confirm: None,
         }
     }
 }
@@ -213,6 +225,43 @@ impl LockOptions {
     #[must_use]
     pub fn skew_guard(mut self, bound: Duration, action: SkewAction) -> Self {
         self.skew_guard = Some(SkewGuard { bound, action });
+        self
+    }
+
+    /// Confirms every acquisition and renewal on `replicas` replicas of the
+    /// primary, as Redisson's `syncSlaves` does: after the write, `WAIT
+    /// replicas timeout` on the same connection. An acquisition that fewer
+    /// replicas acknowledge within `timeout` (of the server's clock) is
+    /// released and fails with
+    /// [`LockError::NotReplicated`](crate::LockError::NotReplicated); a
+    /// renewal that is not confirmed counts as a failed renewal, so the
+    /// guard's [`lost`](crate::Guard::lost) signal fires (at once with
+    /// [`renew_give_up_after(1)`](LockOptions::renew_give_up_after), else
+    /// at its deadline). Single-instance [`Lock`](crate::Lock) only.
+    ///
+    /// What it does guarantee: a lock you hold was on `replicas` replicas
+    /// when you got it (and at each renewal), so a failover that promotes
+    /// one of them keeps it — Sentinel promotes the replica with the most
+    /// data, which has it as long as that replica stayed in sync.
+    ///
+    /// What it does not: WAIT makes no write durable or consistent. A
+    /// primary can still crash between the write and the WAIT (you are
+    /// told the acquire failed, but the key may survive on a replica until
+    /// its TTL); a promoted replica that missed the write (it was not among
+    /// those that acknowledged, or lost it to a restart without
+    /// persistence) grants the lock to someone else; replicas expire keys
+    /// on their own clocks once promoted. Use a fencing token
+    /// ([`LockOptions::fencing`]) where a second holder must be harmless.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use redsim_lock::LockOptions;
+    ///
+    /// let options = LockOptions::new().confirm_replicas(1, Duration::from_millis(100));
+    /// ```
+    #[must_use]
+    pub fn confirm_replicas(mut self, replicas: u32, timeout: Duration) -> Self {
+        self.confirm = Some(Confirm { replicas, timeout });
         self
     }
 

@@ -179,6 +179,10 @@ where
             })
             .await?;
         let mut valid_until = ops.options.valid_until(sent);
+        if let Err(e) = ops.confirm().await {
+            super::guard::release_detached(dyn_ops, token);
+            return Err(e);
+        }
         if let Some(guard) = ops.options.skew_guard {
             let skew = match ops.server_skew().await {
                 Ok(skew) => skew,
@@ -279,6 +283,31 @@ where
         Ok(Attempt::Held { retry_after: None })
     }
 
+    /// With [`LockOptions::confirm_replicas`]: waits for the replicas to
+    /// acknowledge this connection's writes (WAIT); fails with
+    /// [`LockError::NotReplicated`] when too few did.
+    async fn confirm(&self) -> Result<(), LockError> {
+        let Some(confirm) = self.options.confirm else {
+            return Ok(());
+        };
+        let mut conn = self.conn.clone();
+        let acked: i64 = redis::cmd("WAIT")
+            .arg(confirm.replicas)
+            .arg(confirm.timeout.as_millis() as u64)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| LockError::redis(&self.name, e))?;
+        let acked = u32::try_from(acked).unwrap_or(0);
+        if acked < confirm.replicas {
+            return Err(LockError::NotReplicated {
+                name: self.name.clone(),
+                acknowledged: acked,
+                required: confirm.replicas,
+            });
+        }
+        Ok(())
+    }
+
     async fn extend_with(&self, conn: &mut C, token: &str) -> Result<bool, LockError> {
         let n: i64 = scripts::EXTEND
             .key(&self.name)
@@ -331,7 +360,12 @@ where
     fn extend<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>> {
         Box::pin(async move {
             let mut conn = self.conn.clone();
-            self.extend_with(&mut conn, token).await
+            let held = self.extend_with(&mut conn, token).await?;
+            if held {
+                // An unconfirmed renewal is a failed one.
+                self.confirm().await?;
+            }
+            Ok(held)
         })
     }
 
