@@ -367,3 +367,93 @@ fn withheld_replies_are_nil_in_process() {
         .unwrap();
     assert_eq!((a, b.as_str()), (redis::Value::Nil, "v"));
 }
+
+#[tokio::test]
+async fn the_redis_crates_own_pubsub_works_in_process() {
+    use futures_util::StreamExt;
+    let server = Server::builder().listen(false).start().unwrap();
+    let mut pubsub = server.pubsub().await.expect("an in-process PubSub");
+    pubsub.subscribe("news").await.unwrap();
+    pubsub.psubscribe("alerts.*").await.unwrap();
+    let mut publisher = server.connection();
+    let to_news: i64 = publisher.publish("news", "first").await.unwrap();
+    let to_alerts: i64 = publisher.publish("alerts.disk", "full").await.unwrap();
+    assert_eq!((to_news, to_alerts), (1, 1));
+    let mut messages = pubsub.on_message();
+    let first = messages.next().await.unwrap();
+    assert_eq!(first.get_channel_name(), "news");
+    assert_eq!(first.get_payload::<String>().unwrap(), "first");
+    let second = messages.next().await.unwrap();
+    assert_eq!(second.get_pattern::<String>().unwrap(), "alerts.*");
+    assert_eq!(second.get_channel_name(), "alerts.disk");
+    drop(messages);
+    // The subscription is a client of the server like any other.
+    let numsub: (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg("news")
+        .query_async(&mut publisher)
+        .await
+        .unwrap();
+    assert_eq!(numsub.1, 1);
+    pubsub.unsubscribe("news").await.unwrap();
+    let gone: i64 = publisher.publish("news", "unheard").await.unwrap();
+    assert_eq!(gone, 0);
+}
+
+#[tokio::test]
+async fn a_stream_connection_is_served_like_a_socket() {
+    let server = Server::builder()
+        .password("pw")
+        .listen(false)
+        .start()
+        .unwrap();
+    // The password travels in the redis crate's own handshake: without
+    // it, SUBSCRIBE would be refused with NOAUTH.
+    let mut pubsub = server.pubsub().await.unwrap();
+    pubsub.subscribe("news").await.expect("authenticated");
+
+    let info = redis::RedisConnectionInfo::default().set_password("pw");
+    let (mut con, driver) = redis::aio::MultiplexedConnection::new_with_config(
+        &info,
+        server.stream_connection(),
+        redis::AsyncConnectionConfig::new(),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(driver);
+    let _: () = con.set("k", "v").await.unwrap();
+    let id: i64 = redis::cmd("CLIENT")
+        .arg("ID")
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .arg("ID")
+        .arg(id)
+        .query_async(&mut con)
+        .await
+        .unwrap();
+    assert!(list.contains("addr=in-process:"), "{list}");
+
+    // Killed from another client, it closes as a socket would.
+    let mut admin = server.connection();
+    let _: () = redis::cmd("AUTH")
+        .arg("pw")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("ID")
+        .arg(id)
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(killed, 1);
+    let err = con.get::<_, String>("k").await.unwrap_err();
+    assert!(
+        err.is_connection_dropped() || err.is_io_error(),
+        "a killed stream connection reports a dropped connection: {err:?}"
+    );
+}

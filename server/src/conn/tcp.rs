@@ -12,13 +12,12 @@
 //! as Redis does; otherwise only the fault layer closes one (a dropped
 //! command, a partition, a restart or power cut: see [`crate::fault`]).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 
 use crate::conn::{Held, Peer, Session, Step, Wait};
 use crate::protocol::{Limits, Out, RequestDecoder};
@@ -61,15 +60,26 @@ pub async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let local = stream.local_addr().ok();
         let id = shared.next_client_id();
-        tokio::spawn(serve(Arc::clone(&shared), stream, peer, local, id));
+        let peer = Peer::Tcp {
+            addr: peer.to_string(),
+            laddr: local.map(|a| a.to_string()).unwrap_or_default(),
+        };
+        tokio::spawn(serve(Arc::clone(&shared), stream, peer, id));
     }
 }
 
-async fn serve(
+/// Serves a connection over an in-memory byte stream (a
+/// [`tokio::io::duplex`] pipe) exactly as over TCP: the same session, the
+/// same faults, pushes and kills; only the bytes do not cross a socket.
+pub async fn serve_stream(shared: Arc<Shared>, stream: tokio::io::DuplexStream, id: u64) {
+    serve(shared, stream, Peer::Local, id).await;
+}
+
+/// One connection's whole life, over any byte stream.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     shared: Arc<Shared>,
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    local: Option<SocketAddr>,
+    mut stream: S,
+    peer: Peer,
     id: u64,
 ) {
     let full = shared.connected.load(Ordering::SeqCst) as u64
@@ -83,15 +93,8 @@ async fn serve(
         let _ = stream.write_all(refusal.as_bytes()).await;
         return;
     }
-    let mut session = Session::open_as(
-        &shared,
-        Peer::Tcp {
-            addr: peer.to_string(),
-            laddr: local.map(|a| a.to_string()).unwrap_or_default(),
-        },
-        id,
-    );
-    tracing::debug!(client = session.client.id, %peer, "connected");
+    let mut session = Session::open_as(&shared, peer, id);
+    tracing::debug!(client = session.client.id, "connected");
     let mut decoder = RequestDecoder::new();
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = Out::default();
@@ -269,15 +272,15 @@ fn run_ready(
 }
 
 /// What a connection task lends to the handling of one command's step.
-struct Conn<'a> {
-    stream: &'a mut TcpStream,
+struct Conn<'a, S> {
+    stream: &'a mut S,
     input: &'a mut BytesMut,
     out: &'a mut Out,
     kill: &'a KillSwitch,
     outbox: &'a Outbox,
 }
 
-impl Conn<'_> {
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<'_, S> {
     /// Carries a command's step through to its reply, waiting where it
     /// blocks or is held, and running it again after a wait. False when
     /// the connection must close (once what is in `out` is written: the

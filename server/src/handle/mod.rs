@@ -25,9 +25,9 @@ mod repl;
 mod verbs;
 
 pub use builder::ServerBuilder;
+pub(crate) use builder::bind_listener;
 pub use cluster::{Cluster, ClusterBuilder, ClusterNode, SlotMigration};
 pub use repl::{ReplicaInfo, Replication, ReplicationRole};
-pub(crate) use builder::bind_listener;
 
 use crate::clock::Clock;
 use crate::conn::LocalConnection;
@@ -108,6 +108,70 @@ impl Server {
     /// clones of a `redis` multiplexed connection share theirs.
     pub fn connection(&self) -> LocalConnection {
         LocalConnection::new(Arc::clone(&self.shared))
+    }
+
+    /// A connection that carries RESP bytes over an in-memory pipe instead
+    /// of a socket, served exactly as a TCP connection is: pub/sub
+    /// messages and RESP3 pushes arrive as they would over TCP, fault
+    /// rules, CLIENT KILL, partitions and restarts close it as they would
+    /// a socket. Hand it to any client that takes a custom stream (the
+    /// `redis` crate's `aio::PubSub::new` and
+    /// `aio::MultiplexedConnection::new`); [`Server::pubsub`] does the
+    /// former. Works on a server that does not listen.
+    ///
+    /// Must be called within a Tokio runtime if the server was given one
+    /// ([`ServerBuilder::runtime`]); the server side always runs on the
+    /// server's runtime.
+    pub fn stream_connection(&self) -> tokio::io::DuplexStream {
+        let (client, server_side) = tokio::io::duplex(64 * 1024);
+        let id = self.shared.next_client_id();
+        self.shared.runtime.spawn(crate::conn::tcp::serve_stream(
+            Arc::clone(&self.shared),
+            server_side,
+            id,
+        ));
+        client
+    }
+
+    /// The `redis` crate's own pub/sub connection ([`redis::aio::PubSub`]),
+    /// in process: over a [`Server::stream_connection`], authenticated
+    /// with the server's password if it has one.
+    ///
+    /// ```
+    /// use futures_util::StreamExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> redis::RedisResult<()> {
+    /// let server = redsim::Server::builder().listen(false).start()?;
+    /// let mut pubsub = server.pubsub().await?;
+    /// pubsub.subscribe("news").await?;
+    /// let n: i64 = redis::cmd("PUBLISH")
+    ///     .arg("news")
+    ///     .arg("hello")
+    ///     .query_async(&mut server.connection())
+    ///     .await?;
+    /// assert_eq!(n, 1);
+    /// let message = pubsub.on_message().next().await.unwrap();
+    /// assert_eq!(message.get_payload::<String>()?, "hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As the `redis` crate's handshake reports them (a wrong password).
+    pub async fn pubsub(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        let mut info = redis::RedisConnectionInfo::default();
+        let password = self
+            .shared
+            .state
+            .lock()
+            .config
+            .requirepass()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
+        if let Some(password) = password {
+            info = info.set_password(password);
+        }
+        redis::aio::PubSub::new(&info, self.stream_connection()).await
     }
 
     /// The TCP address.
