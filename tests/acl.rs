@@ -131,13 +131,13 @@ fn bad_user_lines_and_a_missing_acl_file_refuse_to_start() {
         .user("x on +nosuch")
         .start()
         .err()
-        .expect("an unknown command in a rule");
+        .unwrap_or_else(|| panic!("an unknown command in a rule"));
     assert!(err.to_string().contains("Unknown command"), "{err}");
     let err = redsim::Server::builder()
         .aclfile("/nonexistent/redsim.acl")
         .start()
         .err()
-        .expect("a missing ACL file");
+        .unwrap_or_else(|| panic!("a missing ACL file"));
     assert!(err.to_string().contains("No such file"), "{err}");
     let dir = std::env::temp_dir().join(format!("redsim-acl-both-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -148,7 +148,7 @@ fn bad_user_lines_and_a_missing_acl_file_refuse_to_start() {
         .user("b on")
         .start()
         .err()
-        .expect("users and an ACL file together");
+        .unwrap_or_else(|| panic!("users and an ACL file together"));
     assert!(err.to_string().contains("not both"), "{err}");
 }
 

@@ -431,7 +431,7 @@ fn deleting_a_user_closes_its_connections_disabling_does_not() {
     let mut p = parity!();
     p.run("ACL SETUSER t on >p +@all ~*");
     let mut t = logged_in(&p, "t", "p");
-    let mut t2 = logged_in(&p, "t", "p");
+    let t2 = logged_in(&p, "t", "p");
     p.run("ACL SETUSER t off");
     t.run("PING");
     p.run("ACL DELUSER t");

@@ -53,7 +53,7 @@ fn expect_lines(m: &mut Pair, n: usize) {
 
 #[test]
 fn monitor_shows_what_runs_with_credentials_redacted() {
-    let mut p = parity!();
+    let p = parity!();
     let mut m = p.new_pair();
     m.run("MONITOR");
     let mut a = p.new_pair();
@@ -420,7 +420,7 @@ fn sort_nested(f: &mut Frame) {
             // A COMMAND INFO entry: sort its subcommands by name.
             if let Frame::Agg(_, Some(subs)) = &mut items[9] {
                 subs.retain(|s| !is_setinfo(s));
-                subs.sort_by_key(|s| mask::encode(s));
+                subs.sort_by_key(mask::encode);
             }
         }
     }

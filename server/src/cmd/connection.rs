@@ -15,7 +15,6 @@ use crate::version::REDIS_VERSION;
 mod client;
 mod client_pause;
 
-pub(crate) use client::client_info_line;
 use client::*;
 
 const CONN: &str = "connection";

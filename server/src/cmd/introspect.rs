@@ -544,17 +544,14 @@ fn latency_report(state: &State, now: i64) -> String {
         }
         let samples = series.samples.len() as u64;
         let sum: u64 = series.samples.iter().map(|s| s.latency).sum();
-        let avg = if samples > 0 { sum / samples } else { 0 };
-        let mad = if samples > 0 {
-            series
-                .samples
-                .iter()
-                .map(|s| (avg as i64 - s.latency as i64).unsigned_abs())
-                .sum::<u64>()
-                / samples
-        } else {
-            0
-        };
+        let avg = sum.checked_div(samples).unwrap_or(0);
+        let mad = series
+            .samples
+            .iter()
+            .map(|s| (avg as i64 - s.latency as i64).unsigned_abs())
+            .sum::<u64>()
+            .checked_div(samples)
+            .unwrap_or(0);
         let oldest = series.samples.iter().map(|s| s.time).min().unwrap_or(now);
         let period = if samples > 0 {
             (now - oldest).max(1)
@@ -609,15 +606,15 @@ fn latency_report(state: &State, now: i64) -> String {
     report.push_str("\nI have a few advices for you:\n\n");
     let threshold_us = intro.latency_threshold as u64 * 1000;
     if slowlog_enabled {
-        let _ = write!(
+        let _ = writeln!(
             report,
-            "- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {threshold_us}'. If the Slow log is disabled Redis is not able to log slow commands execution for you.\n"
+            "- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {threshold_us}'. If the Slow log is disabled Redis is not able to log slow commands execution for you."
         );
     }
     if slowlog_tuning {
-        let _ = write!(
+        let _ = writeln!(
             report,
-            "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {threshold_us}'.\n"
+            "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {threshold_us}'."
         );
     }
     if slowlog_inspect {

@@ -18,6 +18,7 @@ pub mod absent;
 pub mod acl;
 mod args;
 mod bitmap;
+mod client_line;
 mod cluster;
 mod collection;
 mod connection;
@@ -48,7 +49,6 @@ mod transaction;
 mod zset;
 
 pub use args::*;
-pub(crate) use connection::client_info_line;
 pub use context::{After, Caller, Client, Ctx, Multi, ReplyMode};
 pub use error::CmdError;
 pub use functions::function_stats_reply;

@@ -102,7 +102,7 @@ fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
                 LogContext::Multi,
                 world.now,
             );
-            let e = error::noperm_in_exec(refusal.reason);
+            let e = error::noperm_in_exec(refusal.reason.into());
             exec::count_error(world.state, &e);
             ctx.out.error_bytes(e.bytes());
             continue;

@@ -188,7 +188,7 @@ impl State {
     /// Hands encoded push bytes to a client: into the running command's
     /// reply stream if it is the current client, else into its outbox
     /// (disconnecting it if the outbox is full).
-    pub(super) fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: OutputLimits) {
+    fn deliver(&mut self, client: ClientId, bytes: &[u8], limit: OutputLimits) {
         if self.current_client == Some(client) {
             self.current_pushes.extend_from_slice(bytes);
             return;
@@ -235,4 +235,116 @@ pub fn confirmation(out: &mut Out, what: &str, name: Option<&[u8]>, count: usize
         None => out.null(),
     }
     out.int(count as i64);
+}
+
+/// Client-side caching and MONITOR: the state runs the tracking table's
+/// operations over its clients and delivers the messages they make, and
+/// hands MONITOR lines to the monitors.
+impl State {
+    fn deliver_all(&mut self, messages: super::tracking::Messages) {
+        // Invalidations and monitor lines are few and small: no output
+        // limit applies.
+        for (to, bytes) in messages {
+            self.deliver(to, &bytes, OutputLimits::default());
+        }
+    }
+
+    /// CLIENT TRACKING on for `client` (see [`super::tracking::Tracking::enable`]).
+    pub fn enable_tracking(&mut self, client: ClientId, settings: super::clients::ClientTracking) {
+        self.tracking.enable(&mut self.clients, client, settings);
+    }
+
+    /// CLIENT TRACKING off (also RESET, and a client leaving).
+    pub fn disable_tracking(&mut self, client: ClientId) {
+        self.tracking.disable(&mut self.clients, client);
+    }
+
+    /// A BCAST prefix of `client` that overlaps `prefix`, if any.
+    pub fn overlapping_prefix(&self, client: ClientId, prefix: &[u8]) -> Option<Blob> {
+        super::tracking::overlapping_prefix(&self.clients, client, prefix)
+    }
+
+    /// After a read-only command of `client`: `keys` are remembered as
+    /// cached by it, if it tracks them.
+    pub fn remember_tracked_keys<'k>(
+        &mut self,
+        client: ClientId,
+        keys: impl Iterator<Item = &'k [u8]>,
+    ) {
+        self.tracking.remember(&self.clients, client, keys);
+    }
+
+    /// After a command of `client`: a CLIENT CACHING given before it has
+    /// been used up (not inside MULTI, not by CLIENT itself).
+    pub fn tracking_command_done(&mut self, client: ClientId, keeps_caching: bool) {
+        if keeps_caching {
+            return;
+        }
+        if let Some(t) = self
+            .clients
+            .get_mut(&client)
+            .and_then(|c| c.tracking.as_mut())
+        {
+            t.caching = false;
+        }
+    }
+
+    /// `key` changed (written, expired, deleted) by the command of `by`:
+    /// the clients that may have it cached are told.
+    pub fn invalidate_tracked_key(&mut self, key: &[u8], by: Option<ClientId>) {
+        let mut out = Vec::new();
+        let current = self.current_client;
+        self.tracking
+            .invalidate_key(&mut self.clients, current, key, by, true, &mut out);
+        self.deliver_all(out);
+    }
+
+    /// A database (or all) was flushed: every tracking client is told.
+    pub fn invalidate_tracked_all(&mut self) {
+        let mut out = Vec::new();
+        let current = self.current_client;
+        self.tracking
+            .invalidate_all(&mut self.clients, current, &mut out);
+        self.deliver_all(out);
+    }
+
+    /// After a top-level command of `client` (or time passing): its own
+    /// invalidations go out after its reply, then the BCAST ones.
+    pub fn flush_tracking(&mut self, client: Option<ClientId>) {
+        if !self.tracking.has_pending() {
+            return;
+        }
+        let mut out = Vec::new();
+        self.tracking.flush(&mut self.clients, client, &mut out);
+        self.deliver_all(out);
+    }
+
+    /// Before a command of `caller` while clients track: a table past
+    /// `tracking-table-max-keys` lets random keys go, their clients told
+    /// at once (the caller ahead of its reply: in `current_pushes`).
+    pub fn limit_tracking_table(&mut self, caller: ClientId) {
+        let max = self.config.tracking_table_max_keys();
+        let mut out = Vec::new();
+        self.tracking
+            .limit(&mut self.clients, caller, max, &mut self.rng, &mut out);
+        let saved = self.current_client.replace(caller);
+        self.deliver_all(out);
+        self.current_client = saved;
+    }
+
+    /// Hands a MONITOR line to monitor `to`: after the reply of its own
+    /// command, else into its outbox.
+    pub fn deliver_monitor(&mut self, to: ClientId, line: &[u8]) {
+        if self.current_client == Some(to) {
+            self.introspect.own_lines.extend_from_slice(line);
+        } else {
+            self.deliver(to, line, OutputLimits::default());
+        }
+    }
+
+    /// After a command: the MONITOR lines for its own client go out.
+    pub fn flush_own_monitor_lines(&mut self, client: ClientId) {
+        let lines = std::mem::take(&mut self.introspect.own_lines);
+        self.deliver(client, &lines, OutputLimits::default());
+    }
 }

@@ -8,6 +8,7 @@
 //! database, MULTI queue, reply buffer): that is the command layer's
 //! `Client` and the transports' session.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -67,11 +68,32 @@ pub struct ClientInfo {
     /// Raised to make the connection close (CLIENT KILL, shutdown).
     pub kill: Arc<KillSwitch>,
     /// CLIENT TRACKING settings, while tracking is on.
-    pub tracking: Option<super::tracking::ClientTracking>,
+    pub tracking: Option<ClientTracking>,
     /// CLIENT NO-EVICT on (CLIENT LIST's `e`).
     pub no_evict: bool,
     /// In MONITOR mode (CLIENT LIST's `O`).
     pub monitor: bool,
+}
+
+/// A client's CLIENT TRACKING settings, while tracking is on.
+#[derive(Debug, Clone, Default)]
+pub struct ClientTracking {
+    /// REDIRECT: the client its messages go to (0: itself).
+    pub redirect: ClientId,
+    /// BCAST: told of every change under its prefixes.
+    pub bcast: bool,
+    /// OPTIN: keys are tracked only after CLIENT CACHING yes.
+    pub optin: bool,
+    /// OPTOUT: keys are tracked unless after CLIENT CACHING no.
+    pub optout: bool,
+    /// NOLOOP: not told of its own changes.
+    pub noloop: bool,
+    /// CLIENT CACHING was given for the next command.
+    pub caching: bool,
+    /// The client it redirects to has gone.
+    pub broken_redirect: bool,
+    /// Its BCAST prefixes, in byte order.
+    pub prefixes: BTreeSet<Blob>,
 }
 
 /// A one-way switch that closes a connection from outside it.

@@ -181,24 +181,6 @@ impl Introspection {
     }
 }
 
-impl super::State {
-    /// Hands a MONITOR line to monitor `to`: after the reply of its own
-    /// command, else into its outbox.
-    pub fn deliver_monitor(&mut self, to: ClientId, line: &[u8]) {
-        if self.current_client == Some(to) {
-            self.introspect.own_lines.extend_from_slice(line);
-        } else {
-            self.deliver(to, line, crate::config::OutputLimits::default());
-        }
-    }
-
-    /// After a command: the MONITOR lines for its own client go out.
-    pub fn flush_own_monitor_lines(&mut self, client: ClientId) {
-        let lines = std::mem::take(&mut self.introspect.own_lines);
-        self.deliver(client, &lines, crate::config::OutputLimits::default());
-    }
-}
-
 /// Levels of the latency histograms: level `k` holds what Redis's HDR
 /// histogram (2 significant digits, reported by powers of two from
 /// 1024 ns) counts up to its `k`-th reporting level.

@@ -23,6 +23,17 @@ use crate::state::acl::{
     Denied, KEY_READ, KEY_WRITE, LogContext, LogEntry, Selector, User, selector_flags as sf,
 };
 
+impl From<Denied> for crate::cmd::error::Denied {
+    fn from(d: Denied) -> Self {
+        match d {
+            Denied::Command => Self::Command,
+            Denied::Key => Self::Key,
+            Denied::Auth => Self::Auth,
+            Denied::Channel => Self::Channel,
+        }
+    }
+}
+
 /// A refused request: why, and the argument (key or channel) at fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refusal {
@@ -203,7 +214,7 @@ pub fn log_refusal(
         object,
         username: client.user.to_vec(),
         ctime: now,
-        client_info: crate::cmd::client_info_line(state, client, now),
+        client_info: crate::cmd::client_line::client_info_line(state, client, now),
     };
     let max = state.config.acllog_max_len();
     state.acl.log(entry, max);

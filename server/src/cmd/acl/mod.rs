@@ -168,7 +168,7 @@ pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResul
         object: ctx.arg(0).to_vec(),
         username: user.to_vec(),
         ctime: ctx.now,
-        client_info: super::client_info_line(ctx.state, ctx.client, ctx.now),
+        client_info: super::client_line::client_info_line(ctx.state, ctx.client, ctx.now),
     };
     let max = ctx.state.config.acllog_max_len();
     ctx.state.acl.log(entry, max);

@@ -2,7 +2,19 @@
 //! commands (ACL, CLIENT TRACKING, MONITOR, SLOWLOG, LATENCY).
 
 use super::{CmdError, c_prefix, c_str, joined};
-use crate::state::acl::Denied;
+
+/// What an ACL check refused, as the error texts name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// The command or subcommand.
+    Command,
+    /// A key.
+    Key,
+    /// A password (AUTH; never a command's refusal).
+    Auth,
+    /// A channel.
+    Channel,
+}
 
 fixed_errors! {
     /// A key the user may not touch.

@@ -111,7 +111,7 @@ impl Bridge<State> for ScriptClient {
                 crate::state::acl::LogContext::Lua,
                 self.now,
             );
-            return Err(error::noperm_in_script(refusal.reason).into_text());
+            return Err(error::noperm_in_script(refusal.reason.into()).into_text());
         }
         if state.cluster.is_some() {
             if self.slot.is_none()

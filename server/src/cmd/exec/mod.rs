@@ -290,7 +290,7 @@ fn admit(
             c.last_cmd = spec.name;
         }
         acl::check::log_refusal(state, client, spec, args, refusal, context, now);
-        return Err((Some(spec), error::noperm(refusal.reason, spec.name)));
+        return Err((Some(spec), error::noperm(refusal.reason.into(), spec.name)));
     }
     // Cluster mode: one branch for a server not in it.
     if state.cluster.is_some() {

@@ -140,9 +140,12 @@ fn by_specs(cmd: &CommandMeta, args: &[impl AsRef<[u8]>]) -> Option<Vec<KeyRef>>
 
 type Rule = fn(&[&[u8]]) -> Vec<KeyRef>;
 
+/// A key rule over arguments of any byte-slice type.
+type AnyRule<A> = fn(&[A]) -> Vec<KeyRef>;
+
 /// The command's own key rule (Redis's `getkeys_proc`), if it has one.
-fn getkeys_rule<A: AsRef<[u8]>>(name: &str) -> Option<fn(&[A]) -> Vec<KeyRef>> {
-    let rule: fn(&[A]) -> Vec<KeyRef> = match name {
+fn getkeys_rule<A: AsRef<[u8]>>(name: &str) -> Option<AnyRule<A>> {
+    let rule: AnyRule<A> = match name {
         "sintercard" | "zunion" | "zinter" | "zdiff" | "zintercard" | "lmpop" | "zmpop" => {
             |a| with(a, |a| counted(a, 0, 1, 2))
         }
@@ -298,7 +301,7 @@ fn xread(args: &[&[u8]]) -> Vec<KeyRef> {
         return Vec::new();
     };
     let num = args.len() - at - 1;
-    if num == 0 || num % 2 != 0 {
+    if num == 0 || !num.is_multiple_of(2) {
         return Vec::new();
     }
     (at + 1..at + 1 + num / 2).map(|p| key(p, 0)).collect()
