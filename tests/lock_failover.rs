@@ -15,7 +15,13 @@ use redsim_lock::{Lock, LockError, LockOptions, LostReason};
 const T: Duration = Duration::from_secs(10);
 
 fn pair(clock: &ManualClock) -> (Server, Server) {
-    let start = || Server::builder().clock(clock).listen(false).start().unwrap();
+    let start = || {
+        Server::builder()
+            .clock(clock)
+            .listen(false)
+            .start()
+            .unwrap()
+    };
     let (primary, replica) = (start(), start());
     replica.replicate(&primary);
     assert!(primary.wait_replicas(1, T));
@@ -44,12 +50,18 @@ async fn without_confirmation_a_failover_gives_the_lock_to_a_second_holder() {
     let clock = ManualClock::new();
     let (primary, replica) = pair(&clock);
     primary.hold_replication();
-    let first = Lock::new(primary.connection(), "job").try_acquire().await.unwrap();
+    let first = Lock::new(primary.connection(), "job")
+        .try_acquire()
+        .await
+        .unwrap();
     // The primary crashes with the lock unreplicated; the replica is
     // promoted and knows nothing of it.
     primary.power_off();
     replica.promote();
-    let second = Lock::new(replica.connection(), "job").try_acquire().await.unwrap();
+    let second = Lock::new(replica.connection(), "job")
+        .try_acquire()
+        .await
+        .unwrap();
     // Two holders at once: the first still believes it holds the lock.
     assert!(first.is_valid());
     assert!(second.is_valid());

@@ -33,6 +33,7 @@ redis.register_function{function_name='described', callback=function() return 1 
 ";
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn load_call_and_list_a_library() {
     let mut p = parity!();
     load(&mut p, false, LIB);
@@ -94,6 +95,7 @@ fn load_call_and_list_a_library() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn replace_delete_and_flush() {
     let mut p = parity!();
     load(&mut p, false, LIB);
@@ -151,6 +153,7 @@ fn replace_delete_and_flush() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn library_header_errors() {
     let mut p = parity!();
     for code in [
@@ -184,6 +187,7 @@ fn library_header_errors() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn load_time_environment_and_registration_errors() {
     let mut p = parity!();
     let body = |n: usize, code: &str| format!("#!lua name=t{n}\n{code}");
@@ -257,6 +261,7 @@ fn lib(name: &str, function: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn dump_and_restore() {
     let mut p = parity!();
     // Nothing loaded: the footer alone.
@@ -321,6 +326,7 @@ fn dump_and_restore() {
 /// Payloads cross over: Redis restores redsim's dump, and redsim restores
 /// Redis's; both compress long code with LZF, to the same bytes.
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn payloads_move_between_redsim_and_redis() {
     let mut p = parity!();
     let long = format!(

@@ -52,6 +52,7 @@ fn expect_lines(m: &mut Pair, n: usize) {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn monitor_shows_what_runs_with_credentials_redacted() {
     let p = parity!();
     let mut m = p.new_pair();
@@ -104,6 +105,7 @@ fn run_client_info(pair: &mut Pair, line: &str) {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_list_and_info_fields_follow_the_client_s_state() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -144,6 +146,7 @@ fn client_list_and_info_fields_follow_the_client_s_state() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn client_kill_filters() {
     let mut p = parity!();
     p.run("ACL SETUSER bob on nopass +@all ~*");
@@ -239,6 +242,7 @@ fn run_slowlog(pair: &mut Pair, line: &str) {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn slowlog_entries_arguments_and_limits() {
     let mut p = parity!();
     p.run_all(&[
@@ -315,6 +319,7 @@ fn mask_digits(reply: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn latency_monitor_off_and_on() {
     let mut p = parity!();
     p.run_all(&[
@@ -365,6 +370,7 @@ fn mask_histogram(reply: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn latency_histogram_counts_calls_per_command() {
     let mut p = parity!();
     p.run_all(&[
@@ -453,6 +459,7 @@ fn docs_sorted(reply: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_docs_and_info_of_every_implemented_command_are_redis_s() {
     let mut p = parity!();
     let list = p.pair.sim.call(&[b"COMMAND", b"LIST"]);

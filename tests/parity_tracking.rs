@@ -76,6 +76,7 @@ fn run_client_info(pair: &mut Pair, line: &str) {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp3_clients_are_told_when_keys_they_read_change() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -104,6 +105,7 @@ fn resp3_clients_are_told_when_keys_they_read_change() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn flushes_invalidate_every_key_with_a_null() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -120,6 +122,7 @@ fn flushes_invalidate_every_key_with_a_null() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn bcast_prefixes_and_noloop() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -160,6 +163,7 @@ fn bcast_prefixes_and_noloop() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn optin_and_optout_with_client_caching() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -204,6 +208,7 @@ fn optin_and_optout_with_client_caching() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn tracking_errors_and_info() {
     let mut p = parity!();
     p.run_all(&[
@@ -256,6 +261,7 @@ fn tracking_errors_and_info() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn resp2_invalidations_go_to_a_subscribed_client_redirected_to() {
     let mut p = parity!();
     let mut listener = p.new_pair();
@@ -279,6 +285,7 @@ fn resp2_invalidations_go_to_a_subscribed_client_redirected_to() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn a_redirection_to_a_client_that_left_is_reported() {
     let mut p = parity!();
     let mut gone = p.new_pair();
@@ -320,6 +327,7 @@ fn a_redirection_to_a_client_that_left_is_reported() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn keys_read_in_transactions_and_scripts_are_tracked() {
     let mut p = parity!();
     let mut a = p.new_pair();
@@ -346,6 +354,7 @@ fn keys_read_in_transactions_and_scripts_are_tracked() {
 }
 
 #[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn command_getkeysandflags_and_getkeys() {
     let mut p = parity!();
     for line in [

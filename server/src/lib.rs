@@ -57,11 +57,15 @@
 //! 6. **`shared`**: the server core behind the state lock — clock, fault
 //!    registry, counters, the ticker — which implements the `Host`.
 //! 7. **`conn`**: sessions (a `Client` plus transport state) and the two
-//!    transports, TCP and the in-process [`LocalConnection`].
+//!    transports, TCP and the in-process [`LocalConnection`]; beside it
+//!    **`repl`**, a replica's link to its primary (over TCP or a session
+//!    opened in process), which applies the stream through the executor.
 //! 8. **The handle** (`handle`): [`Server`], its builder and the verbs a
 //!    test applies (pause / resume, partition / heal, restart, power off
-//!    / on); [`direct`], the test's own handle on the keyspace
-//!    ([`Server::db`]): seed, inspect and assert without a client.
+//!    / on, replicate / promote, hold / release replication); [`direct`],
+//!    the test's own handle on the keyspace ([`Server::db`]): seed,
+//!    inspect and assert without a client; and [`Sentinel`], which
+//!    watches servers of the process and fails them over.
 
 mod clock;
 mod cluster;

@@ -15,7 +15,8 @@
 //! 5. `fault`: the rule registry;
 //! 6. `shared`: the server core behind the lock, which implements the
 //!    commands' host interface;
-//! 7. `conn`: sessions and transports;
+//! 7. `conn`: sessions and transports, and `repl`, a replica's link to its
+//!    primary;
 //! 8. the handle: `server` (`Server`, its builder and verbs), `direct`,
 //!    `internals` and the crate root.
 //!

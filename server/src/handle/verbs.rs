@@ -308,10 +308,10 @@ impl Server {
         // default user alone).
         let users = shared.startup_users.lock().clone();
         let _ = crate::cmd::acl::file::load_at_startup(&mut fresh, &users);
-        shared
-            .mirror
-            .auth_required
-            .store(fresh.acl.auth_required(), std::sync::atomic::Ordering::Relaxed);
+        shared.mirror.auth_required.store(
+            fresh.acl.auth_required(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         crate::cmd::repl::config_changed(&mut fresh);
         *state = fresh;
         drop(state);
