@@ -650,7 +650,7 @@ async fn contended(kind: &str, wake: bool) -> Cost {
     Cost { commands, done_at }
 }
 
-/// The measurement the README reports (`cargo test --test lock_redisson
+/// The measurement docs/locks.md reports (`cargo test --test lock_redisson
 /// round_trips -- --nocapture` prints the table): per kind, commands the
 /// server ran while four waiters waited for a holder of 2 s and then
 /// took turns of 100 ms (releases, subscriptions and the holder's release

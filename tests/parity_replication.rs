@@ -260,7 +260,7 @@ fn more_commands_are_propagated_as_redis_propagates_them() {
             "XGROUP CREATE st g $",
             "XADD st 2-1 f v",
             // XREADGROUP is propagated as sent (Redis sends an XCLAIM
-            // per entry): see the README's known differences.
+            // per entry): see docs/differences.md.
             "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function(keys) return redis.call('set', keys[1], 'y') end)\"",
             "FCALL f 1 fk",
             "FUNCTION DELETE lib",
@@ -467,9 +467,9 @@ struct Pairs {
 fn pairs() -> Option<Pairs> {
     // A real primary PINGs its replicas once per repl-ping-replica-period
     // (10 s by default, counted from its start), which moves its offsets at
-    // a moment the test cannot choose: redsim sends no such PINGs (see the
-    // README), so the real pair pings at most once an hour, never while a
-    // test runs.
+    // a moment the test cannot choose: redsim sends no such PINGs (see
+    // docs/differences.md), so the real pair pings at most once an hour,
+    // never while a test runs.
     let quiet = [
         "--repl-diskless-sync-delay",
         "0",

@@ -99,6 +99,45 @@ pub use retry::RetryPolicy;
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExamples;
 
+/// The guides in `docs/`, whose examples are compiled and run as doc tests
+/// like the README's.
+#[cfg(doctest)]
+pub mod guides {
+    /// docs/time-and-faults.md
+    #[doc = include_str!("../../docs/time-and-faults.md")]
+    pub struct TimeAndFaults;
+    /// docs/direct.md
+    #[doc = include_str!("../../docs/direct.md")]
+    pub struct Direct;
+    /// docs/locks.md
+    #[doc = include_str!("../../docs/locks.md")]
+    pub struct Locks;
+    /// docs/lock-simulation.md
+    #[doc = include_str!("../../docs/lock-simulation.md")]
+    pub struct LockSimulation;
+    /// docs/lock-backends.md
+    #[doc = include_str!("../../docs/lock-backends.md")]
+    pub struct LockBackends;
+    /// docs/cache.md
+    #[doc = include_str!("../../docs/cache.md")]
+    pub struct Cache;
+    /// docs/cluster.md
+    #[doc = include_str!("../../docs/cluster.md")]
+    pub struct Cluster;
+    /// docs/replication.md
+    #[doc = include_str!("../../docs/replication.md")]
+    pub struct Replication;
+    /// docs/commands.md
+    #[doc = include_str!("../../docs/commands.md")]
+    pub struct Commands;
+    /// docs/testing.md
+    #[doc = include_str!("../../docs/testing.md")]
+    pub struct Testing;
+    /// docs/differences.md
+    #[doc = include_str!("../../docs/differences.md")]
+    pub struct Differences;
+}
+
 /// This crate's own README, compiled and run as doc tests too.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
