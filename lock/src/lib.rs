@@ -29,8 +29,8 @@
 //! * [`fencing`] — the resource side: accept a write only with a token at
 //!   least the highest seen.
 //! * [`DistributedLock`] — the interface all kinds share.
-//! * [`cache`] — cache-aside with jitter, single-flight and negative
-//!   caching; a Bloom filter on SETBIT/GETBIT.
+//! * `cache` (feature `cache`, off by default) — cache-aside with jitter,
+//!   single-flight and negative caching; a Bloom filter on SETBIT/GETBIT.
 //!
 //! # Other lock services
 //!
@@ -81,6 +81,7 @@ pub use backend::postgres;
 #[cfg(feature = "zookeeper")]
 pub use backend::zookeeper;
 
+#[cfg(feature = "cache")]
 pub mod cache;
 pub mod cluster;
 pub mod retry;
@@ -119,6 +120,7 @@ pub mod guides {
     #[doc = include_str!("../../docs/lock-backends.md")]
     pub struct LockBackends;
     /// docs/cache.md
+    #[cfg(feature = "cache")]
     #[doc = include_str!("../../docs/cache.md")]
     pub struct Cache;
     /// docs/cluster.md
