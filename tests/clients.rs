@@ -220,28 +220,32 @@ fn against_real_redis(client: Client, password: Option<&str>) {
 }
 
 #[test]
+#[cfg_attr(no_redis_py, ignore = "needs redis-py: pip install redis")]
 fn redis_py_against_redsim() {
     against_redsim(Client::RedisPy, None);
 }
 
 #[test]
+#[cfg_attr(no_redis_py, ignore = "needs redis-py: pip install redis")]
 fn redis_py_against_redsim_with_password() {
     against_redsim(Client::RedisPy, Some(PASSWORD));
 }
 
 #[test]
+#[cfg_attr(no_ioredis, ignore = "needs ioredis: npm ci --prefix tests/clients")]
 fn ioredis_against_redsim() {
     against_redsim(Client::Ioredis, None);
 }
 
 #[test]
+#[cfg_attr(no_ioredis, ignore = "needs ioredis: npm ci --prefix tests/clients")]
 fn ioredis_against_redsim_with_password() {
     against_redsim(Client::Ioredis, Some(PASSWORD));
 }
 
 /// The script itself is right: it passes against real Redis.
 #[test]
-#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
+#[cfg_attr(any(no_redis, no_redis_py), ignore = "needs redis-server and redis-py")]
 fn redis_py_check_passes_against_real_redis() {
     against_real_redis(Client::RedisPy, None);
     against_real_redis(Client::RedisPy, Some(PASSWORD));
@@ -249,7 +253,7 @@ fn redis_py_check_passes_against_real_redis() {
 
 /// The script itself is right: it passes against real Redis.
 #[test]
-#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
+#[cfg_attr(any(no_redis, no_ioredis), ignore = "needs redis-server and ioredis")]
 fn ioredis_check_passes_against_real_redis() {
     against_real_redis(Client::Ioredis, None);
     against_real_redis(Client::Ioredis, Some(PASSWORD));

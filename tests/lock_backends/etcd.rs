@@ -34,6 +34,7 @@ impl Backend for EtcdBackend {
     }
 }
 
+#[cfg_attr(no_etcd, ignore = "needs etcd: apt install etcd-server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcd_keeps_the_lock_contract_and_signals_its_faults() {
     let Some(etcd) = Etcd::start() else { return };

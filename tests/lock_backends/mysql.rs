@@ -37,6 +37,7 @@ impl Backend for MysqlBackend {
     }
 }
 
+#[cfg_attr(no_mariadb, ignore = "needs MariaDB: apt install mariadb-server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_keeps_the_lock_contract_and_signals_its_faults() {
     let Some(db) = MariaDb::start() else { return };

@@ -49,6 +49,7 @@ impl Backend for PgBackend {
     }
 }
 
+#[cfg_attr(no_postgres, ignore = "needs PostgreSQL: apt install postgresql")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_keeps_the_lock_contract_and_signals_its_faults() {
     let Some(pg) = Postgres::start() else { return };

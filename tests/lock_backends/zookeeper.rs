@@ -82,6 +82,7 @@ impl Backend for ZkBackend {
     }
 }
 
+#[cfg_attr(no_zookeeper, ignore = "needs ZooKeeper: apt install zookeeper")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zookeeper_keeps_the_lock_contract_and_signals_its_faults() {
     let Some(zk) = ZooKeeper::start() else { return };
