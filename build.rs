@@ -26,6 +26,9 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// Finds the first of some program names on PATH or in extra directories.
+type Finder<'a> = dyn Fn(&[&str], &[&str]) -> Option<PathBuf> + 'a;
+
 /// One thing a group of tests needs.
 struct Need {
     cfg: &'static str,
@@ -172,7 +175,7 @@ fn main() {
 }
 
 /// ZooKeeper's jar, where `java` can run it (as tests/lock_backends does).
-fn zookeeper(on_path: &dyn Fn(&[&str], &[&str]) -> Option<PathBuf>) -> Option<PathBuf> {
+fn zookeeper(on_path: &Finder) -> Option<PathBuf> {
     on_path(&["java"], &["/usr/bin"])?;
     if let Some(home) = env::var_os("ZOOKEEPER_HOME") {
         return Some(PathBuf::from(home)).filter(|p| p.is_dir());
