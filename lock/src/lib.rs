@@ -61,6 +61,9 @@
 //! * `error` — [`LockError`] and [`LostReason`].
 //! * `backend/` — the other services, one module per feature.
 
+// docs.rs (nightly, `--cfg docsrs`) marks items that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(any(
     feature = "etcd",
     feature = "zookeeper",

@@ -67,6 +67,9 @@
 //!    inspect and assert without a client; and [`Sentinel`], which
 //!    watches servers of the process and fails them over.
 
+// docs.rs (nightly, `--cfg docsrs`) marks items that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod clock;
 mod cluster;
 mod cmd;
