@@ -91,13 +91,13 @@ mod version;
 
 pub use clock::{Clock, ManualClock, SkewedClock, TokioClock};
 pub use conn::LocalConnection;
-pub use sentinel::{FailoverError, Sentinel, SentinelBuilder};
 pub use direct::Database;
 pub use fault::{FaultGuard, Injected, Journal, JournalEntry, Release, Rule, Verdict, errors};
 pub use handle::{
     Cluster, ClusterBuilder, ClusterNode, DEFAULT_SEED, ReplicaInfo, Replication, ReplicationRole,
     Server, ServerBuilder, SlotMigration,
 };
+pub use sentinel::{FailoverError, Sentinel, SentinelBuilder};
 
 /// The `redis` crate redsim is built against. Its connection types are the
 /// ones [`LocalConnection`] implements, so a test that names this one (or

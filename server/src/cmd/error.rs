@@ -352,7 +352,11 @@ pub fn xclaim_option(opt: &[u8]) -> CmdError {
 
 /// `ERR <cmd> command is not allowed with BLOCK option from scripts`.
 pub fn block_in_script(cmd: &[u8]) -> CmdError {
-    joined(&[b"ERR ", c_str(cmd), b" command is not allowed with BLOCK option from scripts"])
+    joined(&[
+        b"ERR ",
+        c_str(cmd),
+        b" command is not allowed with BLOCK option from scripts",
+    ])
 }
 
 /// EVALSHA of a script not in the cache.

@@ -7,8 +7,8 @@
 //! session: `registration` (registering it with the server) and `busy`
 //! (the way to the state lock, and what a busy script leaves answerable).
 
-mod busy;
 pub mod bus;
+mod busy;
 mod gate;
 mod local;
 mod registration;
