@@ -222,6 +222,30 @@ fn redirections_and_refusals_match_redis_cluster() {
 
 #[test]
 #[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
+fn sort_key_patterns_are_refused_as_redis_cluster_refuses_them() {
+    let (_sim, _real, mut p) = clusters!();
+    // {a} hashes to node 2's slots.
+    p.run(2, "RPUSH {a}l 3 1 2");
+    p.run(2, "SET {a}w_1 9");
+    p.run(2, "SORT {a}l");
+    p.run(2, "SORT {a}l BY nosort");
+    p.run(2, "SORT {a}l BY w_*");
+    p.run(2, "SORT {a}l BY {a}w_*");
+    p.run(2, "SORT {a}l BY w_* BADOPTION");
+    p.run(2, "SORT {a}l BADOPTION BY w_*");
+    p.run(2, "SORT {a}l GET #");
+    p.run(2, "SORT {a}l GET {a}x_*");
+    p.run(2, "SORT {a}l LIMIT 0 1 GET x");
+    p.run(2, "SORT {a}l BY nosort GET # STORE {a}dst");
+    p.run(2, "SORT {a}l BY");
+    p.run(2, "SORT_RO {a}l BY w_*");
+    p.run(2, "SORT_RO {a}l GET #");
+    p.run(2, "SORT_RO {a}l ALPHA DESC");
+    p.run(2, "EXISTS {a}dst");
+}
+
+#[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn the_ask_window_matches_redis_cluster() {
     let (_sim, _real, mut p) = clusters!();
     // Slot 15495 ('a'): node 2's; moving to node 1, one key gone.

@@ -13,7 +13,6 @@
 /// lacks; subcommands as `container|sub`, sorted by name.
 pub const ABSENT: &[(&str, i32, bool)] = &[
     ("bgrewriteaof", 1, true),
-    ("migrate", -6, false),
     ("module", -2, false),
     ("module|help", 2, false),
     ("module|list", 2, true),

@@ -182,6 +182,10 @@ pub struct Ctx<'a> {
     /// When a blocked client is served: the key that became ready, which
     /// the command must serve from.
     pub ready_key: Option<&'a [u8]>,
+    /// Set by a command that finishes off the lock (MIGRATE waiting on
+    /// its target): its reply will arrive here, and the client waits for
+    /// it as a blocked client does.
+    pub detached: Option<tokio::sync::oneshot::Receiver<Vec<u8>>>,
 }
 
 impl<'a> Ctx<'a> {

@@ -918,6 +918,10 @@ fixed_errors! {
     SORT_BY_ACL = "ERR BY option of SORT denied due to insufficient ACL permissions.";
     /// SORT … GET, for a user who may not read every key.
     SORT_GET_ACL = "ERR GET option of SORT denied due to insufficient ACL permissions.";
+    /// SORT BY with a key pattern in cluster mode (7.0: every pattern).
+    SORT_BY_CLUSTER = "ERR BY option of SORT denied in Cluster mode.";
+    /// SORT GET in cluster mode (7.0: even `GET #`).
+    SORT_GET_CLUSTER = "ERR GET option of SORT denied in Cluster mode.";
 }
 
 // --- hyperloglog ---

@@ -3,13 +3,14 @@
 //! Commands run against the locked state and nothing else, with a few
 //! exceptions that reach the server around it: SHUTDOWN, CLIENT PAUSE,
 //! CONFIG SET of what the transports read without the lock, INFO's
-//! network counters, and the record of a running script that other
+//! network counters, MIGRATE's connections to its targets, and the record of a running script that other
 //! clients consult (without the lock, which the script holds) to answer
 //! BUSY. The server core implements this interface; the command layer
 //! names nothing above itself.
 
 use std::sync::{Arc, Weak};
 
+use super::migrate::transfer::{Migration, Resume, Transfer, Transferred};
 use crate::config::Config;
 use crate::script::Running;
 use crate::state::{ClientId, State};
@@ -84,6 +85,20 @@ pub trait Host: Send + Sync {
     /// The replication role changed (REPLICAOF, a promotion, a FAILOVER):
     /// the link to the primary, if this server now has one, is started.
     fn replication_changed(&self);
+
+    /// MIGRATE's transfer, made now, blocking until the target answered
+    /// or the timeouts passed (inside EXEC or a script, which hold the
+    /// lock throughout, as Redis blocks).
+    fn migrate(&self, transfer: &Transfer) -> Transferred;
+
+    /// MIGRATE's transfer made off the state lock: once the target has
+    /// answered, the core takes the lock again and finishes `migration`
+    /// for the client `resume` names; its reply arrives on the channel.
+    fn migrate_detached(
+        &self,
+        migration: Migration,
+        resume: Resume,
+    ) -> tokio::sync::oneshot::Receiver<Vec<u8>>;
 
     /// A weak handle on this host, for the script engine, which keeps one
     /// between runs: the engine lives in the state, which the host owns, so

@@ -35,6 +35,7 @@ mod keys;
 mod keyspec;
 mod list;
 pub mod meta;
+pub mod migrate;
 pub mod pubsub;
 mod registry;
 pub mod repl;

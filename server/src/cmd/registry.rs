@@ -33,6 +33,7 @@ fn all_commands() -> impl Iterator<Item = &'static CommandSpec> {
         sort::COMMANDS,
         hll::COMMANDS,
         geo::COMMANDS,
+        migrate::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 use super::Shared;
+use crate::cmd::migrate::{Migration, Resume, Transfer, Transferred};
 use crate::cmd::{Host, NetCounters, PauseMode};
 use crate::config::Config;
 use crate::script::Running;
@@ -73,6 +74,41 @@ impl Host for Shared {
 
     fn replication_changed(&self) {
         Shared::replication_changed(self);
+    }
+
+    fn migrate(&self, transfer: &Transfer) -> Transferred {
+        self.migrate_sockets.transfer(transfer)
+    }
+
+    /// The transfer is made on the runtime's blocking pool; the command
+    /// is finished under the lock, and its reply sent, once it is done.
+    fn migrate_detached(
+        &self,
+        migration: Migration,
+        resume: Resume,
+    ) -> tokio::sync::oneshot::Receiver<Vec<u8>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let Some(me) = self.me.upgrade() else {
+            return rx;
+        };
+        self.runtime.spawn_blocking(move || {
+            let transferred = me.migrate_sockets.transfer(&migration.transfer);
+            let now_us = me.clock.now_micros();
+            let mut state = me.state.lock();
+            me.sync_arrivals(&mut state);
+            let reply = crate::cmd::exec::finish_detached(
+                &mut state,
+                &*me,
+                now_us,
+                (resume.id, migration.db, resume.resp),
+                resume.user.clone(),
+                &resume.args,
+                |ctx| crate::cmd::migrate::finish(ctx, &migration, transferred),
+            );
+            drop(state);
+            let _ = tx.send(reply);
+        });
+        rx
     }
 
     fn downgrade(&self) -> Weak<dyn Host> {

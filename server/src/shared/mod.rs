@@ -28,6 +28,7 @@ use crate::state::{ClientId, ClientInfo, KillSwitch, State};
 mod busy;
 mod gate;
 mod host;
+mod migrate;
 
 pub use busy::{BusyCall, BusyOutcome};
 pub use gate::{FaultGate, Prior};
@@ -135,6 +136,8 @@ pub struct Shared {
     /// Starts a replica's link to its primary: the link runs above the
     /// server core, which is handed this when the server is built.
     pub link_starter: std::sync::OnceLock<fn(&Arc<Shared>)>,
+    /// MIGRATE's connections to its targets.
+    pub migrate_sockets: migrate::MigrateSockets,
 }
 
 impl Shared {
@@ -178,6 +181,7 @@ impl Shared {
             busy: busy::BusyQueue::default(),
             startup_users: Mutex::new(Vec::new()),
             link_starter: std::sync::OnceLock::new(),
+            migrate_sockets: migrate::MigrateSockets::default(),
         });
         let listener: Weak<dyn ClockListener> = Arc::downgrade(&shared) as _;
         clock.subscribe(listener);

@@ -160,3 +160,27 @@ pub fn cluster_subcommand_syntax(sub: &[u8]) -> CmdError {
 pub fn bad_config_epoch(n: i64) -> CmdError {
     CmdError::owned(format!("ERR Invalid config epoch specified: {n}"))
 }
+
+// --- MIGRATE ---
+
+fixed_errors! {
+    /// MIGRATE … KEYS with a key argument that is not the empty string.
+    MIGRATE_KEYS_NEED_EMPTY_KEY = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string";
+    /// MIGRATE could not connect (the name did not resolve, the connect
+    /// timed out).
+    MIGRATE_CONNECT = "IOERR error or timeout connecting to the client";
+}
+
+/// MIGRATE's connection failed while writing or reading.
+pub fn migrate_io(writing: bool) -> CmdError {
+    CmdError::fixed(if writing {
+        "IOERR error or timeout writing to target instance"
+    } else {
+        "IOERR error or timeout reading to target instance"
+    })
+}
+
+/// MIGRATE's target answered an error (`text`, after its `-`).
+pub fn migrate_target(text: &[u8]) -> CmdError {
+    joined(&[b"ERR Target instance replied with error: ", text])
+}

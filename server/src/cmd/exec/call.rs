@@ -42,6 +42,8 @@ pub struct Ran {
     pub after: After,
     /// Set when a blocking command found nothing and asks to wait.
     pub block: Option<BlockRequest>,
+    /// Set when the command finishes off the lock: its reply's channel.
+    pub detached: Option<tokio::sync::oneshot::Receiver<Vec<u8>>>,
     /// The error the command answered, if it did (also written in the
     /// reply buffer).
     pub error: Option<CmdError>,
@@ -70,9 +72,26 @@ pub fn run(
         return Ran {
             after: After::Continue,
             block: None,
+            detached: None,
             error: None,
         };
     };
+    run_body(world, client, spec, args, out, caller, ready_key, handler)
+}
+
+/// [`run`] with `body` in place of the command's handler: how a command
+/// that went off the lock (MIGRATE) ends, counted and guarded as any.
+#[allow(clippy::too_many_arguments)]
+pub fn run_body(
+    world: &mut World<'_>,
+    client: &mut Client,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    out: &mut Out,
+    caller: Caller,
+    ready_key: Option<&[u8]>,
+    body: impl FnOnce(&mut Ctx<'_>) -> crate::cmd::error::CmdResult,
+) -> Ran {
     let mark = out.len();
     if !world.state.introspect.monitors.is_empty()
         && caller != Caller::Direct
@@ -96,8 +115,9 @@ pub fn run(
         after: After::Continue,
         block: None,
         ready_key,
+        detached: None,
     };
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&mut ctx)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(&mut ctx)))
         .unwrap_or_else(|panic| {
             PANICS_CAUGHT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // A script interrupted by the panic is not running any more.
@@ -113,6 +133,7 @@ pub fn run(
     let mut ran = Ran {
         after: ctx.after,
         block: ctx.block.take(),
+        detached: ctx.detached.take(),
         error: None,
     };
     if world.state.repl.on {

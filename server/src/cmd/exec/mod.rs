@@ -38,7 +38,7 @@ use tokio::sync::oneshot;
 pub use bridge::ScriptClient;
 #[cfg(feature = "internals")]
 pub use call::PANICS_CAUGHT;
-pub use call::{World, count_error, run};
+pub use call::{World, count_error, run, run_body};
 pub use replicated::replicated;
 pub use wake::serve_ready;
 
@@ -246,7 +246,11 @@ pub fn execute<G: Gate>(
                 // A dropped reply is dropped when it comes.
                 Outcome::Blocked(rx)
             }
-            (After::Continue, None) => replied_or_dropped,
+            (After::Continue, None) => match ran.detached {
+                // It finishes off the lock; the client waits as if blocked.
+                Some(rx) => Outcome::Blocked(rx),
+                None => replied_or_dropped,
+            },
         }
     };
     settle(&mut world);
@@ -254,6 +258,55 @@ pub fn execute<G: Gate>(
         outcome,
         reply_at: Some(reply_at),
     }
+}
+
+/// Ends a command that went off the lock (MIGRATE once its target
+/// answered), under the lock again: `body` runs as the client that sent
+/// `args` (`id`, in database `db`, speaking `resp`, as `user`), counted and
+/// guarded as any command, followed by what follows every top-level
+/// command (its propagation, the clients blocked on keys it changed).
+/// Returns the reply's bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn finish_detached(
+    state: &mut State,
+    host: &dyn Host,
+    now_us: i64,
+    (id, db, resp): (crate::state::ClientId, usize, Resp),
+    user: Bytes,
+    args: &[Bytes],
+    body: impl FnOnce(&mut crate::cmd::Ctx<'_>) -> crate::cmd::error::CmdResult,
+) -> Vec<u8> {
+    let mut out = Out::new(resp);
+    let Ok(spec) = crate::cmd::resolve(args) else {
+        // It resolved when it was sent; the table does not change.
+        return out.take();
+    };
+    let now = now_us.div_euclid(1000);
+    state.housekeep(now);
+    let mut client = Client::new(id, db, resp, true);
+    client.user = user;
+    state.current_client = Some(id);
+    let mut world = World {
+        state,
+        host,
+        now,
+        now_us,
+    };
+    run_body(
+        &mut world,
+        &mut client,
+        spec,
+        args,
+        &mut out,
+        Caller::Unblocked,
+        None,
+        body,
+    );
+    if world.state.repl.on {
+        crate::cmd::repl::propagate::flush(world.state, id, now);
+    }
+    settle(&mut world);
+    out.take()
 }
 
 /// Stage 1: Redis's checks before anything runs. On refusal, the command

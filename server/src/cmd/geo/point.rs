@@ -96,6 +96,7 @@ pub(super) fn geoadd(ctx: &mut Ctx<'_>) -> CmdResult {
         after: ctx.after,
         block: None,
         ready_key: None,
+        detached: None,
     };
     let result = zadd(&mut sub);
     ctx.after = sub.after;

@@ -44,6 +44,7 @@ struct Options<'a> {
 fn parse<'a>(
     args: &'a [bytes::Bytes],
     readonly: bool,
+    cluster: bool,
     full_key_access: impl Fn() -> bool,
 ) -> Result<Options<'a>, error::CmdError> {
     let mut o = Options {
@@ -76,12 +77,22 @@ fn parse<'a>(
             o.by = Some(pattern);
             // Redis looks for the `*` in a C string.
             o.dont_sort = !c_str(pattern).contains(&b'*');
+            // Redis 7.0 refuses every key pattern in cluster mode (hash
+            // tags or not: 7.4 learned to compare slots), before the ACL
+            // check.
+            if !o.dont_sort && cluster {
+                return Err(error::SORT_BY_CLUSTER);
+            }
             // A key pattern reads keys the ACL check could not see.
             if !o.dont_sort && !full_key_access() {
                 return Err(error::SORT_BY_ACL);
             }
             j += 1;
         } else if is(arg, "get") && left >= 1 {
+            // Even `GET #` in 7.0.
+            if cluster {
+                return Err(error::SORT_GET_CLUSTER);
+            }
             if !full_key_access() {
                 return Err(error::SORT_GET_ACL);
             }
@@ -108,7 +119,10 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
     let args = ctx.args;
     let mut o = {
         let (state, client) = (&*ctx.state, &*ctx.client);
-        parse(args, readonly, || full_key_access(state, client, args))?
+        let cluster = state.cluster.is_some();
+        parse(args, readonly, cluster, || {
+            full_key_access(state, client, args)
+        })?
     };
     let key = ctx.arg(1);
 
