@@ -500,6 +500,17 @@ fn pairs() -> Option<Pairs> {
         sim: RawClient::connect(sim_primary.addr()).unwrap(),
         real: RawClient::connect(real_primary.addr()).unwrap(),
     };
+    // Each primary counts its replica online (Redis 7.0 waits for the
+    // replica's first REPLCONF ACK after the snapshot). Before that a WAIT
+    // blocks and sends REPLCONF GETACK down the stream, which moves the
+    // offsets compared below by a race: CI saw the real primary at N and
+    // redsim at 0.
+    until("the real primary's online replica", || {
+        info_text(&mut primaries.real, "replication").contains("state=online")
+    });
+    until("the redsim primary's online replica", || {
+        info_text(&mut primaries.sim, "replication").contains("state=online")
+    });
     // Both replicas acknowledged the synchronisation.
     until("the real replica's ack", || {
         primaries.real.call(&[b"WAIT", b"1", b"100"]) == b":1\r\n"
