@@ -26,7 +26,7 @@ use crate::shared::Shared;
 use crate::state::State;
 
 /// Creates the cluster view of a server configured with `cluster-enabled
-/// yes`: a new node id from the server's seed, its address, and, with
+/// yes`: a new node id from the server's seed and port, its address, and, with
 /// `tcp_bus`, the listener of its bus port (the client port + 10000, or
 /// `cluster-port`).
 pub(crate) fn prepare(
@@ -73,7 +73,13 @@ pub(crate) fn prepare(
         _ if bind.is_unspecified() => Ipv4Addr::LOCALHOST.to_string(),
         _ => bind.to_string(),
     };
-    let id = crate::state::random_hex(&mut state.rng, 40);
+    // From the seed and the port: redsim-server processes started alike
+    // (one default seed) on different ports must not share a node id, or
+    // `redis-cli --cluster create` sees one node three times.
+    let mut id_rng = fastrand::Rng::with_seed(
+        state.rng.u64(..) ^ u64::from(port).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    let id = crate::state::random_hex(&mut id_rng, 40);
     let mut me = Node::new(id, &ip, announced_port, announced_bus);
     me.hostname = get("cluster-announce-hostname");
     let mut view = ClusterView::new(me);
