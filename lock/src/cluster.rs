@@ -66,6 +66,33 @@ pub fn sibling(key: &str, suffix: &str) -> String {
     }
 }
 
+/// [`LockError::CrossSlot`](crate::LockError::CrossSlot) unless every
+/// key of `keys` hashes to one slot: what every lock kind checks before
+/// its first script, on any connection, so that a lock tested against one
+/// server keeps working on a cluster.
+///
+/// ```
+/// use redsim_lock::cluster::check_one_slot;
+/// assert!(check_one_slot("m", &["{m}:a", "{m}:b"]).is_ok());
+/// let err = check_one_slot("m", &["a", "b"]).unwrap_err();
+/// assert!(err.to_string().contains("hash tag"));
+/// ```
+///
+/// # Errors
+/// [`LockError::CrossSlot`](crate::LockError::CrossSlot), naming the
+/// keys and their slots.
+pub fn check_one_slot<K: AsRef<str>>(name: &str, keys: &[K]) -> Result<(), crate::LockError> {
+    let bytes: Vec<&[u8]> = keys.iter().map(|k| k.as_ref().as_bytes()).collect();
+    if same_slot(&bytes) {
+        return Ok(());
+    }
+    Err(crate::LockError::CrossSlot {
+        name: name.to_string(),
+        keys: keys.iter().map(|k| k.as_ref().to_string()).collect(),
+        slots: bytes.iter().map(|k| key_slot(k)).collect(),
+    })
+}
+
 /// Whether every key hashes to one slot (what a script over them needs in
 /// a cluster).
 pub fn same_slot<K: AsRef<[u8]>>(keys: &[K]) -> bool {

@@ -171,6 +171,24 @@ pub enum LockError {
         /// Replicas required.
         required: u32,
     },
+    /// The keys one of the lock's scripts touches together hash to
+    /// different cluster slots: on a Redis Cluster the script could not
+    /// run (CROSSSLOT), so no lock kind runs it anywhere. Found before any
+    /// script is sent. Give the keys one hash tag — the part between the
+    /// first `{` and the next `}` is all that is hashed — as in
+    /// `{order:42}:a` and `{order:42}:b`; a lock's own counters and
+    /// queues take its name's tag (see [`cluster`](crate::cluster)).
+    #[error(
+        "lock {name:?}: keys {keys:?} hash to different cluster slots {slots:?}; a script's keys must share one slot: give them one hash tag, as {{order:42}}:a and {{order:42}}:b (a name with braces but no usable tag, as \"a{{}}b\", cannot share its slot with the lock's own keys)"
+    )]
+    CrossSlot {
+        /// The lock's name.
+        name: String,
+        /// The keys, in the order the script takes them.
+        keys: Vec<String>,
+        /// Their slots, in the same order.
+        slots: Vec<u16>,
+    },
     /// Options that cannot work (a zero TTL, a multi-key lock without keys…).
     #[error("invalid lock options: {0}")]
     InvalidOptions(String),

@@ -14,6 +14,7 @@
 
 pub mod blocking;
 mod busy;
+pub mod cluster;
 mod commands;
 pub mod mask;
 mod raw;

@@ -130,6 +130,9 @@ where
     let options = ops.options();
     options.check()?;
     let name = ops.name().to_string();
+    // Before anything is sent: keys a script could not take together on
+    // a cluster are refused everywhere.
+    crate::cluster::check_one_slot(&name, &ops.keys())?;
     let start = Instant::now();
     let deadline = start + waiting.acquire_timeout.unwrap_or(options.acquire_timeout);
     let mut delays = options.retry.delays();

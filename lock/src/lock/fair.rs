@@ -374,6 +374,16 @@ where
         &self.keys.name
     }
 
+    fn keys(&self) -> Vec<String> {
+        let k = &self.keys;
+        vec![
+            k.name.clone(),
+            k.queue.clone(),
+            k.timeouts.clone(),
+            k.fence.clone(),
+        ]
+    }
+
     fn options(&self) -> &LockOptions {
         &self.options
     }

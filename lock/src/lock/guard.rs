@@ -42,6 +42,11 @@ pub(crate) trait Ops: Send + Sync + 'static {
     fn name(&self) -> &str;
     /// The lock's options.
     fn options(&self) -> &LockOptions;
+    /// The keys its scripts touch together, checked to share one cluster
+    /// slot before the first attempt (none: nothing to check).
+    fn keys(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// Extends the lock held with `token` by the TTL: `Ok(true)` if it was
     /// held with that token, `Ok(false)` if not.
     fn extend<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<bool, LockError>>;

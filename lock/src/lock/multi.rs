@@ -12,8 +12,9 @@ use super::{DistributedLock, scripts};
 use crate::{LockError, LockOptions};
 
 /// A lock over several keys with one token: either every key is taken or
-/// none is. On a cluster the keys must share a slot (give them one hash
-/// tag; see [`cluster`](crate::cluster)).
+/// none is. The keys must share a cluster slot (give them one hash tag;
+/// see [`cluster`](crate::cluster)), on a cluster or not: keys that do not
+/// are refused with [`LockError::CrossSlot`] before anything is sent.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -226,6 +227,10 @@ where
 {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.keys.clone()
     }
 
     fn options(&self) -> &LockOptions {

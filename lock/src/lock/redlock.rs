@@ -581,6 +581,14 @@ where
         &self.name
     }
 
+    fn keys(&self) -> Vec<String> {
+        if self.options.fencing {
+            vec![self.name.clone(), self.fence_key.clone()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn options(&self) -> &LockOptions {
         &self.options
     }

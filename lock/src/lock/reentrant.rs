@@ -246,6 +246,13 @@ where
         &self.name
     }
 
+    fn keys(&self) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            crate::cluster::sibling(&self.name, ":latch:"),
+        ]
+    }
+
     fn options(&self) -> &LockOptions {
         &self.options
     }

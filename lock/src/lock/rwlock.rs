@@ -404,6 +404,16 @@ where
         &self.shared.name
     }
 
+    fn keys(&self) -> Vec<String> {
+        let s = &self.shared;
+        vec![
+            s.name.clone(),
+            s.readers.clone(),
+            s.writers.clone(),
+            s.fence.clone(),
+        ]
+    }
+
     fn options(&self) -> &LockOptions {
         &self.shared.options
     }

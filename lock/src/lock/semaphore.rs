@@ -321,6 +321,10 @@ where
         &self.name
     }
 
+    fn keys(&self) -> Vec<String> {
+        vec![self.name.clone(), self.leases.clone()]
+    }
+
     fn options(&self) -> &LockOptions {
         &self.options
     }
