@@ -240,3 +240,73 @@ fn a_cached_connection_is_reused_and_selects_only_when_the_database_changes() {
     held.write_all(b"+OK\r\n+OK\r\n").unwrap();
     assert_eq!(a.read_reply(), b"+OK\r\n");
 }
+
+#[test]
+fn replicas_see_the_migrated_keys_deleted() {
+    let primary = redsim::Server::start().unwrap();
+    let replica = redsim::Server::builder().listen(false).start().unwrap();
+    replica.replicate(&primary);
+    let target = redsim::Server::start().unwrap();
+    let mut con = primary.connection();
+    for k in ["a", "b", "c"] {
+        let _: () = con.set(k, "v").unwrap();
+    }
+    assert!(primary.wait_replicas(1, Duration::from_secs(10)));
+    let port = target.addr().port();
+    let line = format!("MIGRATE 127.0.0.1 {port} \"\" 0 5000 KEYS a b");
+    assert_eq!(cmd(&mut con, &line).unwrap(), ok());
+    let line = format!("MIGRATE 127.0.0.1 {port} c 0 5000 COPY");
+    assert_eq!(cmd(&mut con, &line).unwrap(), ok());
+    assert!(primary.wait_replicas(1, Duration::from_secs(10)));
+    let mut rcon = replica.connection();
+    let n: i64 = rcon.exists(&["a", "b"]).unwrap();
+    assert_eq!(n, 0);
+    let n: i64 = rcon.exists("c").unwrap();
+    assert_eq!(n, 1);
+    let n: i64 = target.connection().exists(&["a", "b", "c"]).unwrap();
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn migrate_in_exec_and_scripts_over_tcp_reaches_a_target_in_this_process() {
+    // EXEC and scripts make the transfer under the lock, on the worker
+    // that runs the command: the target, served by the same runtime, must
+    // still answer.
+    let source = redsim::Server::start().unwrap();
+    let target = redsim::Server::start().unwrap();
+    let port = target.addr().port().to_string();
+    let mut raw = RawClient::connect(source.addr()).unwrap();
+    for k in [&b"k1"[..], b"k2", b"k3"] {
+        raw.call(&[b"SET", k, b"v"]);
+    }
+    assert_eq!(raw.call(&[b"MULTI"]), b"+OK\r\n");
+    let migrate = |key: &[u8]| -> Vec<Vec<u8>> {
+        [
+            &b"MIGRATE"[..],
+            b"127.0.0.1",
+            port.as_bytes(),
+            key,
+            b"0",
+            b"5000",
+        ]
+        .iter()
+        .map(|a| a.to_vec())
+        .collect()
+    };
+    let args = migrate(b"k1");
+    let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+    assert_eq!(raw.call(&args), b"+QUEUED\r\n");
+    assert_eq!(raw.call(&[b"GET", b"k1"]), b"+QUEUED\r\n");
+    assert_eq!(raw.call(&[b"EXEC"]), b"*2\r\n+OK\r\n$-1\r\n");
+    let script = format!(
+        "return {{redis.call('migrate', '127.0.0.1', '{port}', KEYS[1], 0, 5000), \
+         redis.call('migrate', '127.0.0.1', '{port}', '', 0, 5000, 'KEYS', KEYS[2], 'nosuch')}}"
+    );
+    assert_eq!(
+        raw.call(&[b"EVAL", script.as_bytes(), b"2", b"k2", b"k3"]),
+        b"*2\r\n+OK\r\n+OK\r\n"
+    );
+    assert_eq!(raw.call(&[b"EXISTS", b"k1", b"k2", b"k3"]), b":0\r\n");
+    let mut t = RawClient::connect(target.addr()).unwrap();
+    assert_eq!(t.call(&[b"EXISTS", b"k1", b"k2", b"k3"]), b":3\r\n");
+}

@@ -76,8 +76,18 @@ impl Host for Shared {
         Shared::replication_changed(self);
     }
 
+    /// On a worker of a multi-thread runtime the worker is handed over
+    /// first (`block_in_place`): the transfer blocks it, and a target in
+    /// this process may need its tasks to answer.
     fn migrate(&self, transfer: &Transfer) -> Transferred {
-        self.migrate_sockets.transfer(transfer)
+        let run = || self.migrate_sockets.transfer(transfer);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        }
     }
 
     /// The transfer is made on the runtime's blocking pool; the command
