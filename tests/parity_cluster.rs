@@ -242,6 +242,79 @@ fn the_ask_window_matches_redis_cluster() {
 
 #[test]
 #[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
+fn migrate_in_the_ask_window_matches_redis_cluster() {
+    let (sim, real, mut p) = clusters!();
+    // Slot 15495 ('a'): node 2's, moving to node 1 by MIGRATE.
+    for line in ["SET {a}k1 1", "SET {a}k2 2", "SET {a}k3 3", "SET {a}k4 4"] {
+        p.run(2, line);
+    }
+    let ids: Vec<(String, String)> = p
+        .masks
+        .iter()
+        .filter(|(_, _, m)| m.starts_with("node"))
+        .map(|(s, r, _)| (s.clone(), r.clone()))
+        .collect();
+    // `line` with {id} and {port} standing for node `to`'s, per side.
+    let both = |p: &mut Pairs, i: usize, line: &str, to: usize| {
+        let side = |id: &str, port: u16| {
+            split_command(
+                &line
+                    .replace("{id}", id)
+                    .replace("{port}", &port.to_string()),
+            )
+        };
+        let args_s = side(&ids[to].0, sim.node(to).addr().port());
+        let args_r = side(&ids[to].1, real.nodes[to].port());
+        let s = p.sim[i].call(&args_s.iter().map(|a| a.as_slice()).collect::<Vec<_>>());
+        let r = p.real[i].call(&args_r.iter().map(|a| a.as_slice()).collect::<Vec<_>>());
+        let (s, r) = (p.mask(&s, false), p.mask(&r, true));
+        assert!(
+            s == r,
+            "replies differ on node {i}\n  command: {line}\n  redsim:  {}\n  redis:   {}\n",
+            show(&s),
+            show(&r)
+        );
+    };
+    // Not importing yet: the target refuses RESTORE-ASKING with MOVED.
+    both(&mut p, 2, "MIGRATE 127.0.0.1 {port} {a}k1 0 5000", 1);
+    both(&mut p, 1, "CLUSTER SETSLOT 15495 IMPORTING {id}", 2);
+    both(&mut p, 2, "CLUSTER SETSLOT 15495 MIGRATING {id}", 1);
+    both(&mut p, 2, "MIGRATE 127.0.0.1 {port} {a}k1 0 5000", 1);
+    both(
+        &mut p,
+        2,
+        "MIGRATE 127.0.0.1 {port} \"\" 0 5000 KEYS {a}k2 {a}none {a}k3",
+        1,
+    );
+    // A key already gone: NOKEY, served although the slot is open.
+    both(&mut p, 2, "MIGRATE 127.0.0.1 {port} {a}k1 0 5000", 1);
+    // To a node that is not importing: its MOVED passed through.
+    both(&mut p, 2, "MIGRATE 127.0.0.1 {port} {a}k4 0 5000", 0);
+    // MIGRATE's key routed like any other.
+    p.run(0, "MIGRATE 127.0.0.1 1 {a}k4 0 5000");
+    p.run(2, "GET {a}k1");
+    p.run(2, "GET {a}k4");
+    p.run(2, "CLUSTER COUNTKEYSINSLOT 15495");
+    p.run(1, "CLUSTER COUNTKEYSINSLOT 15495");
+    p.run(1, "ASKING");
+    p.run(1, "GET {a}k2");
+    both(&mut p, 2, "MIGRATE 127.0.0.1 {port} {a}k4 0 5000 COPY", 1);
+    p.run(2, "CLUSTER GETKEYSINSLOT 15495 10");
+    both(
+        &mut p,
+        2,
+        "MIGRATE 127.0.0.1 {port} {a}k4 0 5000 REPLACE",
+        1,
+    );
+    p.run(2, "CLUSTER COUNTKEYSINSLOT 15495");
+    both(&mut p, 2, "CLUSTER SETSLOT 15495 NODE {id}", 1);
+    both(&mut p, 1, "CLUSTER SETSLOT 15495 NODE {id}", 1);
+    p.run(1, "MGET {a}k1 {a}k2 {a}k3 {a}k4");
+    p.run(1, "CLUSTER COUNTKEYSINSLOT 15495");
+}
+
+#[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn cluster_subcommand_errors_match_redis_cluster() {
     let (_sim, _real, mut p) = clusters!();
     for line in [
