@@ -357,3 +357,46 @@ fn migrate_authenticates_as_redis_does() {
     }
     assert_eq!(restore_connections(&s, Some("pw")), (1, 1));
 }
+
+#[test]
+#[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
+fn monitor_shows_migrates_credentials_redacted_as_redis_does() {
+    let Some(mut s) = Sides::start(&["--requirepass", "pw"]) else {
+        return;
+    };
+    let open = |addr| {
+        let mut c = RawClient::connect(addr).unwrap();
+        assert_eq!(c.call(&[b"MONITOR"]), b"+OK\r\n");
+        c
+    };
+    let (mut mon_sim, mut mon_real) = (open(s._sim_server.addr()), open(s._real_server.addr()));
+    s.run("SET k v");
+    s.run("SET k2 v");
+    s.run("MIGRATE 127.0.0.1 {T} k 0 5000 AUTH pw");
+    s.run("MIGRATE 127.0.0.1 {T} \"\" 0 5000 COPY AUTH2 default pw REPLACE KEYS k2");
+    s.run("MIGRATE 127.0.0.1 {T} \"\" 0 5000 AUTH2 default pw KEYS nosuch");
+    s.run("MIGRATE 127.0.0.1 {T} k 0 5000 BAD AUTH pw");
+    s.run("MIGRATE 127.0.0.1 {T} k 0 5000 AUTH");
+    s.run("ECHO the-end-marker");
+    let lines = |mon: &mut RawClient, port: u16| {
+        let mut out = Vec::new();
+        loop {
+            let reply = mon
+                .try_read_reply(Duration::from_secs(10))
+                .expect("monitor");
+            let line = String::from_utf8_lossy(&reply).into_owned();
+            if line.contains("the-end-marker") {
+                return out;
+            }
+            let (_, command) = line.split_once("] ").unwrap();
+            out.push(command.replace(&port.to_string(), "{T}"));
+        }
+    };
+    let sim = lines(&mut mon_sim, s.targets.0.port());
+    let real = lines(&mut mon_real, s.targets.1.port());
+    assert_eq!(sim, real);
+    assert!(
+        sim.iter()
+            .any(|l| l.contains("\"AUTH2\" \"(redacted)\" \"(redacted)\""))
+    );
+}

@@ -158,12 +158,31 @@ fn repr(out: &mut String, arg: &[u8]) {
     out.push('"');
 }
 
-/// AUTH's and HELLO … AUTH's credentials, as MONITOR shows them.
+/// AUTH's, HELLO … AUTH's and MIGRATE … AUTH/AUTH2's credentials, as
+/// MONITOR shows them.
 fn redacted(args: &[Bytes]) -> Vec<&[u8]> {
     let mut shown: Vec<&[u8]> = args.iter().map(|a| &a[..]).collect();
     if super::is(&args[0], "auth") {
         for a in shown.iter_mut().skip(1) {
             *a = b"(redacted)";
+        }
+    } else if super::is(&args[0], "migrate") {
+        // As MIGRATE parses its options: up to KEYS, or to a syntax error.
+        let mut j = 6;
+        while j < shown.len() {
+            let more = shown.len() - 1 - j;
+            if super::is(shown[j], "auth") && more >= 1 {
+                shown[j + 1] = b"(redacted)";
+                j += 2;
+            } else if super::is(shown[j], "auth2") && more >= 2 {
+                shown[j + 1] = b"(redacted)";
+                shown[j + 2] = b"(redacted)";
+                j += 3;
+            } else if super::is(shown[j], "copy") || super::is(shown[j], "replace") {
+                j += 1;
+            } else {
+                break;
+            }
         }
     } else if super::is(&args[0], "hello") {
         let mut j = 2;
