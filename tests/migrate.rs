@@ -35,31 +35,57 @@ impl HeldTarget {
         HeldTarget { listener, port }
     }
 
-    /// Accepts MIGRATE's connection and reads until `commands` RESTOREs
-    /// (or SELECTs) have come, without answering.
+    /// Accepts MIGRATE's connection and reads `commands` whole commands
+    /// (AUTH, SELECT, RESTOREs), without answering.
     fn take(&self, commands: usize) -> (TcpStream, Vec<u8>) {
         let (mut stream, _) = self.listener.accept().unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 4096];
-        while count(&seen, b"*") < commands {
-            let n = stream.read(&mut buf).unwrap();
-            assert!(n > 0, "MIGRATE closed its connection");
-            seen.extend_from_slice(&buf[..n]);
-        }
+        let seen = read_commands(&mut stream, commands);
         (stream, seen)
     }
 }
 
-fn count(hay: &[u8], needle: &[u8]) -> usize {
-    // Array headers at the start of a command: good enough for the
-    // payload-free bytes these tests send.
-    hay.windows(needle.len())
-        .enumerate()
-        .filter(|(i, w)| *w == needle && (*i == 0 || hay[i - 1] == b'\n'))
-        .count()
+/// Reads exactly `n` whole RESP commands from `stream` (MIGRATE writes
+/// nothing more until answered).
+fn read_commands(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while complete_commands(&seen) < n {
+        let got = stream.read(&mut buf).unwrap();
+        assert!(got > 0, "MIGRATE closed its connection");
+        seen.extend_from_slice(&buf[..got]);
+    }
+    seen
+}
+
+/// How many whole `*N` arrays of bulk strings `buf` holds.
+fn complete_commands(buf: &[u8]) -> usize {
+    fn line(buf: &[u8], at: usize) -> Option<(&[u8], usize)> {
+        let end = buf[at..].windows(2).position(|w| w == b"\r\n")? + at;
+        Some((&buf[at..end], end + 2))
+    }
+    let number = |b: &[u8]| -> usize { std::str::from_utf8(&b[1..]).unwrap().parse().unwrap() };
+    let mut at = 0;
+    let mut count = 0;
+    'commands: while at < buf.len() {
+        let Some((head, mut next)) = line(buf, at) else {
+            break;
+        };
+        for _ in 0..number(head) {
+            let Some((len, body)) = line(buf, next) else {
+                break 'commands;
+            };
+            next = body + number(len) + 2;
+            if next > buf.len() {
+                break 'commands;
+            }
+        }
+        at = next;
+        count += 1;
+    }
+    count
 }
 
 #[test]
@@ -221,22 +247,21 @@ fn a_cached_connection_is_reused_and_selects_only_when_the_database_changes() {
     assert_eq!(a.read_reply(), b"+OK\r\n");
     // The same database: no SELECT, on the same connection.
     a.send_raw(&migrate(b"k2", b"2"));
-    let mut buf = [0u8; 4096];
-    let n = held.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"*4\r\n$7\r\nRESTORE\r\n$2\r\nk2\r\n"));
+    let seen = read_commands(&mut held, 1);
+    assert!(seen.starts_with(b"*4\r\n$7\r\nRESTORE\r\n$2\r\nk2\r\n"));
     held.write_all(b"+OK\r\n").unwrap();
     assert_eq!(a.read_reply(), b"+OK\r\n");
     // An error answered: the next one SELECTs again.
     a.send_raw(&migrate(b"k3", b"2"));
-    let _ = held.read(&mut buf).unwrap();
+    read_commands(&mut held, 1);
     held.write_all(b"-ERR no\r\n").unwrap();
     assert_eq!(
         a.read_reply(),
         b"-ERR Target instance replied with error: ERR no\r\n"
     );
     a.send_raw(&migrate(b"k3", b"2"));
-    let n = held.read(&mut buf).unwrap();
-    assert!(buf[..n].starts_with(b"*2\r\n$6\r\nSELECT\r\n"));
+    let seen = read_commands(&mut held, 2);
+    assert!(seen.starts_with(b"*2\r\n$6\r\nSELECT\r\n"));
     held.write_all(b"+OK\r\n+OK\r\n").unwrap();
     assert_eq!(a.read_reply(), b"+OK\r\n");
 }
