@@ -182,11 +182,11 @@ fn a_script_calling_a_missing_command_is_told_it_is_missing() {
     let server = Server::start().unwrap();
     let mut con = server.connection();
     let err: String = redis::cmd("EVAL")
-        .arg("return redis.pcall('migrate', 'h', '1', 'k', '0', '1')['err']")
+        .arg("return redis.pcall('module', 'help')['err']")
         .arg(0)
         .query(&mut con)
         .unwrap();
-    assert_eq!(err, "ERR redsim does not implement 'migrate' yet");
+    assert_eq!(err, "ERR redsim does not implement 'module' yet");
     let err: String = redis::cmd("EVAL")
         .arg("return redis.pcall('nosuchcommand')['err']")
         .arg(0)
