@@ -199,8 +199,10 @@ impl Server {
     /// replica.replicate(&primary);
     /// assert!(primary.wait_replicas(1, Duration::from_secs(10)));
     /// primary.hold_replication();
-    /// primary.db(0).set("k", "v").unwrap();
+    /// // WAIT counts the replicas that acknowledged this client's own
+    /// // writes, so the write goes through the same connection.
     /// let mut con = primary.connection();
+    /// redis::cmd("SET").arg("k").arg("v").exec(&mut con).unwrap();
     /// let n: i64 = redis::cmd("WAIT").arg(1).arg(10).query(&mut con).unwrap();
     /// assert_eq!(n, 0);
     /// primary.release_replication();
