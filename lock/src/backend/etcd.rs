@@ -44,7 +44,6 @@
 //! expire on the server.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use etcd_client::{
@@ -58,7 +57,7 @@ use tokio::time::{Instant, timeout};
 /// [`EtcdLock::new`] takes with it.
 pub use etcd_client;
 
-use super::{Failure, OnDrop, check, op_timeout, path_segment, retrying};
+use super::{Failure, OnDrop, op_timeout, path_segment};
 use crate::lock::guard::{BoxFut, Guard, Ops};
 use crate::{DistributedLock, LockError, LockOptions, LostReason};
 
@@ -167,28 +166,10 @@ impl EtcdLock {
     }
 
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
-        check(&self.options)?;
-        let start = Instant::now();
-        let deadline = super::deadline(&self.options, start);
-        let attempts = AtomicU32::new(0);
-        let got = retrying(&self.options, &self.name, once, deadline, || {
-            attempts.fetch_add(1, Ordering::Relaxed);
+        super::acquire(&self.options, &self.name, once, |deadline| {
             self.attempt(once, deadline)
         })
-        .await?;
-        match got {
-            Some(guard) => Ok(guard),
-            None if once => Err(LockError::Contended {
-                name: self.name.clone(),
-                retry_after: None,
-            }),
-            None => Err(LockError::Timeout {
-                name: self.name.clone(),
-                attempts: attempts.load(Ordering::Relaxed),
-                elapsed: start.elapsed(),
-                last_error: None,
-            }),
-        }
+        .await
     }
 
     fn err(&self, e: etcd_client::Error) -> Failure {

@@ -38,7 +38,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::lock::guard::BoxFut;
-use crate::{LockError, LockOptions};
+use crate::{Guard, LockError, LockOptions};
 
 #[cfg(feature = "etcd")]
 pub mod etcd;
@@ -124,6 +124,44 @@ pub(crate) fn op_timeout(name: &str, after: Duration) -> LockError {
     LockError::OpTimeout {
         name: name.to_string(),
         after,
+    }
+}
+
+/// The acquire every back end shares: [`check`] the options, then
+/// `attempt` (given the deadline) through [`retrying`] until it takes the
+/// lock (`Some`), finds it held (`None`: [`LockError::Contended`] for a
+/// single try, [`LockError::Timeout`] once the deadline passed), or fails.
+pub(crate) async fn acquire<F, Fut>(
+    options: &LockOptions,
+    name: &str,
+    once: bool,
+    mut attempt: F,
+) -> Result<Guard, LockError>
+where
+    F: FnMut(Instant) -> Fut,
+    Fut: Future<Output = Result<Option<Guard>, Failure>>,
+{
+    check(options)?;
+    let start = Instant::now();
+    let deadline = deadline(options, start);
+    let mut attempts = 0u32;
+    let got = retrying(options, name, once, deadline, || {
+        attempts += 1;
+        attempt(deadline)
+    })
+    .await?;
+    match got {
+        Some(guard) => Ok(guard),
+        None if once => Err(LockError::Contended {
+            name: name.to_owned(),
+            retry_after: None,
+        }),
+        None => Err(LockError::Timeout {
+            name: name.to_owned(),
+            attempts,
+            elapsed: start.elapsed(),
+            last_error: None,
+        }),
     }
 }
 

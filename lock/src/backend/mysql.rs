@@ -50,7 +50,7 @@
 //! does not carry user locks: lock on the primary.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use mysql_async::prelude::Queryable;
@@ -62,7 +62,7 @@ use tokio::time::{Instant, timeout};
 /// [`MysqlLock::new`] takes with it.
 pub use mysql_async;
 
-use super::{Failure, check, op_timeout, retrying};
+use super::{Failure, op_timeout};
 use crate::lock::guard::{BoxFut, Guard, Ops};
 use crate::{DistributedLock, LockError, LockOptions, LostReason};
 
@@ -206,34 +206,16 @@ impl MysqlLock {
     }
 
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
-        check(&self.options)?;
         if self.name.is_empty() {
             // GET_LOCK('') answers NULL, as for an error.
             return Err(LockError::InvalidOptions(
                 "a MySQL lock needs a non-empty name".into(),
             ));
         }
-        let start = Instant::now();
-        let deadline = super::deadline(&self.options, start);
-        let attempts = AtomicU32::new(0);
-        let got = retrying(&self.options, &self.name, once, deadline, || {
-            attempts.fetch_add(1, Ordering::Relaxed);
+        super::acquire(&self.options, &self.name, once, |deadline| {
             self.attempt(once, deadline)
         })
-        .await?;
-        match got {
-            Some(guard) => Ok(guard),
-            None if once => Err(LockError::Contended {
-                name: self.name.clone(),
-                retry_after: None,
-            }),
-            None => Err(LockError::Timeout {
-                name: self.name.clone(),
-                attempts: attempts.load(Ordering::Relaxed),
-                elapsed: start.elapsed(),
-                last_error: None,
-            }),
-        }
+        .await
     }
 
     fn err(&self, e: mysql_async::Error) -> Failure {

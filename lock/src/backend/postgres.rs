@@ -49,7 +49,7 @@
 //! TLS: connect over a trusted network or a local proxy.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -62,7 +62,7 @@ use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 /// that [`PgSessions::new`] takes with it.
 pub use tokio_postgres;
 
-use super::{Failure, OnDrop, check, op_timeout, retrying};
+use super::{Failure, OnDrop, op_timeout};
 use crate::lock::guard::{BoxFut, Guard, Ops};
 use crate::{DistributedLock, LockError, LockOptions, LostReason};
 
@@ -334,28 +334,10 @@ impl PgLock {
     }
 
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
-        check(&self.options)?;
-        let start = Instant::now();
-        let deadline = super::deadline(&self.options, start);
-        let attempts = AtomicU32::new(0);
-        let got = retrying(&self.options, &self.name, once, deadline, || {
-            attempts.fetch_add(1, Ordering::Relaxed);
+        super::acquire(&self.options, &self.name, once, |deadline| {
             self.attempt(once, deadline)
         })
-        .await?;
-        match got {
-            Some(guard) => Ok(guard),
-            None if once => Err(LockError::Contended {
-                name: self.name.clone(),
-                retry_after: None,
-            }),
-            None => Err(LockError::Timeout {
-                name: self.name.clone(),
-                attempts: attempts.load(Ordering::Relaxed),
-                elapsed: start.elapsed(),
-                last_error: None,
-            }),
-        }
+        .await
     }
 
     fn err(&self, e: tokio_postgres::Error) -> Failure {

@@ -46,7 +46,6 @@
 //! if the session comes back in time, renewals go on.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -57,7 +56,7 @@ use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 /// [`ZkLock::new`] takes with it.
 pub use zookeeper_client;
 
-use super::{Failure, OnDrop, check, op_timeout, path_segment, retrying};
+use super::{Failure, OnDrop, op_timeout, path_segment};
 use crate::lock::guard::{BoxFut, Guard, Ops};
 use crate::{DistributedLock, LockError, LockOptions, LostReason};
 
@@ -174,28 +173,10 @@ impl ZkLock {
     }
 
     async fn acquire_inner(&self, once: bool) -> Result<Guard, LockError> {
-        check(&self.options)?;
-        let start = Instant::now();
-        let deadline = super::deadline(&self.options, start);
-        let attempts = AtomicU32::new(0);
-        let got = retrying(&self.options, &self.name, once, deadline, || {
-            attempts.fetch_add(1, Ordering::Relaxed);
+        super::acquire(&self.options, &self.name, once, |deadline| {
             self.attempt(once, deadline)
         })
-        .await?;
-        match got {
-            Some(guard) => Ok(guard),
-            None if once => Err(LockError::Contended {
-                name: self.name.clone(),
-                retry_after: None,
-            }),
-            None => Err(LockError::Timeout {
-                name: self.name.clone(),
-                attempts: attempts.load(Ordering::Relaxed),
-                elapsed: start.elapsed(),
-                last_error: None,
-            }),
-        }
+        .await
     }
 
     fn err(&self, e: zookeeper_client::Error) -> Failure {
