@@ -4,9 +4,7 @@
 //! RESP3, with fixed cases (limits, poles, the antimeridian, huge radii,
 //! every option and error) and seeded random runs.
 
-use std::time::Duration;
-
-use support::{Pair, Parity, parity};
+use support::{Parity, parity};
 
 /// Sicily and friends, the examples of Redis's documentation.
 fn sicily(p: &mut Parity) {
@@ -402,21 +400,6 @@ fn resp3_replies() {
     ]);
 }
 
-/// Reads the messages waiting on both sides (until each is quiet) and
-/// compares them in order.
-#[track_caller]
-fn same_messages(sub: &mut Pair) {
-    let drain = |c: &mut support::RawClient| {
-        let mut got = Vec::new();
-        while let Some(m) = c.try_read_reply(Duration::from_millis(150)) {
-            got.push(support::show(&m));
-        }
-        got
-    };
-    let (sim, real) = (drain(&mut sub.sim), drain(&mut sub.real));
-    assert_eq!(sim, real);
-}
-
 #[test]
 #[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn events_watch_and_changes() {
@@ -427,7 +410,7 @@ fn events_watch_and_changes() {
     p.run("CONFIG SET notify-keyspace-events KEA");
     sub.run("PSUBSCRIBE __keyevent@0__:*");
     p.run("GEOADD g 1 1 a 2 2 b");
-    same_messages(&mut sub);
+    sub.same_messages();
     p.run("CONFIG SET notify-keyspace-events KEAn");
     for line in [
         "GEOADD g 1 1 a",
@@ -440,7 +423,7 @@ fn events_watch_and_changes() {
         "GEORADIUS nosuch 1 1 1 km STORE d",
     ] {
         p.run(line);
-        same_messages(&mut sub);
+        sub.same_messages();
     }
     p.run("CONFIG SET notify-keyspace-events \"\"");
     let mut w = p.new_pair();

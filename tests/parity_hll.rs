@@ -5,9 +5,7 @@
 //! by hand (stale or bogus caches, damaged codes), are counted, merged
 //! and debugged on both.
 
-use std::time::Duration;
-
-use support::{Pair, Parity, parity};
+use support::{Parity, parity};
 
 /// A small deterministic generator.
 struct Lcg(u64);
@@ -485,21 +483,6 @@ fn resp3_replies() {
     ]);
 }
 
-/// Reads the messages waiting on both sides (until each is quiet) and
-/// compares them in order.
-#[track_caller]
-fn same_messages(sub: &mut Pair) {
-    let drain = |c: &mut support::RawClient| {
-        let mut got = Vec::new();
-        while let Some(m) = c.try_read_reply(Duration::from_millis(150)) {
-            got.push(support::show(&m));
-        }
-        got
-    };
-    let (sim, real) = (drain(&mut sub.sim), drain(&mut sub.real));
-    assert_eq!(sim, real);
-}
-
 #[test]
 #[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn events_and_watch() {
@@ -518,7 +501,7 @@ fn events_and_watch() {
         "PFADD new",
     ] {
         p.run(line);
-        same_messages(&mut sub);
+        sub.same_messages();
     }
     p.run("CONFIG SET notify-keyspace-events \"\"");
     // PFCOUNT writes a recomputed cache back: WATCH sees it; a cached

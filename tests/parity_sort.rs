@@ -3,9 +3,7 @@
 //! order Redis leaves to chance (an unsorted SORT of a set outside
 //! scripts and STORE) is compared by content.
 
-use std::time::Duration;
-
-use support::{Pair, Parity, parity};
+use support::{Parity, parity};
 
 /// Numbers, strings and their corner cases in a list, a set and a sorted
 /// set, sorted every way.
@@ -386,21 +384,6 @@ fn resp3_replies() {
     ]);
 }
 
-/// Reads the keyspace events waiting on both sides (until each is quiet)
-/// and compares them in order.
-#[track_caller]
-fn same_events(sub: &mut Pair) {
-    let drain = |c: &mut support::RawClient| {
-        let mut got = Vec::new();
-        while let Some(m) = c.try_read_reply(Duration::from_millis(150)) {
-            got.push(support::show(&m));
-        }
-        got
-    };
-    let (sim, real) = (drain(&mut sub.sim), drain(&mut sub.real));
-    assert_eq!(sim, real);
-}
-
 #[test]
 #[cfg_attr(no_redis, ignore = "needs redis-server: apt install redis-server")]
 fn store_announces_sortstore_new_and_del_and_touches_watch() {
@@ -419,7 +402,7 @@ fn store_announces_sortstore_new_and_del_and_touches_watch() {
         "SORT l LIMIT 0 0 STORE l",
     ] {
         p.run(line);
-        same_events(&mut sub);
+        sub.same_messages();
     }
     p.run("CONFIG SET notify-keyspace-events \"\"");
 

@@ -106,6 +106,22 @@ impl Pair {
         self.real.set_resp3(true);
         self.both("HELLO 3");
     }
+
+    /// Reads the messages waiting on both sides (pushes, pub/sub and
+    /// keyspace events; until each is quiet for 150 ms) and asserts they
+    /// are the same, in order.
+    #[track_caller]
+    pub fn same_messages(&mut self) {
+        let drain = |c: &mut RawClient| {
+            let mut got = Vec::new();
+            while let Some(m) = c.try_read_reply(std::time::Duration::from_millis(150)) {
+                got.push(show(&m));
+            }
+            got
+        };
+        let (sim, real) = (drain(&mut self.sim), drain(&mut self.real));
+        assert_eq!(sim, real);
+    }
 }
 
 /// Commands sent to both servers by this test binary so far; reported when
