@@ -272,7 +272,7 @@ fn estimate(histogram: &[u32; 64]) -> u64 {
     z += m * sigma(f64::from(histogram[0]) / m);
     let e = llround(ALPHA_INF * m * m / z);
     // Redis keeps the rounded value in a double, then converts it.
-    c_double_to_u64(e as f64)
+    crate::num::c_double_to_u64(e as f64)
 }
 
 /// C's `llroundl` on x86-64: halves away from zero (as `f64::round`), and
@@ -285,25 +285,6 @@ fn llround(x: f64) -> i64 {
         r as i64
     } else {
         i64::MIN
-    }
-}
-
-/// C's conversion of a double to `uint64_t` as gcc compiles it for
-/// x86-64: below 2^63 through a signed conversion (so a negative value
-/// wraps), above it with 2^63 taken off and put back.
-fn c_double_to_u64(x: f64) -> u64 {
-    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    let signed = |v: f64| {
-        if v.is_finite() && (-TWO_63..TWO_63).contains(&v) {
-            v as i64
-        } else {
-            i64::MIN
-        }
-    };
-    if x >= TWO_63 {
-        (signed(x - TWO_63) as u64) ^ (1 << 63)
-    } else {
-        signed(x) as u64
     }
 }
 

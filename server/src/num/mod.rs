@@ -226,6 +226,27 @@ fn lex_hex(negative: bool, body: &[u8]) -> Option<Literal> {
     })
 }
 
+/// C's `(uint64_t)` of a double as gcc compiles it for x86-64: below 2^63
+/// through a signed conversion (so a negative value wraps), above it with
+/// 2^63 taken off and put back; out of range gives 2^63 before the fix-up.
+/// Redis's geohash scores and HyperLogLog estimates go through it, so
+/// their results depend on it.
+pub fn c_double_to_u64(x: f64) -> u64 {
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let signed = |v: f64| {
+        if v.is_finite() && (-TWO_63..TWO_63).contains(&v) {
+            v as i64
+        } else {
+            i64::MIN
+        }
+    };
+    if x >= TWO_63 {
+        (signed(x - TWO_63) as u64) ^ (1 << 63)
+    } else {
+        signed(x) as u64
+    }
+}
+
 /// Parses a double with the rules of Redis's `getDoubleFromObject`
 /// (`string2d`): C's `strtod` over the whole argument — decimal or
 /// hexadecimal, `inf`/`infinity` accepted — with no leading blank, no NaN,

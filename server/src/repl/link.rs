@@ -352,7 +352,7 @@ async fn ack(r: &mut Reader, offset: i64) -> io::Result<()> {
 fn load(sh: &Arc<Shared>, epoch: u64, rdb: &[u8], id: String, at: i64) -> io::Result<()> {
     let (limits, seed) = {
         let state = sh.state.lock();
-        (snapshot::limits(&state.config), state.hash_seed)
+        (crate::db::rdb::Limits::of(&state.config), state.hash_seed)
     };
     let loaded = snapshot::load(rdb, &limits, seed)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;

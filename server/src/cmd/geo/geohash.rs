@@ -155,25 +155,6 @@ pub(super) fn decode(ranges: (Range, Range), hash: Bits) -> Area {
     }
 }
 
-/// C's `(uint64_t)` of a double as gcc compiles it for x86-64: below 2^63
-/// through a signed conversion (a negative score wraps), above it with
-/// 2^63 taken off and put back; out of range gives 2^63 before the fix-up.
-fn score_bits(score: f64) -> u64 {
-    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    let signed = |v: f64| {
-        if v.is_finite() && (-TWO_63..TWO_63).contains(&v) {
-            v as i64
-        } else {
-            i64::MIN
-        }
-    };
-    if score >= TWO_63 {
-        (signed(score - TWO_63) as u64) ^ (1 << 63)
-    } else {
-        signed(score) as u64
-    }
-}
-
 /// The position a sorted-set score stands for (Redis's `decodeGeohash`):
 /// the centre of its cell, clamped to the limits. Any score decodes, as in
 /// Redis (a score that is not a geohash gives some position).
@@ -181,7 +162,7 @@ pub(super) fn decode_score(score: f64) -> (f64, f64) {
     let area = decode(
         WGS84,
         Bits {
-            bits: score_bits(score),
+            bits: crate::num::c_double_to_u64(score),
             step: STEP_MAX,
         },
     );

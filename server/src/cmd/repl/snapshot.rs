@@ -13,10 +13,9 @@ use bytes::Bytes;
 use crc::{CRC_64_REDIS, Crc};
 
 use crate::config::Config;
-use crate::db::hash::HashLimits;
+use crate::db::Value;
 use crate::db::rdb::io::{Reader, Writer};
 use crate::db::rdb::{self, DumpOptions, Limits};
-use crate::db::{Value, zset};
 use crate::state::State;
 
 const CRC64: Crc<u64> = Crc::<u64>::new(&CRC_64_REDIS);
@@ -69,22 +68,6 @@ fn config_i64(config: &Config, name: &str, default: i64) -> i64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// The thresholds loaded values take their encodings by.
-pub fn limits(config: &Config) -> Limits {
-    let size = |v: i64| usize::try_from(v.max(0)).unwrap_or(usize::MAX);
-    Limits {
-        hash: HashLimits::new(
-            config.hash_max_listpack_entries(),
-            config.hash_max_listpack_value(),
-        ),
-        set_intset: size(config.set_max_intset_entries()),
-        zset: zset::Limits {
-            entries: size(config.zset_max_listpack_entries()),
-            value: size(config.zset_max_listpack_value()),
-        },
-    }
 }
 
 /// The RDB file of `state` at server-clock `now` (keys already past their
