@@ -209,6 +209,25 @@ impl Config {
             .collect()
     }
 
+    /// One parameter's value as `CONFIG GET` prints it, by its exact name
+    /// or alias (any case); empty for an unknown name.
+    pub fn value(&self, name: &str) -> Vec<u8> {
+        lookup(name.as_bytes())
+            .map(|(idx, _)| self.format(idx))
+            .unwrap_or_default()
+    }
+
+    /// An integer parameter; `None` for an unknown name or a value that is
+    /// not an integer.
+    pub fn int(&self, name: &str) -> Option<i64> {
+        std::str::from_utf8(&self.value(name)).ok()?.parse().ok()
+    }
+
+    /// Whether a yes/no parameter is `yes`.
+    pub fn yes(&self, name: &str) -> bool {
+        self.value(name) == b"yes"
+    }
+
     /// `CONFIG SET` of one or more name/value pairs, all or nothing.
     ///
     /// The error is the whole reply line without its leading `-`, e.g.

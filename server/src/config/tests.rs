@@ -527,3 +527,18 @@ fn parsers() {
     assert_eq!(string2d(b"1e400"), None);
     assert_eq!(string2d(b"inf"), Some(f64::INFINITY));
 }
+
+#[test]
+fn one_parameter_by_name_alias_or_case() {
+    let mut config = Config::new();
+    assert_eq!(config.value("hash-max-listpack-entries"), b"512");
+    assert_eq!(config.value("HASH-MAX-ZIPLIST-ENTRIES"), b"512");
+    assert_eq!(config.value("no-such-parameter"), b"");
+    assert_eq!(config.int("list-max-listpack-size"), Some(-2));
+    assert_eq!(config.int("maxmemory-policy"), None);
+    assert_eq!(config.int("no-such-parameter"), None);
+    assert!(!config.yes("cluster-enabled"));
+    set1(&mut config, "appendonly", "yes").unwrap();
+    assert!(config.yes("appendonly"));
+    assert!(!config.yes("no-such-parameter"));
+}

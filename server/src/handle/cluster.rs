@@ -34,15 +34,7 @@ pub(crate) fn prepare(
     bind: IpAddr,
     tcp_bus: bool,
 ) -> io::Result<Option<std::net::TcpListener>> {
-    let get = |name: &str| -> String {
-        state
-            .config
-            .get(&[name.as_bytes()])
-            .into_iter()
-            .next()
-            .map(|(_, v)| String::from_utf8_lossy(&v).into_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| String::from_utf8_lossy(&state.config.value(name)).into_owned();
     if get("cluster-enabled") != "yes" {
         return Ok(None);
     }

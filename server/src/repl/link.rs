@@ -208,15 +208,7 @@ async fn session(
     set_link(sh, epoch, LinkState::Connecting);
     let (auth, user, port, announce, replid, offset) = {
         let state = sh.state.lock();
-        let text = |name: &str| {
-            state
-                .config
-                .get(&[name.as_bytes()])
-                .into_iter()
-                .next()
-                .map(|(_, v)| String::from_utf8_lossy(&v).into_owned())
-                .unwrap_or_default()
-        };
+        let text = |name: &str| String::from_utf8_lossy(&state.config.value(name)).into_owned();
         (
             text("masterauth"),
             text("masteruser"),

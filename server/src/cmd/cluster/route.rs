@@ -141,13 +141,7 @@ fn down_policy(state: &State) -> (bool, bool) {
     if up {
         return (false, false);
     }
-    let yes = |name: &str| {
-        state
-            .config
-            .get(&[name.as_bytes()])
-            .first()
-            .is_some_and(|(_, v)| v == b"yes")
-    };
+    let yes = |name: &str| state.config.yes(name);
     (
         yes("cluster-allow-reads-when-down"),
         yes("cluster-allow-pubsubshard-when-down"),

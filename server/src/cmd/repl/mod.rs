@@ -152,27 +152,14 @@ pub fn config_changed(state: &mut State) {
     }
 }
 
-fn config_value(state: &State, name: &str) -> Vec<u8> {
-    state
-        .config
-        .get(&[name.as_bytes()])
-        .into_iter()
-        .next()
-        .map(|(_, v)| v)
-        .unwrap_or_default()
-}
-
 /// An integer parameter of the configuration (0 if unreadable).
 pub fn config_int(state: &State, name: &str) -> i64 {
-    std::str::from_utf8(&config_value(state, name))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    state.config.int(name).unwrap_or(0)
 }
 
 /// A yes/no parameter of the configuration.
 pub fn config_bool(state: &State, name: &str) -> bool {
-    config_value(state, name) == b"yes"
+    state.config.yes(name)
 }
 
 /// # Format

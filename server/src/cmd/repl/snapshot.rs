@@ -12,7 +12,6 @@
 use bytes::Bytes;
 use crc::{CRC_64_REDIS, Crc};
 
-use crate::config::Config;
 use crate::db::Value;
 use crate::db::rdb::io::{Reader, Writer};
 use crate::db::rdb::{self, DumpOptions, Limits};
@@ -54,35 +53,10 @@ pub struct Loaded {
     pub functions: Vec<Bytes>,
 }
 
-fn config_text(config: &Config, name: &str) -> Vec<u8> {
-    config
-        .get(&[name.as_bytes()])
-        .into_iter()
-        .next()
-        .map(|(_, v)| v)
-        .unwrap_or_default()
-}
-
-fn config_i64(config: &Config, name: &str, default: i64) -> i64 {
-    std::str::from_utf8(&config_text(config, name))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The RDB file of `state` at server-clock `now` (keys already past their
 /// deadline are left out, as Redis's `rdbSaveKeyValuePair` leaves them).
 pub fn save(state: &State, now: i64) -> Vec<u8> {
-    let defaults = DumpOptions::default();
-    let options = DumpOptions {
-        compress: config_text(&state.config, "rdbcompression") != b"no",
-        list_fill: config_i64(&state.config, "list-max-listpack-size", defaults.list_fill),
-        list_compress_depth: config_i64(
-            &state.config,
-            "list-compress-depth",
-            defaults.list_compress_depth,
-        ),
-    };
+    let options = DumpOptions::of(&state.config);
     let mut w = Writer::new(options.compress);
     w.raw(b"REDIS0010");
     let aux = |w: &mut Writer, k: &str, v: &[u8]| {

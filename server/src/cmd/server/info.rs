@@ -212,9 +212,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, t: &mut String) {
 fn config_int(ctx: &Ctx<'_>, name: &str) -> u64 {
     ctx.state
         .config
-        .get(&[name.as_bytes()])
-        .first()
-        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse().ok())
+        .int(name)
+        .and_then(|v| u64::try_from(v).ok())
         .unwrap_or(0)
 }
 

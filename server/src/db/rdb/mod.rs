@@ -96,19 +96,14 @@ impl DumpOptions {
     /// `list-max-listpack-size`, `list-compress-depth`).
     pub fn of(config: &Config) -> DumpOptions {
         let defaults = DumpOptions::default();
-        let int = |name: &str| {
-            let found = config.get(&[name.as_bytes()]);
-            let (_, value) = found.first()?;
-            std::str::from_utf8(value).ok()?.parse::<i64>().ok()
-        };
-        let compress = config
-            .get(&[b"rdbcompression".as_slice()])
-            .first()
-            .is_none_or(|(_, v)| v.as_slice() != b"no");
         DumpOptions {
-            compress,
-            list_fill: int("list-max-listpack-size").unwrap_or(defaults.list_fill),
-            list_compress_depth: int("list-compress-depth").unwrap_or(defaults.list_compress_depth),
+            compress: config.value("rdbcompression") != b"no",
+            list_fill: config
+                .int("list-max-listpack-size")
+                .unwrap_or(defaults.list_fill),
+            list_compress_depth: config
+                .int("list-compress-depth")
+                .unwrap_or(defaults.list_compress_depth),
         }
     }
 }
